@@ -1,0 +1,23 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { ResolvedConfig } from '@glimpse/config';
+import { PinoNestLogger } from '@glimpse/common';
+import { ApiModule } from './api.module.js';
+import { requestId } from './http/request-id.js';
+
+/** Builds the API application (not yet listening). */
+export async function createApiApp(config: ResolvedConfig, logger: Logger): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
+    logger: new PinoNestLogger(logger),
+    bodyParser: false,
+  });
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('etag', false);
+  app.use(requestId);
+  app.use(pinoHttp({ logger, genReqId: (req) => (req as unknown as { id: string }).id, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.useBodyParser('json', { limit: '1mb' });
+  return app;
+}

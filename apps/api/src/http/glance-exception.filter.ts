@@ -1,0 +1,93 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject, Logger, NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ErrorKind, GlimpseError } from '@glimpse/domain';
+import { VERSION_PREFIXES, versionsDocument } from '../versions/versions-document.js';
+import { baseUrl } from './base-url.js';
+import { errorBody } from './error-body.js';
+
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  'method-not-allowed': 405,
+  conflict: 409,
+  gone: 410,
+  'too-large': 413,
+  'unsupported-media-type': 415,
+  'range-not-satisfiable': 416,
+  'not-implemented': 501,
+  unavailable: 503,
+};
+
+/** Routes of our own outside the versioned API; any other unknown first segment gets the versions document. */
+const OWN_TOP_LEVEL = new Set(['healthz', 'metrics', 'versions']);
+
+/** The one place errors become HTTP answers, in Glance's error shape. Internals never leak. */
+@Catch()
+export class GlanceExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (exception instanceof NotFoundException && this.isUnversioned(req.path)) {
+      res.status(300).json(versionsDocument(baseUrl(this.config, req)));
+      return;
+    }
+    const { status, message, headers } = this.describe(exception);
+    const { type, body } = errorBody(status, message, req.get('accept'));
+    res.status(status).set(headers).type(type).send(body);
+  }
+
+  private isUnversioned(path: string): boolean {
+    const first = path.split('/').filter(Boolean)[0] ?? '';
+    return !VERSION_PREFIXES.has(first) && !OWN_TOP_LEVEL.has(first);
+  }
+
+  private describe(exception: unknown): { status: number; message: string; headers: Record<string, string> } {
+    if (exception instanceof GlimpseError) {
+      return { status: STATUS[exception.kind], message: exception.message, headers: exception.headers };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status < 500) return { status, message: httpMessage(exception), headers: {} };
+    }
+    const bodyParser = bodyParserError(exception);
+    if (bodyParser) return { ...bodyParser, headers: {} };
+    const errorId = randomUUID();
+    this.logger.error({ errorId, err: exception }, 'unhandled error');
+    return {
+      status: 500,
+      message: `The server has either erred or is incapable of performing the requested operation. (error id ${errorId})`,
+      headers: {},
+    };
+  }
+}
+
+function httpMessage(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (exception instanceof NotFoundException) return 'The resource could not be found.';
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  return Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+}
+
+/** Errors thrown by the JSON body parser carry a status and a type. */
+function bodyParserError(exception: unknown): { status: number; message: string } | undefined {
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const { status, type } = exception as { status?: unknown; type?: unknown };
+  if (type === 'entity.parse.failed') return { status: 400, message: 'Malformed JSON in request body.' };
+  if (type === 'entity.too.large') return { status: 413, message: 'Request body is too large.' };
+  if (typeof status === 'number' && status >= 400 && status < 500) return { status, message: 'Bad request.' };
+  return undefined;
+}

@@ -1,0 +1,25 @@
+/**
+ * The Images API versions Glimpse answers to, newest first, as Glance 25.1 (multi-store, no cache) lists them.
+ * Every id routes to the same /v2/ API.
+ */
+export const SUPPORTED_VERSIONS = [
+  'v2.15', 'v2.13', 'v2.12', 'v2.11', 'v2.10', 'v2.9', 'v2.8', 'v2.7', 'v2.6', 'v2.5', 'v2.4', 'v2.3', 'v2.2', 'v2.1', 'v2.0',
+] as const;
+
+/** First path segments that select the v2 API (`/v2`, `/v2.0` … `/v2.15`). */
+export const VERSION_PREFIXES: ReadonlySet<string> = new Set(['v2', ...SUPPORTED_VERSIONS]);
+
+export interface VersionsDocument {
+  versions: { id: string; status: 'CURRENT' | 'SUPPORTED'; links: { rel: 'self'; href: string }[] }[];
+}
+
+export function versionsDocument(baseUrl: string): VersionsDocument {
+  const href = `${baseUrl.replace(/\/+$/, '')}/v2/`;
+  return {
+    versions: SUPPORTED_VERSIONS.map((id, i) => ({
+      id,
+      status: i === 0 ? 'CURRENT' : 'SUPPORTED',
+      links: [{ rel: 'self', href }],
+    })),
+  };
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable Glimpse reads, with its default. This file and load-config.ts are the only
+ * places that know about process.env; everything else receives the typed AppConfig.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const mongoUri = z
+  .string()
+  .refine((v) => /^mongodb(\+srv)?:\/\/[^/\s]+/.test(v), 'must be a mongodb:// or mongodb+srv:// URL');
+const redisUrl = z.string().refine((v) => /^rediss?:\/\/[^\s]*$/.test(v) && URL.canParse(v), 'must be a redis:// or rediss:// URL');
+
+export const envSchema = z.object({
+  PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
+  HOME: z.string().default('/root'),
+  GOBIN: z.string().optional(),
+  GOPATH: z.string().optional(),
+  /** MongoDB (6+) or FerretDB connection string; unset: a local server started by Glimpse. */
+  MONGODB_URI: mongoUri.optional(),
+  /** Redis connection URL; unset: a local redis-server started by Glimpse. */
+  REDIS_URL: redisUrl.optional(),
+  /** Directory for local service data, the file store and staging. */
+  GLIMPSE_DATA_DIR: z.string().min(1).default('.data'),
+  /** Address and port the API listens on. */
+  GLIMPSE_HOST: z.string().min(1).default('127.0.0.1'),
+  GLIMPSE_PORT: z.coerce.number().int().min(0).max(65535).default(9292),
+  /** Public base URL used in links (versions document, pagination); unset: taken from each request's Host. */
+  GLIMPSE_PUBLIC_URL: z.url().optional(),
+  /** Ports of the local services Glimpse starts when MONGODB_URI / REDIS_URL are unset. */
+  GLIMPSE_LOCAL_MONGO_PORT: port.default(27117),
+  GLIMPSE_LOCAL_REDIS_PORT: port.default(6479),
+  /** Database name used when MONGODB_URI names none. */
+  GLIMPSE_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -').default('glimpse'),
+  /**
+   * How conditional updates are made atomic: `native` trusts the server's findOneAndUpdate (MongoDB), `lock`
+   * serialises writers of a document with a short-lived lock record (needed on FerretDB 1.x, whose
+   * findOneAndUpdate reads and writes in two steps), `auto` asks the server which one it is.
+   */
+  GLIMPSE_DB_WRITE_MODE: z.enum(['auto', 'native', 'lock']).default('auto'),
+  /** Prefix of every BullMQ key in Redis. */
+  GLIMPSE_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]{1,64}$/, 'must be 1-64 letters, digits, _ - or :').default('glimpse'),
+  /** Comma-separated queues this worker process consumes; empty or "all" = every queue. */
+  WORKER_QUEUES: z.string().default('all'),
+  /** Concurrency of each worker queue. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** Logging: fatal, error, warn, info, debug, trace or silent. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Pretty (human) logs instead of JSON lines. */
+  LOG_PRETTY: bool.default(false),
+  /** Explicit paths of the local service programs; unset: looked up on PATH and in Go's bin directory. */
+  GLIMPSE_MONGOD_BIN: z.string().optional(),
+  GLIMPSE_FERRETDB_BIN: z.string().optional(),
+  GLIMPSE_REDIS_BIN: z.string().optional(),
+  /** Seconds a health probe waits for MongoDB or Redis before calling it down. */
+  HEALTH_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(2),
+});
+
+export type Env = z.infer<typeof envSchema>;

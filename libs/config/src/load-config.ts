@@ -1,0 +1,73 @@
+import { join, resolve } from 'node:path';
+import type { AppConfig } from './app-config.js';
+import { envSchema } from './env.schema.js';
+
+/** A configuration error: its message is one line naming the variable, fit to print and exit on. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads and validates the environment. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const value = present[variable];
+    throw new ConfigError(
+      `Invalid configuration: ${variable}${value === undefined ? '' : `=${JSON.stringify(value)}`}: ${issue.message}`,
+    );
+  }
+  const e = parsed.data;
+  const queues = e.WORKER_QUEUES.split(',').map((q) => q.trim()).filter(Boolean);
+  return {
+    dataDir: resolve(e.GLIMPSE_DATA_DIR),
+    http: { host: e.GLIMPSE_HOST, port: e.GLIMPSE_PORT, publicUrl: e.GLIMPSE_PUBLIC_URL?.replace(/\/+$/, '') },
+    mongo: {
+      uri: e.MONGODB_URI,
+      dbName: (e.MONGODB_URI && databaseInUri(e.MONGODB_URI)) || e.GLIMPSE_DB_NAME,
+      localPort: e.GLIMPSE_LOCAL_MONGO_PORT,
+      writeMode: e.GLIMPSE_DB_WRITE_MODE,
+    },
+    redis: { url: e.REDIS_URL, localPort: e.GLIMPSE_LOCAL_REDIS_PORT },
+    queue: {
+      prefix: e.GLIMPSE_QUEUE_PREFIX,
+      workerQueues: queues.length === 0 || queues.includes('all') ? 'all' : queues,
+      concurrency: e.WORKER_CONCURRENCY,
+    },
+    log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
+    health: { timeoutMs: Math.round(e.HEALTH_TIMEOUT_SECONDS * 1000) },
+    tools: {
+      mongod: e.GLIMPSE_MONGOD_BIN,
+      ferretdb: e.GLIMPSE_FERRETDB_BIN,
+      redisServer: e.GLIMPSE_REDIS_BIN,
+      searchPath: [
+        ...e.PATH.split(':').filter(Boolean),
+        e.GOBIN ?? '',
+        join(e.GOPATH ?? join(e.HOME, 'go'), 'bin'),
+      ].filter(Boolean),
+    },
+  };
+}
+
+/** The database named in a MongoDB connection string's path, if any. */
+function databaseInUri(uri: string): string | undefined {
+  const match = /^mongodb(?:\+srv)?:\/\/[^/?]+\/([^?]+)/.exec(uri);
+  return match ? decodeURIComponent(match[1]!) : undefined;
+}
+
+/** Runs main(config); a ConfigError becomes one line on stderr and exit code 2. */
+export async function runWithConfig(main: (config: AppConfig) => Promise<void>): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  await main(config);
+}

@@ -1,0 +1,2 @@
+export * from './job-options.js';
+export * from './queues.js';

@@ -1,0 +1,36 @@
+/**
+ * The one error taxonomy of Glimpse (after Glance's exception hierarchy). Code anywhere throws these; the API's
+ * exception filter alone turns them into HTTP answers, and workers turn them into retry or fail-now decisions.
+ */
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'method-not-allowed'
+  | 'conflict'
+  | 'gone'
+  | 'too-large'
+  | 'unsupported-media-type'
+  | 'range-not-satisfiable'
+  | 'not-implemented'
+  | 'unavailable';
+
+export class GlimpseError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    /** Extra response headers, e.g. Allow on 405 or Accept-Patch on 415. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'GlimpseError';
+  }
+}
+
+export const invalid = (message: string) => new GlimpseError('invalid', message);
+export const forbidden = (message: string) => new GlimpseError('forbidden', message);
+export const notFound = (message = 'The resource could not be found.') => new GlimpseError('not-found', message);
+export const conflict = (message: string) => new GlimpseError('conflict', message);
+export const tooLarge = (message: string) => new GlimpseError('too-large', message);
+export const unavailable = (message: string) => new GlimpseError('unavailable', message);

@@ -1,0 +1,2 @@
+export * from './atomic-updates.js';
+export * from './persistence.module.js';

@@ -1,0 +1,34 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
+import { AtomicUpdates } from './atomic-updates.js';
+
+/**
+ * The MongoDB connection. Only features both MongoDB 6+ and FerretDB 1.24 support are used: no transactions,
+ * no change streams; state changes are conditional findOneAndUpdate calls.
+ */
+@Module({})
+export class PersistenceModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: PersistenceModule,
+      global: true,
+      imports: [
+        MongooseModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (config: ResolvedConfig) => ({
+            uri: config.mongo.uri,
+            dbName: config.mongo.dbName,
+            serverSelectionTimeoutMS: 5000,
+            heartbeatFrequencyMS: 2000,
+            autoIndex: true,
+            retryAttempts: 3,
+            retryDelay: 1000,
+          }),
+        }),
+      ],
+      providers: [AtomicUpdates],
+      exports: [MongooseModule, AtomicUpdates],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './job-producer.js';
+export * from './queue.module.js';
+export * from './redis-connection.js';

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs whatever Glimpse needs and this machine lacks: npm dependencies, and (as root, with apt-get) the
+# Debian packages its local services and tests use, and FerretDB (scripts/install-ferretdb.sh) when no
+# mongod is on PATH. Safe to run again: it only installs what is missing.
+#   --ci   always reinstall the npm dependencies from package-lock.json
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--ci" ] || [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # `npm ci` refuses a lock file that lacks other platforms' optional packages (@swc/core-darwin-*, …), and the
+  # registry these machines reach does not serve those, so the lock cannot list them. `npm install` with the
+  # lock file present installs exactly the locked versions and leaves package-lock.json unchanged.
+  npm ci --no-audit --no-fund --loglevel=silent 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
+fi
+
+# command -> Debian package
+declare -A packages=(
+  [redis-server]=redis-server
+  [qemu-img]=qemu-utils
+  [glance]=python3-glanceclient
+  [xorriso]=xorriso
+  [genisoimage]=genisoimage
+  [sfdisk]=fdisk
+)
+missing=()
+for cmd in "${!packages[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${packages[$cmd]}"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "warning: missing ${missing[*]} (install them with apt-get as root)" >&2
+  fi
+fi
+# Debian starts no services on install in this environment; if it did, ours use their own ports anyway.
+
+if ! command -v mongod >/dev/null 2>&1 && [ -z "${MONGODB_URI:-}" ]; then
+  bash scripts/install-ferretdb.sh >/dev/null
+fi

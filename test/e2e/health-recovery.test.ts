@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '@glimpse/config';
+import { ensureLocalServices, type LocalServices, mongoSpec, redisSpec, startService, stopService } from '@glimpse/local-services';
+import { type RunningApi, startApi } from '../support/api-app.js';
+import { freePort } from '../support/free-port.js';
+import { waitForHttp } from '../support/http-wait.js';
+
+/** /healthz against servers of its own, which the test stops and starts again. */
+describe('health: 503 naming the dependency that is down, recovery without a restart', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-health-'));
+  let base: ReturnType<typeof loadConfig>;
+  let services: LocalServices;
+  let api: RunningApi;
+  let url: string;
+
+  before(async () => {
+    base = loadConfig({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      GOPATH: process.env.GOPATH,
+      GLIMPSE_DATA_DIR: dataDir,
+      GLIMPSE_LOCAL_MONGO_PORT: String(await freePort()),
+      GLIMPSE_LOCAL_REDIS_PORT: String(await freePort()),
+      LOG_LEVEL: 'silent',
+    });
+    services = await ensureLocalServices(base);
+    api = await startApi(services.config);
+    url = `${api.url}/healthz`;
+  });
+
+  after(async () => {
+    await api.close({ dropDatabase: false });
+    await services.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const down = (name: string) => (status: number, body: string) =>
+    status === 503 && JSON.parse(body).checks[name].status === 'down' && JSON.parse(body).message.includes(name);
+
+  it('starts healthy', async () => {
+    await waitForHttp(url, (s) => s === 200, 30_000);
+  });
+
+  it('reports Redis down, then recovers when it returns', async () => {
+    assert.equal(await stopService(redisSpec(base)), true);
+    const { body } = await waitForHttp(url, down('redis'), 20_000);
+    assert.equal(JSON.parse(body).checks.mongodb.status, 'up');
+    assert.equal(await startService(redisSpec(base)), true);
+    await waitForHttp(url, (s) => s === 200, 30_000);
+  });
+
+  it('reports MongoDB down, then recovers when it returns', async () => {
+    assert.equal(await stopService(mongoSpec(base)), true);
+    const { body } = await waitForHttp(url, down('mongodb'), 20_000);
+    assert.equal(JSON.parse(body).checks.redis.status, 'up');
+    assert.equal(await startService(mongoSpec(base)), true);
+    await waitForHttp(url, (s) => s === 200, 30_000);
+  });
+});

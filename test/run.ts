@@ -1,0 +1,63 @@
+/**
+ * The test suite's entry point (`npm test [-- filter…]`): makes sure the local MongoDB-compatible server and Redis
+ * run (or uses MONGODB_URI / REDIS_URL when set), runs every unit spec (dist/**\/*.spec.js) and every integration
+ * and e2e test (dist/test/**\/*.test.js) with Node's test runner, and ends with the line `N passed, N failed`.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { loadConfig } from '@glimpse/config';
+import { ensureLocalServices } from '@glimpse/local-services';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const dist = join(root, 'dist');
+
+function collect(dir: string, out: string[] = []): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) collect(path, out);
+    else if (/\.(spec|test)\.js$/.test(entry.name)) out.push(path);
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+const files = collect(dist)
+  .filter((f) => filters.length === 0 || filters.some((p) => relative(dist, f).includes(p)))
+  .sort();
+
+const services = await ensureLocalServices(loadConfig());
+const tap = join(dist, 'test-results.tap');
+const child = spawn(
+  process.execPath,
+  [
+    '--enable-source-maps',
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=600000',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    ...files,
+  ],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      GLIMPSE_TEST_MONGODB_URI: services.config.mongo.uri,
+      GLIMPSE_TEST_REDIS_URL: services.config.redis.url,
+    },
+  },
+);
+const code: number = await new Promise((done) => child.on('exit', (c, signal) => done(c ?? (signal ? 1 : 0))));
+await services.stop();
+
+const summary = readFileSync(tap, 'utf8');
+const count = (key: string) => Number(new RegExp(`^# ${key} (\\d+)$`, 'm').exec(summary)?.[1] ?? 0);
+const skipped = count('skipped') + count('todo');
+const failed = count('fail') + count('cancelled');
+rmSync(tap, { force: true });
+console.log(`${count('pass')} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(code !== 0 || failed > 0 || files.length === 0 ? code || 1 : 0);

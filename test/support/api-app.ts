@@ -1,0 +1,29 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
+import type { AddressInfo } from 'node:net';
+import type { ResolvedConfig } from '@glimpse/config';
+import { createLogger } from '@glimpse/common';
+import { createApiApp } from '../../apps/api/src/create-api-app.js';
+
+export interface RunningApi {
+  app: NestExpressApplication;
+  url: string;
+  close(options?: { dropDatabase?: boolean }): Promise<void>;
+}
+
+/** The real API app listening on an ephemeral loopback port. */
+export async function startApi(config: ResolvedConfig): Promise<RunningApi> {
+  const logger = createLogger({ level: config.log.level, pretty: false, name: 'test-api' });
+  const app = await createApiApp(config, logger);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    close: async ({ dropDatabase = true } = {}) => {
+      if (dropDatabase) await app.get<Connection>(getConnectionToken()).dropDatabase().catch(() => undefined);
+      await app.close();
+    },
+  };
+}
