@@ -5,6 +5,7 @@ import { PersistenceModule } from '@glimpse/persistence';
 import { QueueModule } from '@glimpse/queue';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
+import { ImagesModule } from './images/images.module.js';
 import { GlanceExceptionFilter } from './http/glance-exception.filter.js';
 import { VersionsController } from './versions/versions.controller.js';
 
@@ -14,7 +15,7 @@ export class ApiModule {
   static forRoot(config: ResolvedConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot()],
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), ImagesModule],
       controllers: [VersionsController, HealthController],
       providers: [HealthService, { provide: APP_FILTER, useClass: GlanceExceptionFilter }],
     };

@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '@glimpse/config';
 import { PinoNestLogger } from '@glimpse/common';
 import { ApiModule } from './api.module.js';
 import { requestId } from './http/request-id.js';
+import { versionPrefix } from './http/version-prefix.js';
 
 /** Builds the API application (not yet listening). */
 export async function createApiApp(config: ResolvedConfig, logger: Logger): Promise<NestExpressApplication> {
@@ -17,7 +18,11 @@ export async function createApiApp(config: ResolvedConfig, logger: Logger): Prom
   app.set('trust proxy', 'loopback');
   app.set('etag', false);
   app.use(requestId);
+  app.use(versionPrefix);
   app.use(pinoHttp({ logger, genReqId: (req) => (req as unknown as { id: string }).id, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
-  app.useBodyParser('json', { limit: '1mb' });
+  app.useBodyParser('json', {
+    limit: '1mb',
+    type: ['application/json', 'application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'],
+  });
   return app;
 }

@@ -6,6 +6,12 @@ export interface AppConfig {
   redis: { url?: string; localPort: number };
   queue: { prefix: string; workerQueues: string[] | 'all'; concurrency: number };
   log: { level: string; pretty: boolean };
+  auth: {
+    mode: 'noauth' | 'tokens';
+    noauthDefaultProject: string | null;
+    noauthDefaultRoles: string[];
+    tokensFile?: string;
+  };
   health: { timeoutMs: number };
   /** Where to find the local service programs: explicit paths, then these directories in order. */
   tools: { mongod?: string; ferretdb?: string; redisServer?: string; searchPath: string[] };

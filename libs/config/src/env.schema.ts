@@ -55,6 +55,18 @@ export const envSchema = z.object({
   GLIMPSE_MONGOD_BIN: z.string().optional(),
   GLIMPSE_FERRETDB_BIN: z.string().optional(),
   GLIMPSE_REDIS_BIN: z.string().optional(),
+  /**
+   * How requests are authenticated: `noauth` trusts the identity headers Keystone's middleware forwards
+   * (X-Project-Id/X-Tenant-Id, X-User-Id, X-Roles); `tokens` maps X-Auth-Token values from GLIMPSE_TOKENS_FILE.
+   */
+  GLIMPSE_AUTH: z.enum(['noauth', 'tokens']).default('noauth'),
+  /** noauth is refused on a non-loopback GLIMPSE_HOST unless this is true. */
+  GLIMPSE_NOAUTH_ALLOW_REMOTE: bool.default(false),
+  /** noauth: the project and roles of a request that sends no identity headers (Glance: no project, admin). */
+  GLIMPSE_NOAUTH_DEFAULT_PROJECT: z.string().optional(),
+  GLIMPSE_NOAUTH_DEFAULT_ROLES: z.string().default('admin'),
+  /** tokens: a JSON file {"<token>": {"project": "...", "user": "...", "roles": ["member"]}}. */
+  GLIMPSE_TOKENS_FILE: z.string().optional(),
   /** Seconds a health probe waits for MongoDB or Redis before calling it down. */
   HEALTH_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(2),
 });

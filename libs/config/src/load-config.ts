@@ -20,6 +20,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const e = parsed.data;
+  if (e.GLIMPSE_AUTH === 'noauth' && !isLoopback(e.GLIMPSE_HOST) && !e.GLIMPSE_NOAUTH_ALLOW_REMOTE) {
+    throw new ConfigError(
+      `Invalid configuration: GLIMPSE_AUTH="noauth": trusts identity headers, so it is refused on GLIMPSE_HOST=${e.GLIMPSE_HOST} unless GLIMPSE_NOAUTH_ALLOW_REMOTE=true`,
+    );
+  }
+  if (e.GLIMPSE_AUTH === 'tokens' && !e.GLIMPSE_TOKENS_FILE) {
+    throw new ConfigError('Invalid configuration: GLIMPSE_TOKENS_FILE: required when GLIMPSE_AUTH=tokens');
+  }
   const queues = e.WORKER_QUEUES.split(',').map((q) => q.trim()).filter(Boolean);
   return {
     dataDir: resolve(e.GLIMPSE_DATA_DIR),
@@ -37,6 +45,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.WORKER_CONCURRENCY,
     },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
+    auth: {
+      mode: e.GLIMPSE_AUTH,
+      noauthDefaultProject: e.GLIMPSE_NOAUTH_DEFAULT_PROJECT ?? null,
+      noauthDefaultRoles: e.GLIMPSE_NOAUTH_DEFAULT_ROLES.split(',').map((r) => r.trim()).filter(Boolean),
+      tokensFile: e.GLIMPSE_TOKENS_FILE,
+    },
     health: { timeoutMs: Math.round(e.HEALTH_TIMEOUT_SECONDS * 1000) },
     tools: {
       mongod: e.GLIMPSE_MONGOD_BIN,
@@ -49,6 +63,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ].filter(Boolean),
     },
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 /** The database named in a MongoDB connection string's path, if any. */

@@ -1,1 +1,5 @@
 export * from './errors.js';
+export * from './image/image.js';
+export * from './image/image-status.js';
+export * from './image/request-context.js';
+export * from './image/image-access.js';

@@ -52,16 +52,17 @@ export class AtomicUpdates implements OnModuleInit {
 
   /** findOneAndUpdate on { _id, ...conditions }; null when the document no longer matches. */
   async findOneAndUpdate<T>(
-    model: Model<T>,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model of T, whatever its virtuals
+    model: Model<T, any, any, any, any, any>,
     id: unknown,
     conditions: QueryFilter<T>,
     update: UpdateQuery<T>,
   ): Promise<T | null> {
-    const run = () =>
-      model
+    const run = async (): Promise<T | null> =>
+      (await model
         .findOneAndUpdate({ ...conditions, _id: id } as QueryFilter<T>, update, { returnDocument: 'after' })
-        .lean<T>()
-        .exec();
+        .lean()
+        .exec()) as T | null;
     if (this.mode === 'native') return run();
     const release = await this.acquire(`${model.collection.name}:${String(id)}`);
     try {

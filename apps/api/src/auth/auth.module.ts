@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { AUTHENTICATOR, type Authenticator } from './authenticator.js';
+import { AuthMiddleware } from './auth.middleware.js';
+import { NoauthAuthenticator } from './noauth.authenticator.js';
+import { TokensAuthenticator } from './tokens.authenticator.js';
+
+/** Picks the authenticator named by GLIMPSE_AUTH. Keystone token validation plugs in here. */
+@Module({
+  providers: [
+    {
+      provide: AUTHENTICATOR,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): Authenticator =>
+        config.auth.mode === 'tokens' ? new TokensAuthenticator(config.auth.tokensFile!) : new NoauthAuthenticator(config.auth),
+    },
+    AuthMiddleware,
+  ],
+  exports: [AUTHENTICATOR, AuthMiddleware],
+})
+export class AuthModule {}

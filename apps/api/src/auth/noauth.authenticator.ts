@@ -1,0 +1,22 @@
+import type { Request } from 'express';
+import type { AppConfig } from '@glimpse/config';
+import type { RequestContext } from '@glimpse/domain';
+import { type Authenticator, contextFrom } from './authenticator.js';
+
+/**
+ * Trusts the identity headers that Keystone's auth middleware forwards. A request without them acts as the
+ * configured default project (Glance's unauthenticated context: no project, admin).
+ */
+export class NoauthAuthenticator implements Authenticator {
+  constructor(private readonly config: AppConfig['auth']) {}
+
+  async authenticate(req: Request): Promise<RequestContext> {
+    const project = req.get('x-project-id') ?? req.get('x-tenant-id') ?? null;
+    const user = req.get('x-user-id') ?? null;
+    const roles = req.get('x-roles');
+    if (project === null && user === null && roles === undefined) {
+      return contextFrom(this.config.noauthDefaultProject, null, this.config.noauthDefaultRoles);
+    }
+    return contextFrom(project, user, (roles ?? '').split(','));
+  }
+}

@@ -1,0 +1,35 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import type { RequestContext } from '@glimpse/domain';
+import { Ctx } from '../auth/ctx.decorator.js';
+import { baseUrl } from '../http/base-url.js';
+import { imageView } from './image-view.js';
+import { ImagesService } from './images.service.js';
+
+@Controller('v2/images')
+export class ImagesController {
+  constructor(
+    private readonly images: ImagesService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Ctx() ctx: RequestContext, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const image = await this.images.create(ctx, body);
+    res.setHeader('Location', `${baseUrl(this.config, req)}/v2/images/${image.id}`);
+    return imageView(image);
+  }
+
+  @Get(':id')
+  async show(@Ctx() ctx: RequestContext, @Param('id') id: string) {
+    return imageView(await this.images.get(ctx, id));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@Ctx() ctx: RequestContext, @Param('id') id: string): Promise<void> {
+    await this.images.delete(ctx, id);
+  }
+}

@@ -1,0 +1,20 @@
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { ImagesPersistenceModule } from '@glimpse/persistence';
+import { AuthMiddleware } from '../auth/auth.middleware.js';
+import { AuthModule } from '../auth/auth.module.js';
+import { ImageAccess } from './image-access.service.js';
+import { ImagesController } from './images.controller.js';
+import { ImagesService } from './images.service.js';
+
+/** The /v2/images resource. */
+@Module({
+  imports: [AuthModule, ImagesPersistenceModule],
+  controllers: [ImagesController],
+  providers: [ImagesService, ImageAccess],
+  exports: [ImagesService, ImageAccess],
+})
+export class ImagesModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(AuthMiddleware).forRoutes('v2/*path');
+  }
+}

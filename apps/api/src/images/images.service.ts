@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { forbidden, type Image, ImageStatus, notFound, type RequestContext } from '@glimpse/domain';
+import { ImageRepository } from '@glimpse/persistence';
+import { ImageAccess } from './image-access.service.js';
+import { screenCreateBody } from './image-input.js';
+
+/** Image records: create, read, delete. */
+@Injectable()
+export class ImagesService {
+  constructor(
+    private readonly images: ImageRepository,
+    private readonly access: ImageAccess,
+  ) {}
+
+  async create(ctx: RequestContext, body: unknown): Promise<Image> {
+    const doc = screenCreateBody(body);
+    if (!ctx.isAdmin && ctx.roles.includes('reader') && !ctx.roles.includes('member')) {
+      throw forbidden('You are not authorized to complete add_image action.');
+    }
+    if (doc.visibility === 'public' && !ctx.isAdmin) {
+      throw forbidden('You are not authorized to complete publicize_image action.');
+    }
+    if (doc.owner !== undefined && doc.owner !== ctx.projectId && !ctx.isAdmin) {
+      throw forbidden(`You are not permitted to create images owned by '${String(doc.owner)}'.`);
+    }
+    const now = new Date();
+    const core = new Set(['id', 'name', 'visibility', 'protected', 'os_hidden', 'owner', 'min_disk', 'min_ram', 'container_format', 'disk_format', 'tags']);
+    const properties = Object.fromEntries(
+      Object.entries(doc).filter(([k]) => !core.has(k)).map(([k, v]) => [k, v as string]),
+    );
+    return this.images.create({
+      id: (doc.id as string | undefined)?.toLowerCase() ?? randomUUID(),
+      name: (doc.name as string | null | undefined) ?? null,
+      status: ImageStatus.Queued,
+      visibility: (doc.visibility as Image['visibility'] | undefined) ?? 'shared',
+      protected: (doc.protected as boolean | undefined) ?? false,
+      osHidden: (doc.os_hidden as boolean | undefined) ?? false,
+      checksum: null,
+      osHashAlgo: null,
+      osHashValue: null,
+      owner: doc.owner !== undefined ? (doc.owner as string | null) : ctx.projectId,
+      size: null,
+      virtualSize: null,
+      minDisk: (doc.min_disk as number | undefined) ?? 0,
+      minRam: (doc.min_ram as number | undefined) ?? 0,
+      containerFormat: (doc.container_format as Image['containerFormat'] | undefined) ?? null,
+      diskFormat: (doc.disk_format as Image['diskFormat'] | undefined) ?? null,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+      tags: [...new Set((doc.tags as string[] | undefined) ?? [])],
+      properties,
+      locations: [],
+      rev: 0,
+    });
+  }
+
+  get(ctx: RequestContext, id: string): Promise<Image> {
+    return this.access.visible(ctx, id);
+  }
+
+  /** Marks the image deleted (its data is removed by the store layer and the reaper). */
+  async delete(ctx: RequestContext, id: string): Promise<Image> {
+    const visible = await this.access.owned(ctx, id, 'delete_image');
+    if (visible.status === ImageStatus.Deleted) throw notFound(`Failed to find image ${id} to delete`);
+    return this.images.mutate(id, (image) => {
+      if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
+      return { status: ImageStatus.Deleted, deletedAt: new Date() };
+    });
+  }
+}

@@ -1,0 +1,23 @@
+import type { Image, ImageMember } from './image.js';
+import type { RequestContext } from './request-context.js';
+
+/** The owner's project (or an admin) acting on the image. */
+export function isOwnerOrAdmin(image: Pick<Image, 'owner'>, ctx: RequestContext): boolean {
+  return ctx.isAdmin || (ctx.projectId !== null && image.owner === ctx.projectId);
+}
+
+/**
+ * Whether the caller may see the image at all (Glance: an image the caller may not see is 404, never 403).
+ * Members see a shared image whatever their membership status; status only steers listings.
+ */
+export function canSeeImage(
+  image: Pick<Image, 'owner' | 'visibility' | 'status'>,
+  ctx: RequestContext,
+  membership: Pick<ImageMember, 'status'> | null,
+): boolean {
+  if (ctx.isAdmin) return true;
+  if (image.status === 'deleted') return false;
+  if (image.visibility === 'public' || image.visibility === 'community') return true;
+  if (ctx.projectId !== null && image.owner === ctx.projectId) return true;
+  return image.visibility === 'shared' && membership !== null;
+}

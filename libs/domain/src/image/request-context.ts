@@ -1,0 +1,20 @@
+/** Who is asking: built by the API's authenticator for every request. */
+export interface RequestContext {
+  /** Null for Glance's unauthenticated (noauth, no headers) context. */
+  projectId: string | null;
+  userId: string | null;
+  roles: string[];
+  isAdmin: boolean;
+  domainId?: string | null;
+  /** Keystone system scope, when the token has one. */
+  systemScope?: string | null;
+}
+
+export function hasRole(ctx: RequestContext, role: string): boolean {
+  return ctx.roles.includes(role);
+}
+
+/** Readers may look but not change; members and admins may change what they own. */
+export function canWrite(ctx: RequestContext): boolean {
+  return ctx.isAdmin || !ctx.roles.length || ctx.roles.some((r) => r !== 'reader');
+}

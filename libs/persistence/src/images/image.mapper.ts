@@ -1,0 +1,49 @@
+import type { Image, ImageStatus } from '@glimpse/domain';
+import type { ImageDoc } from './image.schema.js';
+
+export type ImageChanges = Partial<Omit<Image, 'id' | 'createdAt' | 'rev'>>;
+
+export function toImage(doc: ImageDoc): Image {
+  return {
+    id: doc._id,
+    name: doc.name ?? null,
+    status: doc.status as ImageStatus,
+    visibility: doc.visibility as Image['visibility'],
+    protected: doc.protected ?? false,
+    osHidden: doc.osHidden ?? false,
+    checksum: doc.checksum ?? null,
+    osHashAlgo: doc.osHashAlgo ?? null,
+    osHashValue: doc.osHashValue ?? null,
+    owner: doc.owner ?? null,
+    size: doc.size ?? null,
+    virtualSize: doc.virtualSize ?? null,
+    minDisk: doc.minDisk ?? 0,
+    minRam: doc.minRam ?? 0,
+    containerFormat: (doc.containerFormat ?? null) as Image['containerFormat'],
+    diskFormat: (doc.diskFormat ?? null) as Image['diskFormat'],
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    deletedAt: doc.deletedAt ?? null,
+    tags: doc.tags ?? [],
+    properties: Object.fromEntries((doc.props ?? []).map((p) => [p.k, p.v])),
+    locations: (doc.locations ?? []).map((l) => ({ url: l.url, store: l.store, metadata: l.metadata ?? {}, status: l.status })),
+    rev: doc.rev ?? 0,
+  };
+}
+
+export function toDoc(image: Image): ImageDoc {
+  const { id, properties, ...rest } = image;
+  return { ...rest, _id: id, props: propsOf(properties) } as ImageDoc;
+}
+
+/** The $set document for a set of changes (custom properties replace the whole list). */
+export function toSet(changes: ImageChanges): Record<string, unknown> {
+  const { properties, ...rest } = changes;
+  const set: Record<string, unknown> = { ...rest };
+  if (properties) set.props = propsOf(properties);
+  return set;
+}
+
+function propsOf(properties: Record<string, string>): { k: string; v: string }[] {
+  return Object.entries(properties).map(([k, v]) => ({ k, v }));
+}

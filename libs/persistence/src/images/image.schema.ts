@@ -1,0 +1,58 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import type { HydratedDocument } from 'mongoose';
+
+/** A custom property; kept as a key/value pair so any key (dots, dollars) is safe to store and query. */
+export class PropertyDoc {
+  k!: string;
+  v!: string;
+}
+
+export class LocationDoc {
+  url!: string;
+  store!: string;
+  metadata!: Record<string, unknown>;
+  status!: 'active' | 'pending_delete' | 'bad';
+}
+
+@Schema({ collection: 'images', versionKey: false, _id: false })
+export class ImageDoc {
+  @Prop({ type: String, required: true }) _id!: string;
+  @Prop({ type: String, default: null }) name!: string | null;
+  @Prop({ type: String, required: true }) status!: string;
+  @Prop({ type: String, required: true }) visibility!: string;
+  @Prop({ type: Boolean, default: false }) protected!: boolean;
+  @Prop({ type: Boolean, default: false }) osHidden!: boolean;
+  @Prop({ type: String, default: null }) checksum!: string | null;
+  @Prop({ type: String, default: null }) osHashAlgo!: string | null;
+  @Prop({ type: String, default: null }) osHashValue!: string | null;
+  @Prop({ type: String, default: null }) owner!: string | null;
+  @Prop({ type: Number, default: null }) size!: number | null;
+  @Prop({ type: Number, default: null }) virtualSize!: number | null;
+  @Prop({ type: Number, default: 0 }) minDisk!: number;
+  @Prop({ type: Number, default: 0 }) minRam!: number;
+  @Prop({ type: String, default: null }) containerFormat!: string | null;
+  @Prop({ type: String, default: null }) diskFormat!: string | null;
+  @Prop({ type: Date, required: true }) createdAt!: Date;
+  @Prop({ type: Date, required: true }) updatedAt!: Date;
+  @Prop({ type: Date, default: null }) deletedAt!: Date | null;
+  @Prop({ type: [String], default: [] }) tags!: string[];
+  @Prop({ type: [{ k: String, v: String, _id: false }], default: [] }) props!: PropertyDoc[];
+  @Prop({
+    type: [{ url: String, store: String, metadata: Object, status: String, _id: false }],
+    default: [],
+  })
+  locations!: LocationDoc[];
+  @Prop({ type: Number, default: 0 }) rev!: number;
+}
+
+export type ImageDocument = HydratedDocument<ImageDoc>;
+export const ImageSchema = SchemaFactory.createForClass(ImageDoc);
+
+// Listing: the default order (created_at desc, id desc) scoped by owner, and by visibility for public /
+// community / shared scans. Filters on status narrow these further.
+ImageSchema.index({ owner: 1, createdAt: -1, _id: -1 });
+ImageSchema.index({ visibility: 1, createdAt: -1, _id: -1 });
+ImageSchema.index({ status: 1, createdAt: -1, _id: -1 });
+// Tag and custom-property filters.
+ImageSchema.index({ tags: 1 });
+ImageSchema.index({ 'props.k': 1, 'props.v': 1 });

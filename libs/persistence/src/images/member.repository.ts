@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { conflict, type ImageMember, type MemberStatus } from '@glimpse/domain';
+import { AtomicUpdates } from '../atomic-updates.js';
+import { MemberDoc } from './member.schema.js';
+
+function toMember(doc: MemberDoc): ImageMember {
+  return {
+    imageId: doc.imageId,
+    memberId: doc.memberId,
+    status: doc.status as MemberStatus,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+/** Image memberships (sharing with other projects). */
+@Injectable()
+export class MemberRepository {
+  constructor(
+    @InjectModel(MemberDoc.name) readonly model: Model<MemberDoc>,
+    private readonly atomic: AtomicUpdates,
+  ) {}
+
+  async add(imageId: string, memberId: string): Promise<ImageMember> {
+    const now = new Date();
+    try {
+      const doc = await this.model.create({ imageId, memberId, status: 'pending', createdAt: now, updatedAt: now });
+      return toMember(doc.toObject());
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) {
+        throw conflict(`Member ${memberId} already associated with image ${imageId}`);
+      }
+      throw err;
+    }
+  }
+
+  async find(imageId: string, memberId: string): Promise<ImageMember | null> {
+    const doc = await this.model.findOne({ imageId, memberId }).lean<MemberDoc>().exec();
+    return doc ? toMember(doc) : null;
+  }
+
+  async listForImage(imageId: string): Promise<ImageMember[]> {
+    const docs = await this.model.find({ imageId }).sort({ createdAt: 1 }).lean<MemberDoc[]>().exec();
+    return docs.map(toMember);
+  }
+
+  async setStatus(imageId: string, memberId: string, status: MemberStatus): Promise<ImageMember | null> {
+    const existing = await this.model.findOne({ imageId, memberId }).select({ _id: 1 }).lean().exec();
+    if (!existing) return null;
+    const doc = await this.atomic.findOneAndUpdate(this.model, existing._id, {}, { $set: { status, updatedAt: new Date() } });
+    return doc ? toMember(doc as MemberDoc) : null;
+  }
+
+  async remove(imageId: string, memberId: string): Promise<boolean> {
+    return (await this.model.deleteOne({ imageId, memberId }).exec()).deletedCount === 1;
+  }
+
+  /** Ids of the images a project is a member of, with the given membership statuses (listing scope). */
+  async imageIdsFor(memberId: string, statuses: readonly MemberStatus[]): Promise<string[]> {
+    const docs = await this.model.find({ memberId, status: { $in: statuses } }).select({ imageId: 1 }).lean().exec();
+    return docs.map((d) => d.imageId);
+  }
+}
