@@ -7,11 +7,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const trees = ['apps', 'libs', 'test', 'bench'].filter((d) => existsSync(resolve(root, d)));
-rmSync(resolve(root, 'dist'), { recursive: true, force: true });
+// GLIMPSE_DIST=dist-x builds into another top-level directory, so parallel work does not clobber dist/.
+const out = process.env.GLIMPSE_DIST || 'dist';
+if (!/^dist[\w-]*$/.test(out)) throw new Error(`GLIMPSE_DIST must be a top-level dist* directory name, got ${out}`);
+rmSync(resolve(root, out), { recursive: true, force: true });
 const swc = resolve(root, 'node_modules/.bin/swc');
 const result = spawnSync(
   swc,
-  [...trees, '-d', 'dist', '--quiet', '-C', `jsc.baseUrl=${root}`, '-C', 'jsc.paths.@glimpse/*=["libs/*/src/index.ts"]'],
+  [...trees, '-d', out, '--quiet', '-C', `jsc.baseUrl=${root}`, '-C', 'jsc.paths.@glimpse/*=["libs/*/src/index.ts"]'],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

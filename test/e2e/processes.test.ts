@@ -7,7 +7,7 @@ import { freePort } from '../support/free-port.js';
 import { waitForHttp } from '../support/http-wait.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
-const entry = (app: string) => resolve(root, 'dist/apps', app, 'src/main.js');
+const entry = (app: string) => resolve(import.meta.dirname, '..', '..', 'apps', app, 'src/main.js');
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'warn' };
 
 /** The versions document Glance 25.1 served, as recorded in shared/reference. */
