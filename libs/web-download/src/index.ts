@@ -1,0 +1,5 @@
+export * from './address-policy.js';
+export * from './errors.js';
+export * from './resolve-host.js';
+export * from './safe-fetch.js';
+export * from './url-filter.js';
