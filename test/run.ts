@@ -9,8 +9,9 @@ import { join, relative, resolve } from 'node:path';
 import { loadConfig } from '@glimpse/config';
 import { ensureLocalServices } from '@glimpse/local-services';
 
-const root = resolve(import.meta.dirname, '..', '..');
-const dist = join(root, 'dist');
+// This file runs from <dist>/test/run.js; tests are collected from the same build (dist/ or GLIMPSE_DIST).
+const dist = resolve(import.meta.dirname, '..');
+const root = resolve(dist, '..');
 
 function collect(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -25,6 +26,13 @@ const filters = process.argv.slice(2);
 const files = collect(dist)
   .filter((f) => filters.length === 0 || filters.some((p) => relative(dist, f).includes(p)))
   .sort();
+
+if (files.length === 0) {
+  // Without file arguments Node would discover tests on its own (and run this runner): refuse instead.
+  console.error(`no test file matches ${filters.join(' ') || '(all)'}`);
+  console.log('0 passed, 0 failed');
+  process.exit(1);
+}
 
 const services = await ensureLocalServices(loadConfig());
 const tap = join(dist, 'test-results.tap');

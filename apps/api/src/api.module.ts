@@ -1,21 +1,29 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule, type ResolvedConfig } from '@glimpse/config';
 import { PersistenceModule } from '@glimpse/persistence';
 import { QueueModule } from '@glimpse/queue';
+import { AuthMiddleware } from './auth/auth.middleware.js';
+import { AuthModule } from './auth/auth.module.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { ImagesModule } from './images/images.module.js';
+import { TasksModule } from './tasks/tasks.module.js';
 import { GlanceExceptionFilter } from './http/glance-exception.filter.js';
 import { VersionsController } from './versions/versions.controller.js';
 
 /** The HTTP edge. It produces jobs but never imports a processor. */
 @Module({})
-export class ApiModule {
+export class ApiModule implements NestModule {
+  /** Every versioned route needs a caller identity; the auth middleware runs once per request. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(AuthMiddleware).forRoutes('v2/*path');
+  }
+
   static forRoot(config: ResolvedConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), ImagesModule],
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), AuthModule, ImagesModule, TasksModule],
       controllers: [VersionsController, HealthController],
       providers: [HealthService, { provide: APP_FILTER, useClass: GlanceExceptionFilter }],
     };

@@ -6,3 +6,6 @@ export * from './images/images-persistence.module.js';
 export * from './images/member.repository.js';
 export * from './images/member.schema.js';
 export * from './persistence.module.js';
+export * from './tasks/task.repository.js';
+export * from './tasks/task.schema.js';
+export * from './tasks/tasks-persistence.module.js';

@@ -1,6 +1,5 @@
-import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ImagesPersistenceModule } from '@glimpse/persistence';
-import { AuthMiddleware } from '../auth/auth.middleware.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { ImageAccess } from './image-access.service.js';
 import { ImagesController } from './images.controller.js';
@@ -13,8 +12,4 @@ import { ImagesService } from './images.service.js';
   providers: [ImagesService, ImageAccess],
   exports: [ImagesService, ImageAccess],
 })
-export class ImagesModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(AuthMiddleware).forRoutes('v2/*path');
-  }
-}
+export class ImagesModule {}
