@@ -3,26 +3,25 @@ import { ConfigModule, type ResolvedConfig } from '@glimpse/config';
 import { QueueName } from '@glimpse/contracts';
 import { PersistenceModule } from '@glimpse/persistence';
 import { QueueModule } from '@glimpse/queue';
-import { SystemProcessor } from './processors/system.processor.js';
+import { MaintenanceModule } from './maintenance/maintenance.module.js';
+import { SystemModule } from './processors/system.module.js';
 
-/** One processor class per queue; WORKER_QUEUES picks which ones this process runs. */
-const PROCESSORS: Record<QueueName, Type> = {
-  [QueueName.System]: SystemProcessor,
+/** The module holding each queue's processor; WORKER_QUEUES picks which ones this process runs. */
+const QUEUE_MODULES: Record<QueueName, Type> = {
+  [QueueName.System]: SystemModule,
+  [QueueName.Maintenance]: MaintenanceModule,
 };
 
 @Module({})
 export class WorkerModule {
   static forRoot(config: ResolvedConfig): DynamicModule {
-    const wanted = config.queue.workerQueues;
-    const unknown = wanted === 'all' ? [] : wanted.filter((q) => !(q in PROCESSORS));
-    if (unknown.length) throw new Error(`WORKER_QUEUES names unknown queues: ${unknown.join(', ')}`);
-    const processors = Object.entries(PROCESSORS)
+    const wanted = config.queue.workerQueues; // validated against QueueName by loadConfig
+    const queues = Object.entries(QUEUE_MODULES)
       .filter(([queue]) => wanted === 'all' || wanted.includes(queue))
-      .map(([, processor]) => processor);
+      .map(([, module]) => module);
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot()],
-      providers: processors,
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), ...queues],
     };
   }
 }

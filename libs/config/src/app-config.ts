@@ -13,6 +13,8 @@ export interface AppConfig {
     tokensFile?: string;
   };
   health: { timeoutMs: number };
+  /** Cron expressions of the maintenance sweeps; null = off. */
+  schedules: { auditor: string | null; replicator: string | null; updater: string | null; reaper: string | null };
   /** Where to find the local service programs: explicit paths, then these directories in order. */
   tools: { mongod?: string; ferretdb?: string; redisServer?: string; searchPath: string[] };
 }

@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /**
@@ -8,6 +9,8 @@ const port = z.coerce.number().int().min(1).max(65535);
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const cronOrOff = z.string().refine((v) => v === 'off' || cron.validate(v), 'must be a cron expression or "off"');
 
 const mongoUri = z
   .string()
@@ -67,6 +70,14 @@ export const envSchema = z.object({
   GLIMPSE_NOAUTH_DEFAULT_ROLES: z.string().default('admin'),
   /** tokens: a JSON file {"<token>": {"project": "...", "user": "...", "roles": ["member"]}}. */
   GLIMPSE_TOKENS_FILE: z.string().optional(),
+  /**
+   * node-cron schedules (6 fields with seconds, or 5) of the maintenance sweeps, or `off`. Every worker replica
+   * runs the schedule; each tick still runs once across replicas.
+   */
+  GLIMPSE_SCHEDULE_AUDITOR: cronOrOff.default('0 */30 * * * *'),
+  GLIMPSE_SCHEDULE_REPLICATOR: cronOrOff.default('0 */10 * * * *'),
+  GLIMPSE_SCHEDULE_UPDATER: cronOrOff.default('0 */5 * * * *'),
+  GLIMPSE_SCHEDULE_REAPER: cronOrOff.default('0 */5 * * * *'),
   /** Seconds a health probe waits for MongoDB or Redis before calling it down. */
   HEALTH_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(2),
 });

@@ -34,7 +34,8 @@ describe('loadConfig', () => {
   });
 
   it('parses the worker queue list', () => {
-    assert.deepEqual(loadConfig({ WORKER_QUEUES: 'system, image-import' }).queue.workerQueues, ['system', 'image-import']);
+    assert.deepEqual(loadConfig({ WORKER_QUEUES: 'system, maintenance' }).queue.workerQueues, ['system', 'maintenance']);
+    assert.throws(() => loadConfig({ WORKER_QUEUES: 'system,nope' }), /WORKER_QUEUES.*unknown queue nope/);
     assert.equal(loadConfig({ WORKER_QUEUES: 'all' }).queue.workerQueues, 'all');
   });
 });

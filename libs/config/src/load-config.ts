@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { QueueName } from '@glimpse/contracts';
 import type { AppConfig } from './app-config.js';
 import { envSchema } from './env.schema.js';
 
@@ -29,6 +30,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('Invalid configuration: GLIMPSE_TOKENS_FILE: required when GLIMPSE_AUTH=tokens');
   }
   const queues = e.WORKER_QUEUES.split(',').map((q) => q.trim()).filter(Boolean);
+  const known = new Set<string>(Object.values(QueueName));
+  const unknownQueue = queues.find((q) => q !== 'all' && !known.has(q));
+  if (unknownQueue) {
+    throw new ConfigError(
+      `Invalid configuration: WORKER_QUEUES="${e.WORKER_QUEUES}": unknown queue ${unknownQueue} (queues: ${[...known].join(', ')})`,
+    );
+  }
   return {
     dataDir: resolve(e.GLIMPSE_DATA_DIR),
     http: { host: e.GLIMPSE_HOST, port: e.GLIMPSE_PORT, publicUrl: e.GLIMPSE_PUBLIC_URL?.replace(/\/+$/, '') },
@@ -52,6 +60,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tokensFile: e.GLIMPSE_TOKENS_FILE,
     },
     health: { timeoutMs: Math.round(e.HEALTH_TIMEOUT_SECONDS * 1000) },
+    schedules: {
+      auditor: offOr(e.GLIMPSE_SCHEDULE_AUDITOR),
+      replicator: offOr(e.GLIMPSE_SCHEDULE_REPLICATOR),
+      updater: offOr(e.GLIMPSE_SCHEDULE_UPDATER),
+      reaper: offOr(e.GLIMPSE_SCHEDULE_REAPER),
+    },
     tools: {
       mongod: e.GLIMPSE_MONGOD_BIN,
       ferretdb: e.GLIMPSE_FERRETDB_BIN,
@@ -63,6 +77,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ].filter(Boolean),
     },
   };
+}
+
+function offOr(schedule: string): string | null {
+  return schedule === 'off' ? null : schedule;
 }
 
 function isLoopback(host: string): boolean {

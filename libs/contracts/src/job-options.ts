@@ -10,6 +10,21 @@ export interface JobDefaults {
 
 const DAY = 24 * 3600;
 
+/**
+ * Sweeps keep their finished jobs for a day: the job id is what stops a second replica from running the same
+ * tick, so it must outlive the gap between replicas' ticks by far.
+ */
+const sweep: JobDefaults = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5000 },
+  removeOnComplete: { age: DAY, count: 10_000 },
+  removeOnFail: { age: 7 * DAY, count: 10_000 },
+};
+
 export const jobDefaults: Record<JobName, JobDefaults> = {
   [JobName.Ping]: { attempts: 1, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: DAY, count: 1000 } },
+  [JobName.AuditorSweep]: sweep,
+  [JobName.ReplicatorSweep]: sweep,
+  [JobName.UpdaterSweep]: sweep,
+  [JobName.ReaperSweep]: sweep,
 };

@@ -9,3 +9,6 @@ export * from './persistence.module.js';
 export * from './tasks/task.repository.js';
 export * from './tasks/task.schema.js';
 export * from './tasks/tasks-persistence.module.js';
+export * from './maintenance/maintenance-persistence.module.js';
+export * from './maintenance/maintenance-run.repository.js';
+export * from './maintenance/project-usage.repository.js';

@@ -14,6 +14,6 @@ import { MemberDoc, MemberSchema } from './member.schema.js';
     ]),
   ],
   providers: [ImageRepository, MemberRepository],
-  exports: [ImageRepository, MemberRepository],
+  exports: [MongooseModule, ImageRepository, MemberRepository],
 })
 export class ImagesPersistenceModule {}

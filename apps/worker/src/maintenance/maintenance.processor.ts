@@ -1,0 +1,45 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { hostname } from 'node:os';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { QueueName, type SweepJob, type SweepPayload, type SweepResult } from '@glimpse/contracts';
+import { MaintenanceRunRepository } from '@glimpse/persistence';
+import { type Sweep, SWEEPS_TOKEN } from './sweep.js';
+
+/** Runs sweeps and records each run (counts, duration, errors) under the job's deterministic id. */
+@Processor(QueueName.Maintenance)
+export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(MaintenanceProcessor.name);
+  private readonly sweeps: Map<SweepJob, Sweep>;
+
+  constructor(
+    @Inject(SWEEPS_TOKEN) sweeps: Sweep[],
+    private readonly runs: MaintenanceRunRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+    this.sweeps = new Map(sweeps.map((s) => [s.job, s]));
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.queue.concurrency;
+  }
+
+  async process(job: Job<SweepPayload, SweepResult>, _token?: string, signal?: AbortSignal): Promise<SweepResult> {
+    const sweep = this.sweeps.get(job.name as SweepJob);
+    if (!sweep) throw new UnrecoverableError(`no sweep implements ${job.name} yet`);
+    const id = job.id ?? `${job.name}:${job.data.tick}`;
+    await this.runs.start(id, job.name, new Date(job.data.tick), job.data.trigger, `${hostname()}:${process.pid}`);
+    try {
+      const result = await sweep.run(job.data, signal ?? new AbortController().signal);
+      await this.runs.finish(id, { counts: { ...result } });
+      return result;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.logger.error(`${job.name} ${id} failed: ${message}`);
+      await this.runs.finish(id, { error: message });
+      throw err;
+    }
+  }
+}
