@@ -64,3 +64,34 @@ describe('configuration errors', () => {
     });
   }
 });
+
+describe('a worker whose Redis is down', () => {
+  it('logs the error once as a line, and still stops on SIGTERM', async () => {
+    const port = await freePort(); // nothing listens there
+    const child = spawn(process.execPath, [entry('worker')], {
+      cwd: root,
+      env: { ...baseEnv, LOG_LEVEL: 'info', REDIS_URL: `redis://127.0.0.1:${port}`, MONGODB_URI: process.env.GLIMPSE_TEST_MONGODB_URI },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (c) => (output += c));
+    child.stderr!.on('data', (c) => (output += c));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    await waitUntil(() => output.includes('worker error'), 30_000);
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+    const lines = output.trim().split('\n');
+    assert.ok(lines.every((l) => l.startsWith('{')), `non-JSON output:\n${lines.filter((l) => !l.startsWith('{')).join('\n')}`);
+    assert.ok(lines.some((l) => l.includes('"shutting down"')));
+  });
+});
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

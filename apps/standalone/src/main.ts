@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { runWithConfig } from '@glimpse/config';
-import { createLogger } from '@glimpse/common';
+import { createLogger, onShutdown } from '@glimpse/common';
 import { ensureLocalServices } from '@glimpse/local-services';
 import { createApiApp } from '../../api/src/create-api-app.js';
 import { createWorkerApp } from '../../worker/src/create-worker-app.js';
@@ -11,24 +11,15 @@ import { createWorkerApp } from '../../worker/src/create-worker-app.js';
  */
 await runWithConfig(async (base) => {
   const logger = createLogger({ ...base.log, name: 'glimpse' });
+  const shutdown = onShutdown(logger);
   const services = await ensureLocalServices(base);
+  shutdown.add(() => services.stop());
   if (services.started.length) logger.info({ started: services.started }, 'local services started');
   const { config } = services;
   const worker = await createWorkerApp(config, logger);
+  shutdown.add(() => worker.close());
   const api = await createApiApp(config, logger);
+  shutdown.add(() => api.close());
   await api.listen(config.http.port, config.http.host);
   logger.info({ url: `http://${config.http.host}:${config.http.port}` }, 'glimpse listening (api + worker)');
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await api.close();
-    await worker.close();
-    await services.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
 });

@@ -1,8 +1,8 @@
-import { getQueueToken } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { type Job, type Queue } from 'bullmq';
-import { type JobName, type JobPayload, JobQueue, type JobResult, jobDefaults } from '@glimpse/contracts';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { type ConnectionOptions, type Job, Queue } from 'bullmq';
+import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
+import { type JobName, type JobPayload, JobQueue, type JobResult, jobDefaults, QueueName } from '@glimpse/contracts';
+import { redisOptions } from './redis-connection.js';
 
 export interface EnqueueOptions {
   /** Deterministic id: a second enqueue with the same id is ignored by BullMQ while the first job exists. */
@@ -12,19 +12,21 @@ export interface EnqueueOptions {
 
 /** The one way to put work on a queue: typed by job name, with the job's retry and retention defaults. */
 @Injectable()
-export class JobProducer {
-  private readonly queues = new Map<string, Queue>();
+export class JobProducer implements OnModuleDestroy {
+  private readonly queues = new Map<QueueName, Queue>();
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
+    const connection = redisOptions(config.redis.url, 'queue') as ConnectionOptions;
+    for (const name of Object.values(QueueName)) {
+      const queue = new Queue(name, { connection, prefix: config.queue.prefix });
+      // A down Redis makes add() reject (reported to the caller); the connection's error events need no more noise.
+      queue.on('error', () => undefined);
+      this.queues.set(name, queue);
+    }
+  }
 
   queueFor(name: JobName): Queue {
-    const queueName = JobQueue[name];
-    let queue = this.queues.get(queueName);
-    if (!queue) {
-      queue = this.moduleRef.get<Queue>(getQueueToken(queueName), { strict: false });
-      this.queues.set(queueName, queue);
-    }
-    return queue;
+    return this.queues.get(JobQueue[name])!;
   }
 
   async enqueue<N extends JobName>(
@@ -38,5 +40,9 @@ export class JobProducer {
       jobId: options.jobId,
       delay: options.delayMs,
     })) as Job<JobPayload<N>, JobResult<N>, N>;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 }

@@ -2,11 +2,13 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ConnectionOptions } from 'bullmq';
 import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
-import { QueueName } from '@glimpse/contracts';
 import { JobProducer } from './job-producer.js';
 import { redisOptions } from './redis-connection.js';
 
-/** The shared BullMQ connection and every queue's producer. Apps that consume jobs add processors themselves. */
+/**
+ * The shared BullMQ connection settings (used by the processors apps declare) and the one JobProducer through
+ * which every job is enqueued.
+ */
 @Module({})
 export class QueueModule {
   static forRoot(): DynamicModule {
@@ -22,7 +24,9 @@ export class QueueModule {
             prefix: config.queue.prefix,
           }),
         }),
-        BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
+        // No queue providers (JobProducer owns the Queue objects); this brings in the explorer that starts the
+        // @Processor workers an app declares, with the shared connection above.
+        BullModule.registerQueue(),
       ],
       providers: [JobProducer],
       exports: [JobProducer, BullModule],

@@ -1,29 +1,25 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
+import { Inject } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { QueueName, type SweepJob, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { MaintenanceRunRepository } from '@glimpse/persistence';
+import { GlimpseWorkerHost } from '../processors/glimpse-worker-host.js';
 import { type Sweep, SWEEPS_TOKEN } from './sweep.js';
 
 /** Runs sweeps and records each run (counts, duration, errors) under the job's deterministic id. */
 @Processor(QueueName.Maintenance)
-export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger = new Logger(MaintenanceProcessor.name);
+export class MaintenanceProcessor extends GlimpseWorkerHost {
   private readonly sweeps: Map<SweepJob, Sweep>;
 
   constructor(
     @Inject(SWEEPS_TOKEN) sweeps: Sweep[],
     private readonly runs: MaintenanceRunRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    super();
+    super(config);
     this.sweeps = new Map(sweeps.map((s) => [s.job, s]));
-  }
-
-  onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.queue.concurrency;
   }
 
   async process(job: Job<SweepPayload, SweepResult>, _token?: string, signal?: AbortSignal): Promise<SweepResult> {

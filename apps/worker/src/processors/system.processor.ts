@@ -1,26 +1,23 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
+import { Inject } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type JobPayloads, type JobResults, QueueName } from '@glimpse/contracts';
+import { GlimpseWorkerHost } from './glimpse-worker-host.js';
 
 type SystemJob = typeof JobName.Ping;
 type Handlers = { [N in SystemJob]: (job: Job<JobPayloads[N]>) => Promise<JobResults[N]> };
 
 /** Diagnostic jobs. The handler table must name every job of the queue (checked by the compiler). */
 @Processor(QueueName.System)
-export class SystemProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class SystemProcessor extends GlimpseWorkerHost {
   private readonly handlers: Handlers = {
     [JobName.Ping]: async (job) => ({ requestId: job.data.requestId, worker: hostname(), pid: process.pid }),
   };
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    super();
-  }
-
-  onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.queue.concurrency;
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    super(config);
   }
 
   async process(job: Job): Promise<unknown> {
