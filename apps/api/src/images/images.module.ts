@@ -1,15 +1,20 @@
 import { Module } from '@nestjs/common';
 import { ImagesPersistenceModule } from '@glimpse/persistence';
+import { StorageModule } from '@glimpse/storage';
 import { AuthModule } from '../auth/auth.module.js';
+import { StoresInfoController } from '../info/stores-info.controller.js';
+import { ImageDataController } from './data/image-data.controller.js';
+import { ImageDownloadService } from './data/image-download.service.js';
+import { ImageUploadService } from './data/image-upload.service.js';
 import { ImageAccess } from './image-access.service.js';
 import { ImagesController } from './images.controller.js';
 import { ImagesService } from './images.service.js';
 
 /** The /v2/images resource. */
 @Module({
-  imports: [AuthModule, ImagesPersistenceModule],
-  controllers: [ImagesController],
-  providers: [ImagesService, ImageAccess],
+  imports: [AuthModule, ImagesPersistenceModule, StorageModule],
+  controllers: [ImagesController, ImageDataController, StoresInfoController],
+  providers: [ImagesService, ImageAccess, ImageUploadService, ImageDownloadService],
   exports: [ImagesService, ImageAccess],
 })
 export class ImagesModule {}

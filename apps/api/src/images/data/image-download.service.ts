@@ -1,0 +1,47 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { forbidden, type Image, ImageStatus, notFound, type RequestContext, unavailable } from '@glimpse/domain';
+import { LocationNotFound, StoreRegistry } from '@glimpse/storage';
+import { ImageAccess } from '../image-access.service.js';
+import { type ByteRange, requestedRange } from './byte-range.js';
+
+export interface Download {
+  image: Image;
+  /** Null: the image has no data (204). */
+  body: Readable | null;
+  range?: ByteRange;
+}
+
+/** GET /v2/images/{id}/file: opens the first location that answers, in stored order. */
+@Injectable()
+export class ImageDownloadService {
+  private readonly logger = new Logger('image-download');
+
+  constructor(
+    private readonly access: ImageAccess,
+    private readonly stores: StoreRegistry,
+  ) {}
+
+  async open(ctx: RequestContext, id: string, headers: { range?: string; contentRange?: string }): Promise<Download> {
+    const image = await this.access.visible(ctx, id);
+    if (image.status === ImageStatus.Deactivated && !ctx.isAdmin) {
+      throw forbidden('The requested image has been deactivated. Image data download is forbidden.');
+    }
+    const locations = image.locations.filter((l) => l.status === 'active');
+    if (!locations.length || image.size === null) return { image, body: null };
+    const range = requestedRange(image.size, headers.range, headers.contentRange);
+    let missing = 0;
+    for (const location of locations) {
+      const store = this.stores.find(location.store);
+      if (!store) continue;
+      try {
+        return { image, body: await store.get(location.url, range), range };
+      } catch (err) {
+        if (err instanceof LocationNotFound) missing++;
+        this.logger.warn({ err, image: id, store: store.id }, 'location failed; trying the next one');
+      }
+    }
+    if (missing === locations.length) throw notFound(`Image ${id} has no data in any of its locations.`);
+    throw unavailable(`No location of image ${id} could be read; try again later.`);
+  }
+}

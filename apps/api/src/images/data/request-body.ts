@@ -1,0 +1,49 @@
+import type { IncomingMessage } from 'node:http';
+import type { Writable } from 'node:stream';
+import { GlimpseError, invalid } from '@glimpse/domain';
+
+/** Glance takes image data only as application/octet-stream (415 otherwise). */
+export function assertOctetStream(req: IncomingMessage): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/octet-stream') {
+    throw new GlimpseError('unsupported-media-type', `The request media type ${type || 'None'} is not supported by this server.`);
+  }
+}
+
+/** The size the client announced: x-openstack-image-size, else Content-Length; undefined for chunked bodies. */
+export function declaredSize(req: IncomingMessage): { size?: number; explicit: boolean } {
+  const header = req.headers['x-openstack-image-size'];
+  if (typeof header === 'string') {
+    if (!/^\d+$/.test(header.trim())) throw invalid(`Invalid x-openstack-image-size header: ${header}`);
+    return { size: Number(header), explicit: true };
+  }
+  const length = req.headers['content-length'];
+  return { size: length === undefined ? undefined : Number(length), explicit: false };
+}
+
+/** The error a body ends with when the client went away before sending all of it. */
+export class ClientGone extends Error {
+  override readonly name = 'ClientGone';
+  constructor() {
+    super('The client closed the connection before the whole body arrived.');
+  }
+}
+
+/**
+ * Feeds the request body into `sink` with back-pressure. A client that disconnects, or a body cut short of its
+ * Content-Length, destroys the sink with ClientGone so whatever consumes it fails and cleans up.
+ */
+export function feed(req: IncomingMessage, sink: Writable): void {
+  const gone = () => {
+    if (!req.complete) sink.destroy(new ClientGone());
+  };
+  req.once('aborted', gone);
+  req.once('close', gone);
+  req.once('error', gone);
+  req.pipe(sink);
+}
+
+/** After a failure, stops reading the body; the connection is closed once the error answer is sent. */
+export function abandon(req: IncomingMessage, sink: Writable): void {
+  req.unpipe(sink);
+}

@@ -1,0 +1,51 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { tooLarge } from '@glimpse/domain';
+import { type Digests, ParallelHasher } from './parallel-hasher.js';
+
+export interface HashingTapOptions {
+  /** os_hash_algo (sha512 unless configured otherwise). */
+  hashAlgo?: string;
+  /** Bytes allowed through; one more fails the stream with a 413 before that byte reaches the store. */
+  limit?: number;
+}
+
+/**
+ * Passes bytes through unchanged while the parallel hasher checksums them. A chunk is passed on only once the
+ * ring has taken it, so a slow hasher slows the source instead of piling up memory.
+ */
+export class HashingTap extends Transform {
+  private readonly hasher: ParallelHasher;
+  private readonly limit: number;
+
+  constructor(options: HashingTapOptions = {}) {
+    super({ readableHighWaterMark: 1 << 20, writableHighWaterMark: 1 << 20 });
+    this.hasher = new ParallelHasher(options.hashAlgo ?? 'sha512');
+    this.limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  get bytes(): number {
+    return this.hasher.bytes;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.hasher.bytes + chunk.length > this.limit) {
+      callback(tooLarge('The incoming image is too large: The provided image is too large.'));
+      return;
+    }
+    const pending = this.hasher.update(chunk);
+    if (pending) pending.then(() => callback(null, chunk), callback);
+    else callback(null, chunk);
+  }
+
+  /** The digests; call once the stream has finished. */
+  digest(): Promise<Digests> {
+    return this.hasher.digest();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // Cut short (error, or destroyed before all bytes went through): the workers are stopped. A finished tap
+    // keeps its hasher for digest().
+    if (error || !this.writableFinished) this.hasher.abort();
+    callback(error);
+  }
+}

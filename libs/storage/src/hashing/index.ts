@@ -1,0 +1,2 @@
+export * from './hashing-tap.js';
+export * from './parallel-hasher.js';

@@ -1,0 +1,44 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { invalid } from '@glimpse/domain';
+import { FileStore } from './stores/file-store.js';
+
+/**
+ * Staged data of glance-direct imports, one file per image in the staging directory (Glance's
+ * node_staging_uri). Written like the file store: temporary name, fsync, rename.
+ */
+export class StagingArea {
+  private readonly files: FileStore;
+
+  constructor(readonly dir: string) {
+    this.files = new FileStore('os_glance_staging_store', dir);
+  }
+
+  path(imageId: string): string {
+    if (!/^[\w-]+$/.test(imageId)) throw invalid(`Invalid image id ${imageId}`);
+    return join(this.dir, imageId);
+  }
+
+  async exists(imageId: string): Promise<boolean> {
+    return (await fs.stat(this.path(imageId)).catch(() => null)) !== null;
+  }
+
+  put(imageId: string, source: Readable, signal?: AbortSignal): Promise<{ location: string; size: number }> {
+    return this.files.put(imageId, source, { signal });
+  }
+
+  async open(imageId: string): Promise<Readable> {
+    return (await fs.open(this.path(imageId), 'r')).createReadStream({ highWaterMark: 1 << 20 });
+  }
+
+  async remove(imageId: string): Promise<void> {
+    await fs.rm(this.path(imageId), { force: true });
+  }
+
+  /** Partial files a crashed write left (they are never under an image's name). */
+  async leftovers(): Promise<string[]> {
+    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
+    return names.filter((n) => n.endsWith('.part'));
+  }
+}

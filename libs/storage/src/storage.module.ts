@@ -1,0 +1,26 @@
+import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { closeIdleHashers } from './hashing/parallel-hasher.js';
+import { StagingArea } from './staging-area.js';
+import { StoreRegistry } from './store-registry.js';
+
+@Injectable()
+class StorageShutdown implements OnApplicationShutdown {
+  constructor(@Inject(StoreRegistry) private readonly stores: StoreRegistry) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.stores.close();
+    await closeIdleHashers();
+  }
+}
+
+/** The configured stores and the staging area, for the API and the workers. */
+@Global()
+@Module({
+  providers: [
+    { provide: StoreRegistry, useFactory: (c: AppConfig) => StoreRegistry.fromConfig(c.storage.stores, c.storage.defaultStore), inject: [APP_CONFIG] },
+    { provide: StagingArea, useFactory: (c: AppConfig) => new StagingArea(c.storage.stagingDir), inject: [APP_CONFIG] },
+    StorageShutdown,
+  ],
+  exports: [StoreRegistry, StagingArea],
+})
+export class StorageModule {}

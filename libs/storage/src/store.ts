@@ -1,0 +1,48 @@
+import type { Readable } from 'node:stream';
+
+export type StoreType = 'file' | 's3' | 'http';
+
+/** Inclusive byte range, as in `Range: bytes=start-end`. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface PutOptions {
+  /** Aborts the write; whatever was written is removed. */
+  signal?: AbortSignal;
+  /** Expected size when the client announced one (a hint: S3 part sizing). */
+  sizeHint?: number;
+}
+
+export interface PutResult {
+  /** Where the bytes now live (the image location's url). */
+  location: string;
+  size: number;
+}
+
+/**
+ * One place image bytes are kept. `put` either stores the whole stream under the returned location or leaves
+ * nothing behind; `get` opens the bytes (failing before the first byte when they are missing).
+ */
+export interface Store {
+  readonly id: string;
+  readonly type: StoreType;
+  readonly readOnly: boolean;
+  readonly description?: string;
+  readonly weight: number;
+  put(imageId: string, source: Readable, options?: PutOptions): Promise<PutResult>;
+  get(location: string, range?: ByteRange): Promise<Readable>;
+  /** Removes the bytes; a location already gone is not an error. */
+  delete(location: string): Promise<void>;
+  /** Size of the bytes at the location, or null when there are none. */
+  stat(location: string): Promise<{ size: number } | null>;
+  /** What /v2/info/stores/detail shows of this store (never credentials). */
+  properties(): Record<string, unknown>;
+  close?(): Promise<void>;
+}
+
+/** A location that is not (or no longer) there. */
+export class LocationNotFound extends Error {
+  override readonly name = 'LocationNotFound';
+}

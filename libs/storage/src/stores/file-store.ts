@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { invalid } from '@glimpse/domain';
+import { type ByteRange, LocationNotFound, type PutOptions, type PutResult, type Store } from '../store.js';
+
+const CHUNK = 1 << 20;
+
+/**
+ * Image files in one directory, named by image id. A write goes to a hidden temporary name, is fsynced, then
+ * renamed: the final name only ever holds a complete file.
+ */
+export class FileStore implements Store {
+  readonly type = 'file' as const;
+  readonly readOnly = false;
+
+  constructor(
+    readonly id: string,
+    readonly dir: string,
+    readonly weight = 0,
+    readonly description?: string,
+  ) {}
+
+  async put(imageId: string, source: Readable, options: PutOptions = {}): Promise<PutResult> {
+    await fs.mkdir(this.dir, { recursive: true });
+    const final = join(this.dir, safeName(imageId));
+    const temp = join(this.dir, `.${safeName(imageId)}.${randomBytes(6).toString('hex')}.part`);
+    const handle = await fs.open(temp, 'wx');
+    let size = 0;
+    try {
+      const out = handle.createWriteStream({ autoClose: false, highWaterMark: CHUNK });
+      await pipeline(source, out, { signal: options.signal });
+      size = out.bytesWritten;
+      await handle.sync();
+      await handle.close();
+      await fs.rename(temp, final);
+      await syncDir(this.dir);
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await fs.rm(temp, { force: true });
+      throw err;
+    }
+    return { location: pathToFileURL(final).href, size };
+  }
+
+  async get(location: string, range?: ByteRange): Promise<Readable> {
+    const path = this.pathOf(location);
+    const handle = await fs.open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' ? new LocationNotFound(`${location} is gone`) : err;
+    });
+    return handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: CHUNK });
+  }
+
+  async delete(location: string): Promise<void> {
+    await fs.rm(this.pathOf(location), { force: true });
+  }
+
+  async stat(location: string): Promise<{ size: number } | null> {
+    const st = await fs.stat(this.pathOf(location)).catch(() => null);
+    return st?.isFile() ? { size: st.size } : null;
+  }
+
+  properties(): Record<string, unknown> {
+    return { datadir: this.dir };
+  }
+
+  /** The file a location names; a location outside this store's directory is refused. */
+  private pathOf(location: string): string {
+    let path: string;
+    try {
+      path = resolve(fileURLToPath(location));
+    } catch {
+      throw invalid(`Invalid location for store ${this.id}: ${location}`);
+    }
+    if (!path.startsWith(resolve(this.dir) + sep)) throw invalid(`Location ${location} is outside store ${this.id}`);
+    return path;
+  }
+}
+
+function safeName(imageId: string): string {
+  if (!/^[\w-]+$/.test(imageId)) throw invalid(`Invalid image id ${imageId}`);
+  return imageId;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
