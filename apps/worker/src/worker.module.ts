@@ -3,6 +3,9 @@ import { ConfigModule, type ResolvedConfig } from '@glimpse/config';
 import { QueueName } from '@glimpse/contracts';
 import { PersistenceModule } from '@glimpse/persistence';
 import { QueueModule } from '@glimpse/queue';
+import { StorageModule } from '@glimpse/storage';
+import { ChecksumModule, VerifyFormatModule } from './image-data/location-jobs.module.js';
+import { ImportWorkerModule } from './import/import.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { SystemModule } from './processors/system.module.js';
 
@@ -10,6 +13,9 @@ import { SystemModule } from './processors/system.module.js';
 const QUEUE_MODULES: Record<QueueName, Type> = {
   [QueueName.System]: SystemModule,
   [QueueName.Maintenance]: MaintenanceModule,
+  [QueueName.ImageImport]: ImportWorkerModule,
+  [QueueName.ImageChecksum]: ChecksumModule,
+  [QueueName.ImageVerifyFormat]: VerifyFormatModule,
 };
 
 @Module({})
@@ -21,7 +27,7 @@ export class WorkerModule {
       .map(([, module]) => module);
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), ...queues],
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), StorageModule, ...queues],
     };
   }
 }

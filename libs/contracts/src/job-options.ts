@@ -21,10 +21,24 @@ const sweep: JobDefaults = {
   removeOnFail: { age: 7 * DAY, count: 10_000 },
 };
 
+/**
+ * Per-image jobs retry transient failures with backoff (a permanent failure is thrown as an UnrecoverableError
+ * and stops at once); their ids are deterministic, so finished ones are kept long enough to absorb retries.
+ */
+const imageJob: JobDefaults = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: { age: DAY, count: 10_000 },
+  removeOnFail: { age: 7 * DAY, count: 10_000 },
+};
+
 export const jobDefaults: Record<JobName, JobDefaults> = {
   [JobName.Ping]: { attempts: 1, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: DAY, count: 1000 } },
   [JobName.AuditorSweep]: sweep,
   [JobName.ReplicatorSweep]: sweep,
   [JobName.UpdaterSweep]: sweep,
   [JobName.ReaperSweep]: sweep,
+  [JobName.ImageImport]: imageJob,
+  [JobName.ImageChecksum]: imageJob,
+  [JobName.ImageVerifyFormat]: imageJob,
 };

@@ -5,6 +5,12 @@
 export const QueueName = {
   System: 'system',
   Maintenance: 'maintenance',
+  /** Image imports (glance-direct, web-download, copy-image): long streaming jobs. */
+  ImageImport: 'image-import',
+  /** Checksums of data that arrived by another path (an added location, a copy between stores). */
+  ImageChecksum: 'image-checksum',
+  /** Format inspection of data that arrived by another path. */
+  ImageVerifyFormat: 'image-verify-format',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -16,6 +22,12 @@ export const JobName = {
   ReplicatorSweep: 'replicator-sweep',
   UpdaterSweep: 'updater-sweep',
   ReaperSweep: 'reaper-sweep',
+  /** One import task: bring data from its source into the image's stores. */
+  ImageImport: 'image-import',
+  /** Hash one image location and record (or verify) checksum and os_hash_value. */
+  ImageChecksum: 'image-checksum',
+  /** Inspect one image location and record virtual_size, or flag a format mismatch. */
+  ImageVerifyFormat: 'image-verify-format',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -26,6 +38,9 @@ export const JobQueue = {
   [JobName.ReplicatorSweep]: QueueName.Maintenance,
   [JobName.UpdaterSweep]: QueueName.Maintenance,
   [JobName.ReaperSweep]: QueueName.Maintenance,
+  [JobName.ImageImport]: QueueName.ImageImport,
+  [JobName.ImageChecksum]: QueueName.ImageChecksum,
+  [JobName.ImageVerifyFormat]: QueueName.ImageVerifyFormat,
 } as const satisfies Record<JobName, QueueName>;
 
 /** A sweep run: `tick` is the scheduled time (ISO, seconds) or the time an admin asked for it. */
@@ -41,12 +56,33 @@ export interface SweepResult {
   errors: number;
 }
 
+/** An import: the task record holds the request; the job only names it. */
+export interface ImageImportPayload {
+  taskId: string;
+  imageId: string;
+}
+
+/** Work on one stored copy of an image. */
+export interface ImageLocationPayload {
+  imageId: string;
+  store: string;
+}
+
+export interface ImageImportResult {
+  imageId: string;
+  stores: string[];
+  failedStores: string[];
+}
+
 export interface JobPayloads {
   [JobName.Ping]: { requestId: string; sentAt: string };
   [JobName.AuditorSweep]: SweepPayload;
   [JobName.ReplicatorSweep]: SweepPayload;
   [JobName.UpdaterSweep]: SweepPayload;
   [JobName.ReaperSweep]: SweepPayload;
+  [JobName.ImageImport]: ImageImportPayload;
+  [JobName.ImageChecksum]: ImageLocationPayload;
+  [JobName.ImageVerifyFormat]: ImageLocationPayload;
 }
 
 export interface JobResults {
@@ -55,6 +91,9 @@ export interface JobResults {
   [JobName.ReplicatorSweep]: SweepResult;
   [JobName.UpdaterSweep]: SweepResult;
   [JobName.ReaperSweep]: SweepResult;
+  [JobName.ImageImport]: ImageImportResult;
+  [JobName.ImageChecksum]: { checksum: string; osHashValue: string; size: number };
+  [JobName.ImageVerifyFormat]: { format: string; virtualSize: number | null };
 }
 
 export const SWEEPS = [JobName.AuditorSweep, JobName.ReplicatorSweep, JobName.UpdaterSweep, JobName.ReaperSweep] as const;

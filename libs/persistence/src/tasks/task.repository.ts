@@ -91,6 +91,11 @@ export class TaskRepository {
     });
   }
 
+  /** Removes a task that never started (its import was refused after the record was made). */
+  async remove(id: string): Promise<void> {
+    await this.model.deleteOne({ _id: id, status: 'pending' }).exec();
+  }
+
   private expired(doc: TaskDoc): boolean {
     return doc.expiresAt !== null && doc.expiresAt !== undefined && doc.expiresAt.getTime() <= Date.now();
   }

@@ -1,0 +1,143 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { JobName } from '@glimpse/contracts';
+import {
+  conflict,
+  forbidden,
+  type Image,
+  IMPORT_LOCK_PROPERTY,
+  type ImportMethod,
+  importLockIsStale,
+  invalid,
+  parseImportRequest,
+  type RequestContext,
+  unavailable,
+} from '@glimpse/domain';
+import { ImageRepository, TaskRepository } from '@glimpse/persistence';
+import { JobProducer } from '@glimpse/queue';
+import { DEFAULT_URL_FILTER, screenUrl } from '@glimpse/web-download';
+import { ImageAccess } from '../images/image-access.service.js';
+import { importTargets, STORE_CHOICE, type StoreChoice } from './import-targets.js';
+
+export interface ImportCall {
+  body: unknown;
+  headerStore?: string;
+  requestId: string | null;
+}
+
+/**
+ * POST /v2/images/{id}/import: validates, takes the image's import lock and enqueues the job. The work itself
+ * happens in a worker; the API never touches the data.
+ */
+@Injectable()
+export class ImportService {
+  constructor(
+    private readonly images: ImageRepository,
+    private readonly tasks: TaskRepository,
+    private readonly access: ImageAccess,
+    private readonly producer: JobProducer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(STORE_CHOICE) private readonly stores: StoreChoice,
+  ) {}
+
+  /** Returns the task id, or null when there is nothing to do (copy-image to all stores already holding it). */
+  async start(ctx: RequestContext, imageId: string, call: ImportCall): Promise<string | null> {
+    const req = parseImportRequest(call.body, this.config.import.methods);
+    if (req.uri !== undefined) this.screen(req.uri);
+    const image = await this.authorize(ctx, imageId, req.method);
+    checkImportable(req.method, image);
+    const targets = importTargets(req, call.headerStore, image, this.stores);
+    if (targets.length === 0) return null;
+
+    const taskId = randomUUID();
+    const now = new Date();
+    await this.tasks.create({
+      id: taskId,
+      type: 'api_image_import',
+      status: 'pending',
+      input: { image_id: imageId, import_req: req.raw, backend: targets },
+      result: null,
+      owner: image.owner,
+      message: '',
+      imageId,
+      requestId: call.requestId,
+      userId: ctx.userId,
+      bytesDone: 0,
+      bytesTotal: null,
+      expiresAt: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await this.lock(imageId, req.method, taskId);
+    } catch (err) {
+      await this.tasks.remove(taskId);
+      throw err;
+    }
+    try {
+      await this.producer.enqueue(JobName.ImageImport, { taskId, imageId }, { jobId: taskId });
+    } catch {
+      await this.unlock(imageId, taskId);
+      await this.tasks.transition(taskId, 'pending', 'failure', { message: 'The import could not be queued.' });
+      throw unavailable('The import could not be queued; try again later.');
+    }
+    return taskId;
+  }
+
+  private screen(uri: string): void {
+    const { webDownload } = this.config.import;
+    try {
+      screenUrl(uri, { ...DEFAULT_URL_FILTER, ...webDownload.filter });
+    } catch {
+      throw invalid(`URI for web-download does not pass filtering: ${uri}`);
+    }
+  }
+
+  private async authorize(ctx: RequestContext, imageId: string, method: ImportMethod): Promise<Image> {
+    if (method !== 'copy-image') return this.access.owned(ctx, imageId, 'modify_image');
+    const image = await this.access.visible(ctx, imageId);
+    if (!ctx.isAdmin) throw forbidden('You are not authorized to complete copy_image action.');
+    return image;
+  }
+
+  /** Claims the image for the task, unless a live import holds it; the write is conditional on the revision. */
+  private async lock(imageId: string, method: ImportMethod, taskId: string): Promise<void> {
+    await this.images.mutate(imageId, async (current) => {
+      checkImportable(method, current);
+      const holder = current.properties[IMPORT_LOCK_PROPERTY];
+      if (holder) {
+        const task = await this.tasks.findById(holder);
+        if (!importLockIsStale(task, new Date(), this.config.import.lockTimeoutMs)) throw conflict('Image has active task');
+      }
+      return { properties: { ...current.properties, [IMPORT_LOCK_PROPERTY]: taskId } };
+    });
+  }
+
+  private async unlock(imageId: string, taskId: string): Promise<void> {
+    await this.images
+      .mutate(imageId, (current) => {
+        if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) return {};
+        const { [IMPORT_LOCK_PROPERTY]: _held, ...rest } = current.properties;
+        return { properties: rest };
+      })
+      .catch(() => undefined);
+  }
+}
+
+/** Glance's method/status matrix (409s) and the formats an import needs. */
+export function checkImportable(method: ImportMethod, image: Image): void {
+  if (method === 'copy-image') {
+    if (image.status !== 'active') throw conflict('Only images with status active can be targeted for copying');
+    return;
+  }
+  if (image.status === 'active') throw conflict('Image with status active cannot be target for import');
+  if (method === 'glance-direct') {
+    if (image.status === 'queued') throw conflict("Image needs to be staged before 'glance-direct' method can be used");
+    if (image.status !== 'uploading') throw conflict(`Image with status ${image.status} cannot be target for import`);
+  } else if (image.status !== 'queued') {
+    throw conflict(`Image needs to be in 'queued' state to use '${method}' method`);
+  }
+  if (!image.containerFormat) throw conflict("'container_format' needs to be set before import");
+  if (!image.diskFormat) throw conflict("'disk_format' needs to be set before import");
+}

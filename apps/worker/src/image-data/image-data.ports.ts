@@ -1,0 +1,41 @@
+import type { Readable } from 'node:stream';
+import type { ImageLocation } from '@glimpse/domain';
+
+/** One copy written to a store, with the checksums computed while writing it. */
+export interface StoredCopy {
+  location: ImageLocation;
+  size: number;
+  checksum: string;
+  osHashAlgo: string;
+  osHashValue: string;
+}
+
+/** What an import needs of the stores: write with checksums in one pass, read a copy back, remove one. */
+export interface ImageBytes {
+  write(storeId: string, imageId: string, source: AsyncIterable<Buffer>, signal: AbortSignal): Promise<StoredCopy>;
+  read(location: ImageLocation, signal: AbortSignal): Promise<Readable>;
+  remove(location: ImageLocation): Promise<void>;
+  /** The staged file of a glance-direct import. */
+  staged(imageId: string): Promise<Readable>;
+  removeStaged(imageId: string): Promise<void>;
+}
+
+/** The format gate's verdict on what was imported. */
+export interface FormatVerdict {
+  ok: boolean;
+  reason?: string;
+  virtualSize: number | null;
+}
+
+/** Watches the bytes as they flow (never holding more than a bounded header region) and judges them. */
+export interface FormatWatcher {
+  push(chunk: Buffer): void;
+  verdict(declared: { diskFormat: string | null; containerFormat: string | null }): FormatVerdict;
+}
+
+export interface FormatGate {
+  watcher(): FormatWatcher;
+}
+
+export const IMAGE_BYTES = Symbol('IMAGE_BYTES');
+export const FORMAT_GATE = Symbol('FORMAT_GATE');

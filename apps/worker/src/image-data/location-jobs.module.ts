@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ImageDataModule } from './image-data.module.js';
+import { LocationJobs } from './location-jobs.js';
+import { ChecksumProcessor, VerifyFormatProcessor } from './location-jobs.processor.js';
+
+/** The image-checksum queue. */
+@Module({ imports: [ImageDataModule], providers: [LocationJobs, ChecksumProcessor] })
+export class ChecksumModule {}
+
+/** The image-verify-format queue. */
+@Module({ imports: [ImageDataModule], providers: [LocationJobs, VerifyFormatProcessor] })
+export class VerifyFormatModule {}

@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { pipeline, Readable } from 'node:stream';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import type { ImageLocation } from '@glimpse/domain';
+import { HashingTap, StagingArea, StoreRegistry } from '@glimpse/storage';
+import type { ImageBytes, StoredCopy } from './image-data.ports.js';
+
+/** ImageBytes over the configured stores: one streaming pass writes and hashes (MD5 + os_hash_algo). */
+@Injectable()
+export class StoreImageBytes implements ImageBytes {
+  constructor(
+    private readonly stores: StoreRegistry,
+    private readonly staging: StagingArea,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async write(storeId: string, imageId: string, source: AsyncIterable<Buffer>, signal: AbortSignal): Promise<StoredCopy> {
+    const store = this.stores.writable(storeId);
+    const tap = new HashingTap({ hashAlgo: this.config.storage.hashAlgo, limit: this.config.storage.imageSizeCap });
+    // An error on either side destroys both, so the store sees the failure and keeps nothing.
+    const hashed = pipeline(Readable.from(source, { objectMode: false }), tap, () => undefined);
+    const put = await store.put(imageId, hashed, { signal });
+    const digests = await tap.digest();
+    return {
+      location: { url: put.location, store: store.id, metadata: { store: store.id }, status: 'active' },
+      size: put.size,
+      checksum: digests.md5,
+      osHashAlgo: digests.hashAlgo,
+      osHashValue: digests.hashValue,
+    };
+  }
+
+  async read(location: ImageLocation): Promise<Readable> {
+    const store = this.stores.find(location.store);
+    if (!store) throw new Error(`Store ${location.store} is not configured`);
+    return store.get(location.url);
+  }
+
+  async remove(location: ImageLocation): Promise<void> {
+    await this.stores.find(location.store)?.delete(location.url);
+  }
+
+  staged(imageId: string): Promise<Readable> {
+    return this.staging.open(imageId);
+  }
+
+  removeStaged(imageId: string): Promise<void> {
+    return this.staging.remove(imageId);
+  }
+}

@@ -1,0 +1,244 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ImageImportPayload, ImageImportResult } from '@glimpse/contracts';
+import {
+  conflict,
+  FAILED_IMPORT_PROPERTY,
+  GlimpseError,
+  type Image,
+  IMPORT_LOCK_PROPERTY,
+  IMPORTING_TO_STORES_PROPERTY,
+  type ImageLocation,
+  IMPORT_METHODS,
+  type ImportRequest,
+  invalid,
+  parseImportRequest,
+  storeList,
+  type Task,
+  type ValidationData,
+} from '@glimpse/domain';
+import { ImageRepository, TaskRepository } from '@glimpse/persistence';
+import { isPermanent, messageOf } from './import-failure.js';
+import { FORMAT_GATE, type FormatGate, IMAGE_BYTES, type ImageBytes, type StoredCopy } from '../image-data/image-data.ports.js';
+import { ImportSources } from './import-sources.js';
+import { decompress } from './steps/decompress.step.js';
+import { meter } from './steps/meter.step.js';
+
+/** The task's stored request, read with the same parser the API used, and the stores it resolved. */
+interface ImportInput extends ImportRequest {
+  targets: string[];
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * Runs one import task to its end: source → decompress → format gate → first store (checksums in the same
+ * pass), then copies to the remaining stores verified by checksum. On failure the image goes back to `queued`
+ * with its new bytes removed (copy-image: stays active), and the reason lands in the task and in
+ * os_glance_failed_import. Safe to run again after a crash: every write replaces an unfinished one.
+ */
+@Injectable()
+export class ImportRunner {
+  private readonly logger = new Logger(ImportRunner.name);
+
+  constructor(
+    private readonly images: ImageRepository,
+    private readonly tasks: TaskRepository,
+    private readonly sources: ImportSources,
+    @Inject(IMAGE_BYTES) private readonly bytes: ImageBytes,
+    @Inject(FORMAT_GATE) private readonly gate: FormatGate,
+  ) {}
+
+  /**
+   * @param finalAttempt when false, a transient failure is thrown for BullMQ to retry and the image keeps its
+   *   import status; when true (or the failure is permanent) the import is rolled back and the task fails.
+   */
+  async run(payload: ImageImportPayload, signal: AbortSignal, finalAttempt: boolean): Promise<ImageImportResult> {
+    const task = await this.tasks.findById(payload.taskId);
+    if (!task) throw invalid(`Task ${payload.taskId} no longer exists.`);
+    if (task.status === 'success' || task.status === 'failure') return this.resultOf(task);
+    if (task.status === 'pending') await this.tasks.transition(task.id, 'pending', 'processing', { message: 'Import started' });
+    let input: ImportInput;
+    try {
+      input = parseInput(task);
+    } catch (err) {
+      // A record no parser accepts cannot be retried; its lock is free once the task has failed.
+      await this.tasks.transition(task.id, 'processing', 'failure', { message: messageOf(err) }).catch(() => undefined);
+      throw err;
+    }
+    const written: StoredCopy[] = [];
+    const failed: string[] = [];
+    try {
+      let image = await this.claimed(payload.imageId, task.id);
+      image = await this.begin(image, input, task.id);
+      if (input.method === 'copy-image') {
+        for (const store of input.targets) await this.attempt(input, store, failed, () => this.copyExisting(image, store, task, signal), written);
+      } else {
+        const first = await this.importFirst(image, input, task, signal);
+        written.push(first);
+        for (const store of input.targets.slice(1)) await this.attempt(input, store, failed, () => this.copyFrom(image.id, first, store, signal), written);
+      }
+      const done = await this.finish(image.id, task.id, input, written, failed);
+      const result = { imageId: done.id, stores: written.map((c) => c.location.store), failedStores: failed };
+      await this.tasks.transition(task.id, 'processing', 'success', {
+        result: { image_id: done.id },
+        message: `Copied ${Math.round((written[0]?.size ?? 0) / MiB)} MiB`,
+      });
+      if (input.method === 'glance-direct') await this.bytes.removeStaged(image.id).catch(() => undefined);
+      return result;
+    } catch (err) {
+      await Promise.all(written.map((c) => this.bytes.remove(c.location).catch(() => undefined)));
+      if (!finalAttempt && !isPermanent(err)) throw err;
+      await this.rollBack(payload.imageId, task.id, input, messageOf(err));
+      throw err;
+    }
+  }
+
+  /** The image, if this task still holds its import lock. */
+  private async claimed(imageId: string, taskId: string): Promise<Image> {
+    const image = await this.images.findById(imageId);
+    if (!image || image.status === 'deleted') throw invalid(`Image ${imageId} was deleted during the import.`);
+    if (image.properties[IMPORT_LOCK_PROPERTY] !== taskId) throw conflict(`Image ${imageId} is no longer locked by this import.`);
+    return image;
+  }
+
+  /** queued/uploading → importing (not for copy-image), and the stores being written recorded on the image. */
+  private async begin(image: Image, input: ImportInput, taskId: string): Promise<Image> {
+    return this.images.mutate(image.id, (current) => {
+      if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) throw conflict(`Image ${image.id} is no longer locked by this import.`);
+      const properties = { ...current.properties, [IMPORTING_TO_STORES_PROPERTY]: input.targets.join(',') };
+      const toImporting = input.method !== 'copy-image' && current.status !== 'importing';
+      return toImporting ? { status: 'importing', properties } : { properties };
+    });
+  }
+
+  private async importFirst(image: Image, input: ImportInput, task: Task, signal: AbortSignal): Promise<ImportedCopy> {
+    const source = await this.sources.open(input, image.id, signal);
+    const watcher = this.gate.watcher();
+    const progress = (done: number) => void this.tasks.progress(task.id, done, source.size, `Copied ${Math.round(done / MiB)} MiB`).catch(() => undefined);
+    const copy = await this.bytes.write(
+      input.targets[0]!,
+      image.id,
+      observe(meter(16 * MiB, progress)(decompress(source.body)), (c) => watcher.push(c)),
+      signal,
+    );
+    const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
+    try {
+      checkValidation(copy, input.validation);
+    } catch (err) {
+      await this.bytes.remove(copy.location).catch(() => undefined);
+      throw err;
+    }
+    if (!verdict.ok) {
+      await this.bytes.remove(copy.location).catch(() => undefined);
+      throw new GlimpseError('unsupported-media-type', `Image format refused: ${verdict.reason ?? 'the data does not match the declared format'}`);
+    }
+    return { ...copy, virtualSize: verdict.virtualSize };
+  }
+
+  private async copyExisting(image: Image, store: string, _task: Task, signal: AbortSignal): Promise<StoredCopy> {
+    const from = image.locations.find((l) => l.status === 'active');
+    if (!from) throw invalid(`Image ${image.id} has no copy to read from.`);
+    const copy = await this.bytes.write(store, image.id, await this.bytes.read(from, signal), signal);
+    return verifyAgainst(copy, image, this.bytes);
+  }
+
+  private async copyFrom(imageId: string, first: StoredCopy, store: string, signal: AbortSignal): Promise<StoredCopy> {
+    const copy = await this.bytes.write(store, imageId, await this.bytes.read(first.location, signal), signal);
+    return verifyAgainst(copy, { checksum: first.checksum, osHashValue: first.osHashValue, size: first.size }, this.bytes);
+  }
+
+  /** Per-store failure: fatal when every store must succeed, else recorded and the import goes on. */
+  private async attempt(input: ImportInput, store: string, failed: string[], write: () => Promise<StoredCopy>, written: StoredCopy[]): Promise<void> {
+    try {
+      written.push(await write());
+    } catch (err) {
+      if (input.allStoresMustSucceed) throw err;
+      this.logger.warn(`import to store ${store} failed: ${messageOf(err)}`);
+      failed.push(store);
+    }
+  }
+
+  private async finish(imageId: string, taskId: string, input: ImportInput, written: StoredCopy[], failed: string[]): Promise<Image> {
+    if (written.length === 0) throw invalid(`The import failed on every store: ${failed.join(', ')}`);
+    const [first] = written as [Partial<ImportedCopy> & StoredCopy];
+    return this.images.mutate(imageId, (current) => {
+      if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) throw conflict(`Image ${imageId} is no longer locked by this import.`);
+      if (current.status === 'deleted' || current.status === 'pending_delete') throw invalid(`Image ${imageId} was deleted during the import.`);
+      const properties = withoutImportState(current.properties, [...storeList(current.properties[FAILED_IMPORT_PROPERTY]), ...failed]);
+      const locations: ImageLocation[] = [...current.locations, ...written.map((c) => c.location)];
+      if (input.method === 'copy-image') return { locations, properties };
+      return {
+        status: 'active',
+        locations,
+        properties,
+        size: first.size,
+        checksum: first.checksum,
+        osHashAlgo: first.osHashAlgo,
+        osHashValue: first.osHashValue,
+        virtualSize: first.virtualSize ?? null,
+      };
+    });
+  }
+
+  /** Glance's revert: the lock released, the stores marked failed, an import's image back to queued. */
+  private async rollBack(imageId: string, taskId: string, input: ImportInput, reason: string): Promise<void> {
+    this.logger.warn(`import ${taskId} of image ${imageId} failed: ${reason}`);
+    await this.images
+      .mutate(imageId, (current) => {
+        if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) return {};
+        const properties = withoutImportState(current.properties, [...storeList(current.properties[FAILED_IMPORT_PROPERTY]), ...input.targets]);
+        const back = input.method !== 'copy-image' && (current.status === 'importing' || current.status === 'uploading');
+        return back ? { status: 'queued', size: null, virtualSize: null, properties } : { properties };
+      })
+      .catch((err) => this.logger.error(`rolling back image ${imageId} failed: ${messageOf(err)}`));
+    if (input.method === 'glance-direct') await this.bytes.removeStaged(imageId).catch(() => undefined);
+    await this.tasks.transition(taskId, 'processing', 'failure', { message: reason }).catch(() => undefined);
+  }
+
+  private resultOf(task: Task): ImageImportResult {
+    return { imageId: task.imageId ?? '', stores: [], failedStores: [] };
+  }
+}
+
+/** The first copy of an import, with what the format gate found. */
+type ImportedCopy = StoredCopy & { virtualSize: number | null };
+
+function parseInput(task: Task): ImportInput {
+  const input = (task.input ?? {}) as { import_req?: unknown; backend?: unknown };
+  const targets = Array.isArray(input.backend) ? input.backend.filter((s): s is string => typeof s === 'string') : [];
+  if (targets.length === 0) throw invalid(`Task ${task.id} names no target store.`);
+  return { ...parseImportRequest(input.import_req, IMPORT_METHODS), targets };
+}
+
+/** The user's expected size and hash (validation_data), checked before the image turns active. */
+function checkValidation(copy: StoredCopy, expected: ValidationData | undefined): void {
+  if (!expected) return;
+  if (expected.size !== undefined && expected.size !== copy.size) {
+    throw invalid(`Imported data is ${copy.size} bytes, validation_data expects ${expected.size}.`);
+  }
+  if (expected.osHashAlgo === undefined) return;
+  const actual = expected.osHashAlgo === 'md5' ? copy.checksum : expected.osHashAlgo === copy.osHashAlgo ? copy.osHashValue : null;
+  if (actual === null) throw invalid(`validation_data uses ${expected.osHashAlgo}, which this deployment does not compute.`);
+  if (actual !== expected.osHashValue) throw invalid(`Imported data does not match validation_data: ${expected.osHashAlgo} mismatch.`);
+}
+
+function withoutImportState(properties: Record<string, string>, failed: string[]): Record<string, string> {
+  const { [IMPORT_LOCK_PROPERTY]: _lock, [IMPORTING_TO_STORES_PROPERTY]: _to, [FAILED_IMPORT_PROPERTY]: _failed, ...rest } = properties;
+  const unique = [...new Set(failed)];
+  return unique.length ? { ...rest, [FAILED_IMPORT_PROPERTY]: unique.join(',') } : rest;
+}
+
+async function* observe(source: AsyncIterable<Buffer>, see: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    see(chunk);
+    yield chunk;
+  }
+}
+
+/** A copy must hold the same bytes as the image already records, or it is removed and refused. */
+async function verifyAgainst(copy: StoredCopy, expected: Pick<Image, 'checksum' | 'osHashValue' | 'size'>, bytes: ImageBytes): Promise<StoredCopy> {
+  const same = copy.size === expected.size && copy.checksum === expected.checksum && (!expected.osHashValue || copy.osHashValue === expected.osHashValue);
+  if (same) return copy;
+  await bytes.remove(copy.location).catch(() => undefined);
+  throw invalid(`The copy in store ${copy.location.store} does not match the image's checksums.`);
+}

@@ -1,0 +1,33 @@
+import { Processor } from '@nestjs/bullmq';
+import { Inject } from '@nestjs/common';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ImageImportPayload, type ImageImportResult, QueueName } from '@glimpse/contracts';
+import { GlimpseWorkerHost } from '../processors/glimpse-worker-host.js';
+import { isPermanent, messageOf } from './import-failure.js';
+import { ImportRunner } from './import-runner.js';
+
+/**
+ * Import jobs. A transient failure is retried with backoff (the image keeps `importing`); a permanent one, or
+ * the last attempt, rolls the import back and stops at once. A worker killed mid-import leaves the job stalled:
+ * BullMQ hands it to another worker, which starts the copy over.
+ */
+@Processor(QueueName.ImageImport, { lockDuration: 30_000, maxStalledCount: 3 })
+export class ImportProcessor extends GlimpseWorkerHost {
+  constructor(
+    private readonly runner: ImportRunner,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    super(config);
+  }
+
+  async process(job: Job<ImageImportPayload, ImageImportResult>, _token?: string, signal?: AbortSignal): Promise<ImageImportResult> {
+    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    try {
+      return await this.runner.run(job.data, signal ?? new AbortController().signal, finalAttempt);
+    } catch (err) {
+      if (isPermanent(err)) throw new UnrecoverableError(messageOf(err));
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import type { INestApplicationContext } from '@nestjs/common';
+import { type ConnectionOptions, QueueEvents } from 'bullmq';
+import { createLogger } from '@glimpse/common';
+import { JobName, QueueName } from '@glimpse/contracts';
+import { TaskRepository } from '@glimpse/persistence';
+import { JobProducer, redisOptions } from '@glimpse/queue';
+import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
+import { type RunningApi, startApi } from '../support/api-app.js';
+import { imageServer, serve } from '../support/image-server.js';
+import { testConfig } from '../support/test-config.js';
+
+const MiB = 1 << 20;
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
+
+/** Every file under a directory (the stores' and staging areas' contents). */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(p);
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    /* missing: nothing stored */
+  }
+  return out;
+}
+
+describe('import pipeline: web-download, glance-direct and copy-image through a real worker', () => {
+  const work = mkdtempSync(join(tmpdir(), 'glimpse-import-'));
+  let api: RunningApi;
+  let worker: INestApplicationContext;
+  let events: QueueEvents;
+  let server: Awaited<ReturnType<typeof imageServer>>;
+  let dataDir: string;
+  const member = { 'content-type': 'application/json', accept: 'application/json', 'x-project-id': 'pa', 'x-user-id': 'ua', 'x-roles': 'member' };
+  const admin = { ...member, 'x-project-id': 'padmin', 'x-roles': 'admin' };
+
+  const raw = randomBytes(3 * MiB);
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', join(work, 'disk.qcow2'), '64M']);
+  const qcow2 = readFileSync(join(work, 'disk.qcow2'));
+  const cap = 8 * MiB;
+
+  before(async () => {
+    server = await imageServer({
+      '/disk.qcow2': serve(qcow2),
+      '/disk.raw.gz': serve(gzipSync(raw)),
+      '/disk.raw': serve(raw),
+      '/to-metadata': (_q, res) => res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end(),
+      '/to-private': (_q, res) => res.writeHead(302, { location: 'http://10.1.2.3/disk.raw' }).end(),
+      '/to-refused-port': (_q, res) => res.writeHead(302, { location: 'http://127.0.0.1:1/disk.raw' }).end(),
+      '/big': serve(randomBytes(cap + MiB)),
+      '/slow': (_q, res) => {
+        res.writeHead(200, { 'content-length': String(4 * MiB) });
+        res.write(randomBytes(64 * 1024)); // then silence, past the idle timeout
+      },
+      '/qcow2-with-backing': serve(
+        (() => {
+          execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', join(work, 'base.qcow2'), '16M']);
+          execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', join(work, 'base.qcow2'), join(work, 'child.qcow2')]);
+          return readFileSync(join(work, 'child.qcow2'));
+        })(),
+      ),
+    });
+    const base = testConfig();
+    dataDir = base.dataDir;
+    const config = testConfig({
+      GLIMPSE_DATA_DIR: dataDir,
+      GLIMPSE_STORES: 'local:file,second:file',
+      GLIMPSE_IMAGE_SIZE_CAP: String(cap),
+      GLIMPSE_WEB_DOWNLOAD_ALLOWED_NETWORKS: '127.0.0.1/32',
+      GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS: `80,443,${server.port}`,
+      GLIMPSE_WEB_DOWNLOAD_IDLE_TIMEOUT_SECONDS: '1',
+      GLIMPSE_WEB_DOWNLOAD_CONNECT_TIMEOUT_SECONDS: '2',
+    });
+    api = await startApi(config);
+    worker = await createWorkerApp(config, createLogger({ level: 'silent', pretty: false, name: 'test-worker' }));
+    events = new QueueEvents(QueueName.ImageImport, { connection: redisOptions(config.redis.url, 'queue') as ConnectionOptions, prefix: config.queue.prefix });
+    await events.waitUntilReady();
+  });
+  after(async () => {
+    await events?.close();
+    await worker?.close();
+    await api?.app.get(JobProducer).queueFor(JobName.ImageImport).obliterate({ force: true }).catch(() => undefined);
+    await api?.close();
+    await server?.close();
+  });
+
+  const create = async (body: Record<string, unknown>, headers = member) => {
+    const res = await fetch(`${api.url}/v2/images`, { method: 'POST', headers, body: JSON.stringify(body) });
+    assert.equal(res.status, 201);
+    return ((await res.json()) as { id: string }).id;
+  };
+  const show = async (id: string) => (await (await fetch(`${api.url}/v2/images/${id}`, { headers: admin })).json()) as Record<string, unknown>;
+  /** Starts an import and waits for its job to end (success or failure) through BullMQ's events. */
+  const importAndWait = async (id: string, body: unknown, headers = member) => {
+    const res = await fetch(`${api.url}/v2/images/${id}/import`, { method: 'POST', headers, body: JSON.stringify(body) });
+    assert.equal(res.status, 202, await res.text());
+    const [task] = await api.app.get(TaskRepository).forImage(id);
+    const job = await api.app.get(JobProducer).queueFor(JobName.ImageImport).getJob(task!.id);
+    await job!.waitUntilFinished(events, 60_000).catch(() => undefined);
+    return (await api.app.get(TaskRepository).findById(task!.id))!;
+  };
+  const storedFiles = (id: string) => filesUnder(dataDir).filter((f) => f.includes(id));
+
+  it('web-download of a qcow2 image reaches active with its checksums and virtual size', async () => {
+    const id = await create({ name: 'q', disk_format: 'qcow2', container_format: 'bare' });
+    const task = await importAndWait(id, { method: { name: 'web-download', uri: `${server.url}/disk.qcow2` } });
+    assert.equal(task.status, 'success', task.message);
+    assert.deepEqual(task.result, { image_id: id });
+    const image = await show(id);
+    assert.equal(image.status, 'active');
+    assert.equal(image.size, qcow2.length);
+    assert.equal(image.virtual_size, 64 * MiB);
+    assert.equal(image.checksum, md5(qcow2));
+    assert.equal(image.os_hash_value, sha512(qcow2));
+    assert.equal(image.os_glance_import_task, undefined, 'the lock is released');
+    const download = Buffer.from(await (await fetch(`${api.url}/v2/images/${id}/file`, { headers: member })).arrayBuffer());
+    assert.equal(md5(download), md5(qcow2));
+  });
+
+  it('web-download of a gzip\'d raw image is decompressed on the way in', async () => {
+    const id = await create({ name: 'gz', disk_format: 'raw', container_format: 'bare' });
+    const task = await importAndWait(id, { method: { name: 'web-download', uri: `${server.url}/disk.raw.gz` } });
+    assert.equal(task.status, 'success', task.message);
+    const image = await show(id);
+    assert.equal(image.size, raw.length);
+    assert.equal(image.checksum, md5(raw));
+    assert.equal(image.os_hash_value, sha512(raw));
+  });
+
+  const failures: [string, string, RegExp, Record<string, unknown>?][] = [
+    ['a 404 source', '/missing', /404/],
+    ['a redirect to the metadata address', '/to-metadata', /169\.254\.169\.254|not allowed|refused|internal/i],
+    ['a redirect to a private address', '/to-private', /10\.1\.2\.3|not allowed|refused|internal/i],
+    ['a redirect to a refused port', '/to-refused-port', /filtering|port/i],
+    ['a body over the size cap', '/big', /size cap|too large|exceeds/i],
+    ['a server that stalls past the idle timeout', '/slow', /idle|timed out|timeout/i],
+    ['a hash mismatch', '/disk.raw', /validation_data|mismatch/i, { validation_data: { os_hash_algo: 'sha512', os_hash_value: 'ab'.repeat(64) } }],
+    ['a qcow2 with a backing file', '/qcow2-with-backing', /backing/i],
+  ];
+  for (const [what, path, reason, extra] of failures) {
+    it(`${what} ends with the image queued, no bytes kept and the reason in the task`, async () => {
+      const id = await create({ name: what, disk_format: path.includes('qcow2') ? 'qcow2' : 'raw', container_format: 'bare' });
+      const task = await importAndWait(id, { method: { name: 'web-download', uri: `${server.url}${path}`, ...extra } });
+      assert.equal(task.status, 'failure');
+      assert.match(task.message, reason);
+      const image = await show(id);
+      assert.equal(image.status, 'queued');
+      assert.equal(image.size, null);
+      assert.equal(image.os_glance_import_task, undefined);
+      assert.deepEqual(storedFiles(id), []);
+    });
+  }
+
+  it('glance-direct imports what was staged', async () => {
+    const id = await create({ name: 'gd', disk_format: 'raw', container_format: 'bare' });
+    const staged = await fetch(`${api.url}/v2/images/${id}/stage`, { method: 'PUT', headers: { ...member, 'content-type': 'application/octet-stream' }, body: raw });
+    assert.equal(staged.status, 204);
+    const task = await importAndWait(id, { method: { name: 'glance-direct' } });
+    assert.equal(task.status, 'success', task.message);
+    const image = await show(id);
+    assert.equal(image.status, 'active');
+    assert.equal(image.checksum, md5(raw));
+    assert.ok(storedFiles(id).every((f) => !f.includes('staging')), 'the staged file is gone');
+  });
+
+  it('copy-image copies an active image into a second store, verified by checksum', async () => {
+    const id = await create({ name: 'cp', disk_format: 'raw', container_format: 'bare' });
+    assert.equal((await importAndWait(id, { method: { name: 'web-download', uri: `${server.url}/disk.raw` } })).status, 'success');
+    const task = await importAndWait(id, { method: { name: 'copy-image' }, stores: ['second'] }, admin);
+    assert.equal(task.status, 'success', task.message);
+    const image = await show(id);
+    assert.equal(image.status, 'active');
+    assert.deepEqual(String(image.stores).split(',').sort(), ['local', 'second']);
+    assert.equal(statSync(storedFiles(id).find((f) => f.includes('second'))!).size, raw.length);
+  });
+});
