@@ -35,6 +35,9 @@ describe('health: 503 naming the dependency that is down, recovery without a res
   after(async () => {
     await api.close({ dropDatabase: false });
     await services.stop();
+    // The servers this test restarted are its own too, whoever started them last.
+    await stopService(redisSpec(base)).catch(() => false);
+    await stopService(mongoSpec(base)).catch(() => false);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -26,7 +26,11 @@ export class JobProducer implements OnModuleDestroy {
   }
 
   queueFor(name: JobName): Queue {
-    return this.queues.get(JobQueue[name])!;
+    return this.queueByName(JobQueue[name]);
+  }
+
+  queueByName(name: QueueName): Queue {
+    return this.queues.get(name)!;
   }
 
   async enqueue<N extends JobName>(

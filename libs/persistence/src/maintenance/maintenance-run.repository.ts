@@ -59,6 +59,25 @@ export class MaintenanceRunRepository {
     });
   }
 
+  async findById(id: string): Promise<MaintenanceRun | null> {
+    const doc = await this.model.findById(id).lean<MaintenanceRunDoc>().exec();
+    return doc ? toRun(doc) : null;
+  }
+
+  /** How many runs each sweep has recorded, by status. */
+  async countByStatus(): Promise<{ job: string; status: string; n: number }[]> {
+    const rows = await this.model.aggregate<{ _id: { job: string; status: string }; n: number }>([
+      { $group: { _id: { job: '$job', status: '$status' }, n: { $sum: 1 } } },
+    ]);
+    return rows.map((r) => ({ job: r._id.job, status: r._id.status, n: r.n }));
+  }
+
+  /** The most recent run of a sweep that has finished. */
+  async lastFinished(job: string): Promise<MaintenanceRun | null> {
+    const doc = await this.model.findOne({ job, status: { $ne: 'running' } }).sort({ startedAt: -1 }).lean<MaintenanceRunDoc>().exec();
+    return doc ? toRun(doc) : null;
+  }
+
   async list(job: string | undefined, limit: number): Promise<MaintenanceRun[]> {
     const docs = await this.model
       .find(job ? { job } : {})

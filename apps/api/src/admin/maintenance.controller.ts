@@ -1,0 +1,73 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { JobName, type SweepJob, sweepJobId } from '@glimpse/contracts';
+import { forbidden, invalid, notFound, type RequestContext } from '@glimpse/domain';
+import { MaintenanceRunRepository } from '@glimpse/persistence';
+import { JobProducer } from '@glimpse/queue';
+import { Ctx } from '../auth/ctx.decorator.js';
+
+const SWEEP_OF: Record<string, SweepJob> = {
+  auditor: JobName.AuditorSweep,
+  replicator: JobName.ReplicatorSweep,
+  updater: JobName.UpdaterSweep,
+  reaper: JobName.ReaperSweep,
+};
+
+function assertAdmin(ctx: RequestContext): void {
+  if (!ctx.isAdmin) throw forbidden('You are not authorized to complete run_maintenance action.');
+}
+
+/** Operators run a maintenance sweep on demand and read what the runs did (Glimpse's own API, admin only). */
+@Controller('v2/admin/maintenance')
+export class MaintenanceController {
+  constructor(
+    private readonly producer: JobProducer,
+    private readonly runs: MaintenanceRunRepository,
+  ) {}
+
+  @Post(':sweep')
+  @HttpCode(202)
+  async run(@Ctx() ctx: RequestContext, @Param('sweep') sweep: string) {
+    assertAdmin(ctx);
+    const job = SWEEP_OF[sweep];
+    if (!job) throw notFound(`No maintenance sweep named ${sweep}; sweeps: ${Object.keys(SWEEP_OF).join(', ')}.`);
+    const now = new Date();
+    const id = `${sweepJobId(job, now)}-manual`;
+    await this.producer.enqueue(job, { tick: now.toISOString(), trigger: 'manual' }, { jobId: id });
+    return { sweep, job_id: id, run: `/v2/admin/maintenance/runs/${id}` };
+  }
+
+  @Get('runs')
+  async list(@Ctx() ctx: RequestContext, @Query('sweep') sweep?: string, @Query('limit') limit?: string) {
+    assertAdmin(ctx);
+    const job = sweep === undefined ? undefined : SWEEP_OF[sweep];
+    if (sweep !== undefined && !job) throw invalid(`Unknown sweep ${sweep}.`);
+    const n = limit === undefined ? 25 : Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw invalid('limit must be an integer from 1 to 1000.');
+    return { runs: (await this.runs.list(job, n)).map(runView) };
+  }
+
+  @Get('runs/:id')
+  async show(@Ctx() ctx: RequestContext, @Param('id') id: string) {
+    assertAdmin(ctx);
+    const run = await this.runs.findById(id);
+    if (!run) throw notFound(`No maintenance run ${id}.`);
+    return runView(run);
+  }
+}
+
+function runView(run: Awaited<ReturnType<MaintenanceRunRepository['list']>>[number]) {
+  return {
+    id: run.id,
+    sweep: run.job.replace(/-sweep$/, ''),
+    trigger: run.trigger,
+    status: run.status,
+    tick: run.tick.toISOString(),
+    worker: run.worker,
+    attempts: run.attempts,
+    started_at: run.startedAt.toISOString(),
+    finished_at: run.finishedAt?.toISOString() ?? null,
+    duration_ms: run.durationMs,
+    counts: run.counts,
+    error: run.error,
+  };
+}
