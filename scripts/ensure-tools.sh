@@ -21,6 +21,7 @@ declare -A packages=(
   [xorriso]=xorriso
   [genisoimage]=genisoimage
   [sfdisk]=fdisk
+  [glance-manage]=glance-common # Glance's metadata definition files (/etc/glance/metadefs), loaded by the metadefs tests
 )
 missing=()
 for cmd in "${!packages[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${packages[$cmd]}"); done

@@ -1,7 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
+import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import type { ResolvedConfig } from '@glimpse/config';
 import { createLogger } from '@glimpse/common';
 import { createApiApp } from '../../apps/api/src/create-api-app.js';
@@ -24,6 +26,7 @@ export async function startApi(config: ResolvedConfig): Promise<RunningApi> {
     close: async ({ dropDatabase = true } = {}) => {
       if (dropDatabase) await app.get<Connection>(getConnectionToken()).dropDatabase().catch(() => undefined);
       await app.close();
+      if (config.dataDir.startsWith(tmpdir())) rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
 }

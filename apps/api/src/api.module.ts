@@ -3,11 +3,16 @@ import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule, type ResolvedConfig } from '@glimpse/config';
 import { PersistenceModule } from '@glimpse/persistence';
 import { QueueModule } from '@glimpse/queue';
+import { AdminModule } from './admin/admin.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { MetadefsModule } from './metadefs/metadefs.module.js';
+import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { AuthMiddleware } from './auth/auth.middleware.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { ImagesModule } from './images/images.module.js';
+import { ImportModule } from './import/import.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { GlanceExceptionFilter } from './http/glance-exception.filter.js';
 import { VersionsController } from './versions/versions.controller.js';
@@ -17,13 +22,14 @@ import { VersionsController } from './versions/versions.controller.js';
 export class ApiModule implements NestModule {
   /** Every versioned route needs a caller identity; the auth middleware runs once per request. */
   configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
     consumer.apply(AuthMiddleware).forRoutes('v2/*path');
   }
 
   static forRoot(config: ResolvedConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), AuthModule, ImagesModule, TasksModule],
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), AuthModule, ImagesModule, TasksModule, ImportModule, AdminModule, MetricsModule, MetadefsModule],
       controllers: [VersionsController, HealthController],
       providers: [HealthService, { provide: APP_FILTER, useClass: GlanceExceptionFilter }],
     };

@@ -1,3 +1,5 @@
+import type { StoreConfig } from './stores-config.js';
+
 /** The typed configuration every module receives. Built once by loadConfig(). */
 export interface AppConfig {
   dataDir: string;
@@ -7,16 +9,55 @@ export interface AppConfig {
   queue: { prefix: string; workerQueues: string[] | 'all'; concurrency: number };
   log: { level: string; pretty: boolean };
   auth: {
-    mode: 'noauth' | 'tokens';
+    mode: 'noauth' | 'tokens' | 'keystone';
     noauthDefaultProject: string | null;
     noauthDefaultRoles: string[];
     tokensFile?: string;
+    keystone?: KeystoneConfig;
+  };
+  import: {
+    methods: Array<'glance-direct' | 'web-download' | 'copy-image'>;
+    lockTimeoutMs: number;
+    webDownload: {
+      filter: {
+        allowedSchemes: string[];
+        disallowedSchemes: string[];
+        allowedHosts: string[];
+        disallowedHosts: string[];
+        allowedPorts: number[];
+        disallowedPorts: number[];
+      };
+      allowedNetworks: string[];
+      maxRedirects: number;
+      connectTimeoutMs: number;
+      idleTimeoutMs: number;
+    };
   };
   health: { timeoutMs: number };
+  storage: {
+    stores: StoreConfig[];
+    defaultStore: string;
+    /** image_size_cap in bytes. */
+    imageSizeCap: number;
+    hashAlgo: string;
+    /** Staged data of glance-direct imports (PUT /v2/images/{id}/stage). */
+    stagingDir: string;
+  };
   /** Cron expressions of the maintenance sweeps; null = off. */
   schedules: { auditor: string | null; replicator: string | null; updater: string | null; reaper: string | null };
   /** Where to find the local service programs: explicit paths, then these directories in order. */
   tools: { mongod?: string; ferretdb?: string; redisServer?: string; searchPath: string[] };
+}
+
+/** GLIMPSE_AUTH=keystone: where tokens are validated and the service's own credentials. */
+export interface KeystoneConfig {
+  /** Keystone's root URL, without /v3 (also named in WWW-Authenticate). */
+  url: string;
+  credentials:
+    | { kind: 'password'; username: string; password: string; projectName: string; userDomainName: string; projectDomainName: string }
+    | { kind: 'application-credential'; id: string; secret: string };
+  cacheMs: number;
+  timeoutMs: number;
 }
 
 /** AppConfig once MongoDB and Redis addresses are known (configured, or local services started). */

@@ -10,6 +10,11 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** A comma-separated list, each item checked by `item`; an empty string is an empty list. */
+function csv<O>(item: z.ZodType<O>) {
+  return z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v), z.array(item));
+}
+
 const cronOrOff = z.string().refine((v) => v === 'off' || cron.validate(v), 'must be a cron expression or "off"');
 
 const mongoUri = z
@@ -62,7 +67,7 @@ export const envSchema = z.object({
    * How requests are authenticated: `noauth` trusts the identity headers Keystone's middleware forwards
    * (X-Project-Id/X-Tenant-Id, X-User-Id, X-Roles); `tokens` maps X-Auth-Token values from GLIMPSE_TOKENS_FILE.
    */
-  GLIMPSE_AUTH: z.enum(['noauth', 'tokens']).default('noauth'),
+  GLIMPSE_AUTH: z.enum(['noauth', 'tokens', 'keystone']).default('noauth'),
   /** noauth is refused on a non-loopback GLIMPSE_HOST unless this is true. */
   GLIMPSE_NOAUTH_ALLOW_REMOTE: bool.default(false),
   /** noauth: the project and roles of a request that sends no identity headers (Glance: no project, admin). */
@@ -70,6 +75,21 @@ export const envSchema = z.object({
   GLIMPSE_NOAUTH_DEFAULT_ROLES: z.string().default('admin'),
   /** tokens: a JSON file {"<token>": {"project": "...", "user": "...", "roles": ["member"]}}. */
   GLIMPSE_TOKENS_FILE: z.string().optional(),
+  /** keystone: Keystone's URL (with or without /v3); X-Auth-Token is validated there (GET /v3/auth/tokens). */
+  GLIMPSE_KEYSTONE_URL: z.url().optional(),
+  /** keystone: the service's own credentials (a user with a role Keystone lets validate tokens, e.g. admin or service). */
+  GLIMPSE_KEYSTONE_USERNAME: z.string().min(1).optional(),
+  GLIMPSE_KEYSTONE_PASSWORD: z.string().min(1).optional(),
+  GLIMPSE_KEYSTONE_PROJECT_NAME: z.string().min(1).default('service'),
+  GLIMPSE_KEYSTONE_USER_DOMAIN_NAME: z.string().min(1).default('Default'),
+  GLIMPSE_KEYSTONE_PROJECT_DOMAIN_NAME: z.string().min(1).default('Default'),
+  /** keystone: an application credential instead of user and password. */
+  GLIMPSE_KEYSTONE_APP_CREDENTIAL_ID: z.string().min(1).optional(),
+  GLIMPSE_KEYSTONE_APP_CREDENTIAL_SECRET: z.string().min(1).optional(),
+  /** keystone: seconds a validated token is trusted before it is checked again (capped by its expiry; 0 = always check). */
+  GLIMPSE_KEYSTONE_CACHE_SECONDS: z.coerce.number().min(0).max(3600).default(60),
+  /** keystone: seconds to wait for Keystone before answering 503. */
+  GLIMPSE_KEYSTONE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(120).default(5),
   /**
    * node-cron schedules (6 fields with seconds, or 5) of the maintenance sweeps, or `off`. Every worker replica
    * runs the schedule; each tick still runs once across replicas.
@@ -78,6 +98,36 @@ export const envSchema = z.object({
   GLIMPSE_SCHEDULE_REPLICATOR: cronOrOff.default('0 */10 * * * *'),
   GLIMPSE_SCHEDULE_UPDATER: cronOrOff.default('0 */5 * * * *'),
   GLIMPSE_SCHEDULE_REAPER: cronOrOff.default('0 */5 * * * *'),
+  /** Import methods POST /v2/images/{id}/import accepts (Glance's enabled_import_methods). */
+  GLIMPSE_IMPORT_METHODS: csv(z.enum(['glance-direct', 'web-download', 'copy-image'])).default(['glance-direct', 'web-download', 'copy-image']),
+  /** Minutes after which an import lock whose task shows no progress may be taken over (Glance: 60). */
+  GLIMPSE_IMPORT_LOCK_MINUTES: z.coerce.number().int().min(1).max(10080).default(60),
+  /** web-download URL filter, as Glance's [import_filtering_opts] (comma-separated lists; empty = unset). */
+  GLIMPSE_WEB_DOWNLOAD_ALLOWED_SCHEMES: csv(z.string().min(1)).default(['http', 'https']),
+  GLIMPSE_WEB_DOWNLOAD_DISALLOWED_SCHEMES: csv(z.string().min(1)).default([]),
+  GLIMPSE_WEB_DOWNLOAD_ALLOWED_HOSTS: csv(z.string().min(1)).default([]),
+  GLIMPSE_WEB_DOWNLOAD_DISALLOWED_HOSTS: csv(z.string().min(1)).default([]),
+  GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS: csv(port).default([80, 443]),
+  GLIMPSE_WEB_DOWNLOAD_DISALLOWED_PORTS: csv(port).default([]),
+  /**
+   * CIDRs web-download may reach although they are internal (loopback, private, link-local, metadata...);
+   * everything internal is refused by default, whatever name points at it.
+   */
+  GLIMPSE_WEB_DOWNLOAD_ALLOWED_NETWORKS: csv(z.cidrv4().or(z.cidrv6())).default([]),
+  GLIMPSE_WEB_DOWNLOAD_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
+  GLIMPSE_WEB_DOWNLOAD_CONNECT_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(600).default(10),
+  GLIMPSE_WEB_DOWNLOAD_IDLE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
+  /**
+   * Image stores (Glance's enabled_backends): `id:type,...` for file/http stores, or a JSON array of store
+   * objects (s3 needs options); see README.
+   */
+  GLIMPSE_STORES: z.string().min(1).default('local:file'),
+  /** Store that uploads go to when X-Image-Meta-Store names none (default_backend); default: the first one. */
+  GLIMPSE_DEFAULT_STORE: z.string().min(1).optional(),
+  /** Largest image in bytes accepted by upload, stage and import (Glance's image_size_cap, 1 TiB). */
+  GLIMPSE_IMAGE_SIZE_CAP: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1099511627776),
+  /** os_hash_algo of new image data (Glance's hashing_algorithm). */
+  GLIMPSE_HASH_ALGO: z.enum(['sha1', 'sha224', 'sha256', 'sha384', 'sha512']).default('sha512'),
   /** Seconds a health probe waits for MongoDB or Redis before calling it down. */
   HEALTH_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(2),
 });

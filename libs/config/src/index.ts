@@ -1,3 +1,4 @@
 export * from './app-config.js';
 export * from './config.module.js';
 export * from './load-config.js';
+export * from './stores-config.js';

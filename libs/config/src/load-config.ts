@@ -1,7 +1,8 @@
 import { join, resolve } from 'node:path';
 import { QueueName } from '@glimpse/contracts';
-import type { AppConfig } from './app-config.js';
-import { envSchema } from './env.schema.js';
+import type { AppConfig, KeystoneConfig } from './app-config.js';
+import { type Env, envSchema } from './env.schema.js';
+import { parseStores, type StoreConfig } from './stores-config.js';
 
 /** A configuration error: its message is one line naming the variable, fit to print and exit on. */
 export class ConfigError extends Error {
@@ -29,6 +30,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.GLIMPSE_AUTH === 'tokens' && !e.GLIMPSE_TOKENS_FILE) {
     throw new ConfigError('Invalid configuration: GLIMPSE_TOKENS_FILE: required when GLIMPSE_AUTH=tokens');
   }
+  const keystone = e.GLIMPSE_AUTH === 'keystone' ? keystoneConfig(e) : undefined;
   const queues = e.WORKER_QUEUES.split(',').map((q) => q.trim()).filter(Boolean);
   const known = new Set<string>(Object.values(QueueName));
   const unknownQueue = queues.find((q) => q !== 'all' && !known.has(q));
@@ -37,8 +39,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `Invalid configuration: WORKER_QUEUES="${e.WORKER_QUEUES}": unknown queue ${unknownQueue} (queues: ${[...known].join(', ')})`,
     );
   }
+  const dataDir = resolve(e.GLIMPSE_DATA_DIR);
+  let stores: StoreConfig[];
+  try {
+    stores = parseStores(e.GLIMPSE_STORES, dataDir);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: GLIMPSE_STORES: ${(err as Error).message}`);
+  }
+  const defaultStore = e.GLIMPSE_DEFAULT_STORE ?? stores.find((s) => s.type !== 'http')?.id ?? stores[0]!.id;
+  if (!stores.some((s) => s.id === defaultStore && s.type !== 'http')) {
+    throw new ConfigError(`Invalid configuration: GLIMPSE_DEFAULT_STORE=${JSON.stringify(defaultStore)}: not a writable store of GLIMPSE_STORES`);
+  }
   return {
-    dataDir: resolve(e.GLIMPSE_DATA_DIR),
+    dataDir,
     http: { host: e.GLIMPSE_HOST, port: e.GLIMPSE_PORT, publicUrl: e.GLIMPSE_PUBLIC_URL?.replace(/\/+$/, '') },
     mongo: {
       uri: e.MONGODB_URI,
@@ -58,8 +71,34 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       noauthDefaultProject: e.GLIMPSE_NOAUTH_DEFAULT_PROJECT ?? null,
       noauthDefaultRoles: e.GLIMPSE_NOAUTH_DEFAULT_ROLES.split(',').map((r) => r.trim()).filter(Boolean),
       tokensFile: e.GLIMPSE_TOKENS_FILE,
+      keystone,
     },
     health: { timeoutMs: Math.round(e.HEALTH_TIMEOUT_SECONDS * 1000) },
+    storage: {
+      stores,
+      defaultStore,
+      imageSizeCap: e.GLIMPSE_IMAGE_SIZE_CAP,
+      hashAlgo: e.GLIMPSE_HASH_ALGO,
+      stagingDir: join(dataDir, 'staging'),
+    },
+    import: {
+      methods: e.GLIMPSE_IMPORT_METHODS,
+      lockTimeoutMs: e.GLIMPSE_IMPORT_LOCK_MINUTES * 60_000,
+      webDownload: {
+        filter: {
+          allowedSchemes: e.GLIMPSE_WEB_DOWNLOAD_ALLOWED_SCHEMES,
+          disallowedSchemes: e.GLIMPSE_WEB_DOWNLOAD_DISALLOWED_SCHEMES,
+          allowedHosts: e.GLIMPSE_WEB_DOWNLOAD_ALLOWED_HOSTS,
+          disallowedHosts: e.GLIMPSE_WEB_DOWNLOAD_DISALLOWED_HOSTS,
+          allowedPorts: e.GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS,
+          disallowedPorts: e.GLIMPSE_WEB_DOWNLOAD_DISALLOWED_PORTS,
+        },
+        allowedNetworks: e.GLIMPSE_WEB_DOWNLOAD_ALLOWED_NETWORKS,
+        maxRedirects: e.GLIMPSE_WEB_DOWNLOAD_MAX_REDIRECTS,
+        connectTimeoutMs: e.GLIMPSE_WEB_DOWNLOAD_CONNECT_TIMEOUT_SECONDS * 1000,
+        idleTimeoutMs: e.GLIMPSE_WEB_DOWNLOAD_IDLE_TIMEOUT_SECONDS * 1000,
+      },
+    },
     schedules: {
       auditor: offOr(e.GLIMPSE_SCHEDULE_AUDITOR),
       replicator: offOr(e.GLIMPSE_SCHEDULE_REPLICATOR),
@@ -76,6 +115,37 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         join(e.GOPATH ?? join(e.HOME, 'go'), 'bin'),
       ].filter(Boolean),
     },
+  };
+}
+
+function keystoneConfig(e: Env): KeystoneConfig {
+  if (!e.GLIMPSE_KEYSTONE_URL) throw new ConfigError('Invalid configuration: GLIMPSE_KEYSTONE_URL: required when GLIMPSE_AUTH=keystone');
+  const url = e.GLIMPSE_KEYSTONE_URL.replace(/\/+$/, '').replace(/\/v3$/, '');
+  let credentials: KeystoneConfig['credentials'];
+  if (e.GLIMPSE_KEYSTONE_APP_CREDENTIAL_ID || e.GLIMPSE_KEYSTONE_APP_CREDENTIAL_SECRET) {
+    if (!e.GLIMPSE_KEYSTONE_APP_CREDENTIAL_ID || !e.GLIMPSE_KEYSTONE_APP_CREDENTIAL_SECRET) {
+      throw new ConfigError('Invalid configuration: GLIMPSE_KEYSTONE_APP_CREDENTIAL_ID and GLIMPSE_KEYSTONE_APP_CREDENTIAL_SECRET go together');
+    }
+    credentials = { kind: 'application-credential', id: e.GLIMPSE_KEYSTONE_APP_CREDENTIAL_ID, secret: e.GLIMPSE_KEYSTONE_APP_CREDENTIAL_SECRET };
+  } else if (e.GLIMPSE_KEYSTONE_USERNAME && e.GLIMPSE_KEYSTONE_PASSWORD) {
+    credentials = {
+      kind: 'password',
+      username: e.GLIMPSE_KEYSTONE_USERNAME,
+      password: e.GLIMPSE_KEYSTONE_PASSWORD,
+      projectName: e.GLIMPSE_KEYSTONE_PROJECT_NAME,
+      userDomainName: e.GLIMPSE_KEYSTONE_USER_DOMAIN_NAME,
+      projectDomainName: e.GLIMPSE_KEYSTONE_PROJECT_DOMAIN_NAME,
+    };
+  } else {
+    throw new ConfigError(
+      'Invalid configuration: GLIMPSE_KEYSTONE_USERNAME and GLIMPSE_KEYSTONE_PASSWORD (or GLIMPSE_KEYSTONE_APP_CREDENTIAL_ID and _SECRET): required when GLIMPSE_AUTH=keystone',
+    );
+  }
+  return {
+    url,
+    credentials,
+    cacheMs: Math.round(e.GLIMPSE_KEYSTONE_CACHE_SECONDS * 1000),
+    timeoutMs: Math.round(e.GLIMPSE_KEYSTONE_TIMEOUT_SECONDS * 1000),
   };
 }
 

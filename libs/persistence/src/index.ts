@@ -12,3 +12,6 @@ export * from './tasks/tasks-persistence.module.js';
 export * from './maintenance/maintenance-persistence.module.js';
 export * from './maintenance/maintenance-run.repository.js';
 export * from './maintenance/project-usage.repository.js';
+export * from './metadefs/metadef.repository.js';
+export * from './metadefs/metadef.schemas.js';
+export * from './metadefs/metadefs-persistence.module.js';

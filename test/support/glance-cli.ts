@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs Debian's `glance` CLI (python3-glanceclient) against an endpoint with a token; stdin closed. */
+export async function glance(url: string, token: string, args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(
+      'glance',
+      ['--os-image-api-version', '2', '--os-image-url', url, '--os-auth-token', token, ...args],
+      { timeout: 60_000, env: { ...process.env, OS_CLOUD: '', PYTHONWARNINGS: 'ignore' } },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** Rows of a prettytable: arrays of cell texts, continuation lines (empty first cell) folded into the row above. */
+export function tableRows(output: string): string[][] {
+  const rows: string[][] = [];
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('|')) continue;
+    const cells = line.slice(1, -1).split('|').map((c) => c.trim());
+    if (cells[0] === '' && rows.length > 0) {
+      const last = rows[rows.length - 1]!;
+      cells.forEach((c, i) => (last[i] = `${last[i] ?? ''}${c}`));
+    } else rows.push(cells);
+  }
+  return rows;
+}
+
+/** A Property/Value table (image-show and friends) as a record. */
+export function propertyTable(output: string): Record<string, string> {
+  const [, ...rows] = tableRows(output);
+  return Object.fromEntries(rows.map(([k, v]) => [k!, v ?? '']));
+}
+
+/** A list table as records keyed by its header cells. */
+export function listTable(output: string): Record<string, string>[] {
+  const [header, ...rows] = tableRows(output);
+  if (!header) return [];
+  return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+}
