@@ -93,9 +93,9 @@ export class ParallelHasher {
   async digest(): Promise<Digests> {
     if (this.failure) throw this.failure;
     this.flush();
-    const done = this.wait();
     for (const w of this.workers) w.postMessage({ type: 'end' } satisfies HashWorkerMessage);
-    await done;
+    // Slot hand-backs wake the waiter too; only both digests end the wait.
+    while (this.digests.filter(Boolean).length < this.workers.length) await this.wait();
     this.release(true);
     return { size: this.size, md5: this.digests[0]!, hashAlgo: this.hashAlgo, hashValue: this.digests[1]! };
   }

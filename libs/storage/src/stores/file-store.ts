@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,18 +28,15 @@ export class FileStore implements Store {
     await fs.mkdir(this.dir, { recursive: true });
     const final = join(this.dir, safeName(imageId));
     const temp = join(this.dir, `.${safeName(imageId)}.${randomBytes(6).toString('hex')}.part`);
-    const handle = await fs.open(temp, 'wx');
     let size = 0;
     try {
-      const out = handle.createWriteStream({ autoClose: false, highWaterMark: CHUNK });
+      // `flush`: the file is fsynced before its descriptor closes, and the pipeline ends only after the close.
+      const out = createWriteStream(temp, { flags: 'wx', highWaterMark: CHUNK, flush: true });
       await pipeline(source, out, { signal: options.signal });
       size = out.bytesWritten;
-      await handle.sync();
-      await handle.close();
       await fs.rename(temp, final);
       await syncDir(this.dir);
     } catch (err) {
-      await handle.close().catch(() => undefined);
       await fs.rm(temp, { force: true });
       throw err;
     }

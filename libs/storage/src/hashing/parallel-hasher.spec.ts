@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { closeIdleHashers, ParallelHasher, SLOT_SIZE } from './parallel-hasher.js';
+
+const hex = (algo: string, b: Buffer) => createHash(algo).update(b).digest('hex');
+
+describe('ParallelHasher', () => {
+  after(closeIdleHashers);
+
+  // Sizes around the slot boundary, and enough to fill the 8-slot ring several times over.
+  for (const size of [0, 1, SLOT_SIZE - 1, SLOT_SIZE, SLOT_SIZE + 1, 3 * SLOT_SIZE + 100, 20 * SLOT_SIZE + 7]) {
+    it(`gives node:crypto's md5 and sha512 for ${size} bytes fed in uneven chunks`, async () => {
+      const data = randomBytes(size);
+      const hasher = new ParallelHasher('sha512');
+      for (let pos = 0; pos < size; ) {
+        const n = Math.min(size - pos, 1 + ((pos * 7919) % (3 * SLOT_SIZE)));
+        await hasher.update(data.subarray(pos, pos + n));
+        pos += n;
+      }
+      const d = await hasher.digest();
+      assert.deepEqual(d, { size, md5: hex('md5', data), hashAlgo: 'sha512', hashValue: hex('sha512', data) });
+    });
+  }
+
+  it('is reusable: a second hasher (from the idle pool) starts from scratch with its own algorithm', async () => {
+    const a = randomBytes(2 * SLOT_SIZE + 3);
+    const h1 = new ParallelHasher('sha256');
+    await h1.update(a);
+    assert.equal((await h1.digest()).hashValue, hex('sha256', a));
+    const b = randomBytes(5);
+    const h2 = new ParallelHasher('sha1');
+    await h2.update(b);
+    assert.deepEqual(await h2.digest(), { size: 5, md5: hex('md5', b), hashAlgo: 'sha1', hashValue: hex('sha1', b) });
+  });
+});
