@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -27,11 +26,13 @@ export class FileStore implements Store {
   async put(imageId: string, source: Readable, options: PutOptions = {}): Promise<PutResult> {
     await fs.mkdir(this.dir, { recursive: true });
     const final = join(this.dir, safeName(imageId));
-    const temp = join(this.dir, `.${safeName(imageId)}.${randomBytes(6).toString('hex')}.part`);
+    // One writer per image and store at a time (the image's status or import lock guarantees it), so the
+    // temporary name is fixed: a retry after a crash overwrites the dead writer's partial file.
+    const temp = join(this.dir, `.${safeName(imageId)}.part`);
     let size = 0;
     try {
       // `flush`: the file is fsynced before its descriptor closes, and the pipeline ends only after the close.
-      const out = createWriteStream(temp, { flags: 'wx', highWaterMark: CHUNK, flush: true });
+      const out = createWriteStream(temp, { flags: 'w', highWaterMark: CHUNK, flush: true });
       await pipeline(source, out, { signal: options.signal });
       size = out.bytesWritten;
       await fs.rename(temp, final);

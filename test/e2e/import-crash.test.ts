@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { TaskRepository } from '@glimpse/persistence';
+import { type RunningApi, startApi } from '../support/api-app.js';
+import { imageServer } from '../support/image-server.js';
+import { testConfig, testServices, uniqueId } from '../support/test-config.js';
+
+const MiB = 1 << 20;
+const SIZE = 512 * MiB;
+const workerEntry = resolve(import.meta.dirname, '..', '..', 'apps', 'worker', 'src', 'main.js');
+
+async function digest(path: string, algo: string): Promise<string> {
+  const hash = createHash(algo);
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+describe('a worker killed with SIGKILL in the middle of a 512 MiB import', () => {
+  const work = mkdtempSync(join(tmpdir(), 'glimpse-crash-'));
+  const source = join(work, 'disk.raw');
+  let server: Awaited<ReturnType<typeof imageServer>>;
+  let api: RunningApi;
+  let env: Record<string, string>;
+  const workers: ChildProcess[] = [];
+
+  const startWorker = (): ChildProcess => {
+    const child = spawn(process.execPath, ['--enable-source-maps', workerEntry], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    workers.push(child);
+    return child;
+  };
+
+  before(async () => {
+    execFileSync('sh', ['-c', `head -c ${SIZE} /dev/urandom > ${source}`]);
+    server = await imageServer({
+      // About 64 MiB/s, so the kill lands mid-transfer.
+      '/disk.raw': async (_req, res) => {
+        res.writeHead(200, { 'content-length': String(SIZE) });
+        res.on('error', () => undefined);
+        for await (const chunk of createReadStream(source, { highWaterMark: MiB })) {
+          if (res.destroyed) return;
+          if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+          await sleep(15);
+        }
+        res.end();
+      },
+    });
+    const { mongoUri, redisUrl } = testServices();
+    const id = uniqueId();
+    env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      MONGODB_URI: mongoUri.replace(/(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/, `$1/t_${id}`),
+      REDIS_URL: redisUrl,
+      GLIMPSE_QUEUE_PREFIX: `t${id}`,
+      GLIMPSE_DATA_DIR: join(work, 'data'),
+      GLIMPSE_IMAGE_SIZE_CAP: String(SIZE),
+      GLIMPSE_WEB_DOWNLOAD_ALLOWED_NETWORKS: '127.0.0.1/32',
+      GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS: String(server.port),
+      WORKER_QUEUES: 'image-import',
+      LOG_LEVEL: 'warn',
+    };
+    api = await startApi(testConfig(env));
+  });
+
+  after(async () => {
+    for (const w of workers) w.kill('SIGKILL');
+    await api?.close();
+    await server?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('is finished by a new worker: active, correct checksums, no orphan bytes', async () => {
+    const headers = { 'content-type': 'application/json', 'x-project-id': 'p1', 'x-roles': 'member' };
+    const created = await fetch(`${api.url}/v2/images`, { method: 'POST', headers, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
+    const { id } = (await created.json()) as { id: string };
+    const first = startWorker();
+    const res = await fetch(`${api.url}/v2/images/${id}/import`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ method: { name: 'web-download', uri: `${server.url}/disk.raw` } }),
+    });
+    assert.equal(res.status, 202);
+    const tasks = api.app.get(TaskRepository);
+    const [task] = await tasks.forImage(id);
+
+    // Kill the first worker once a good part (but not all) of the image has been copied.
+    for (let t = await tasks.findById(task!.id); (t?.bytesDone ?? 0) < 96 * MiB; t = await tasks.findById(task!.id)) {
+      assert.notEqual(t?.status, 'success', 'the import finished before the kill');
+      await sleep(100);
+    }
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const mid = await tasks.findById(task!.id);
+    assert.equal(mid?.status, 'processing');
+
+    startWorker(); // BullMQ hands it the stalled job once the dead worker's lock expires
+    let image: Record<string, unknown> = {};
+    for (let i = 0; i < 600; i++) {
+      image = (await (await fetch(`${api.url}/v2/images/${id}`, { headers })).json()) as Record<string, unknown>;
+      if (image.status === 'active' || image.status === 'queued') break;
+      await sleep(250);
+    }
+    const done = await tasks.findById(task!.id);
+    assert.equal(done?.status, 'success', done?.message);
+    assert.equal(image.status, 'active');
+    assert.equal(image.size, SIZE);
+    assert.equal(image.checksum, await digest(source, 'md5'));
+    assert.equal(image.os_hash_value, await digest(source, 'sha512'));
+    // One complete file in the store, named by the image; no partial file of the dead writer anywhere.
+    const stored = filesUnder(join(work, 'data')).filter((f) => f.includes(id));
+    assert.deepEqual(stored.map((f) => f.split('/').pop()), [id]);
+  });
+});
