@@ -34,6 +34,13 @@ export interface AppConfig {
     };
   };
   health: { timeoutMs: number };
+  /** The format gate applied to every upload and import. */
+  format: {
+    requireMatch: boolean;
+    vmdkAllowedTypes: string[];
+    allowQcow2Encryption: boolean;
+    nonfatalChecks: Array<'mbr-invalid' | 'gpt-invalid' | 'iso-invalid'>;
+  };
   storage: {
     stores: StoreConfig[];
     defaultStore: string;

@@ -117,6 +117,14 @@ export const envSchema = z.object({
   GLIMPSE_WEB_DOWNLOAD_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
   GLIMPSE_WEB_DOWNLOAD_CONNECT_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(600).default(10),
   GLIMPSE_WEB_DOWNLOAD_IDLE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
+  /** Format gate (Glance's [image_format]): refuse data whose content is not the declared disk_format. */
+  GLIMPSE_FORMAT_REQUIRE_MATCH: bool.default(true),
+  /** vmdk createType values accepted (vmdk_allowed_types); empty = no vmdk at all. */
+  GLIMPSE_FORMAT_VMDK_ALLOWED_TYPES: csv(z.string().regex(/^[A-Za-z]+$/, 'must be vmdk createType names')).default(['monolithicSparse', 'streamOptimized']),
+  /** Accept encrypted qcow2 images (Glance does); false refuses them. */
+  GLIMPSE_FORMAT_ALLOW_QCOW2_ENCRYPTION: bool.default(true),
+  /** Inspector reason codes kept as warnings (like gpt_safety_checks_nonfatal), e.g. `mbr-invalid,gpt-invalid`. */
+  GLIMPSE_FORMAT_NONFATAL_CHECKS: csv(z.enum(['mbr-invalid', 'gpt-invalid', 'iso-invalid'])).default([]),
   /**
    * Image stores (Glance's enabled_backends): `id:type,...` for file/http stores, or a JSON array of store
    * objects (s3 needs options); see README.

@@ -74,6 +74,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keystone,
     },
     health: { timeoutMs: Math.round(e.HEALTH_TIMEOUT_SECONDS * 1000) },
+    format: {
+      requireMatch: e.GLIMPSE_FORMAT_REQUIRE_MATCH,
+      vmdkAllowedTypes: e.GLIMPSE_FORMAT_VMDK_ALLOWED_TYPES,
+      allowQcow2Encryption: e.GLIMPSE_FORMAT_ALLOW_QCOW2_ENCRYPTION,
+      nonfatalChecks: e.GLIMPSE_FORMAT_NONFATAL_CHECKS,
+    },
     storage: {
       stores,
       defaultStore,

@@ -1,3 +1,4 @@
+export * from './format-gate.js';
 export * from './hashing/index.js';
 export * from './size-meter.js';
 export * from './staging-area.js';

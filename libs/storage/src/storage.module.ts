@@ -1,5 +1,6 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { InspectorFormatGate } from './format-gate.js';
 import { closeIdleHashers } from './hashing/parallel-hasher.js';
 import { StagingArea } from './staging-area.js';
 import { StoreRegistry } from './store-registry.js';
@@ -13,14 +14,15 @@ class StorageShutdown implements OnApplicationShutdown {
   }
 }
 
-/** The configured stores and the staging area, for the API and the workers. */
+/** The configured stores, the staging area and the format gate, for the API and the workers. */
 @Global()
 @Module({
   providers: [
     { provide: StoreRegistry, useFactory: (c: AppConfig) => StoreRegistry.fromConfig(c.storage.stores, c.storage.defaultStore), inject: [APP_CONFIG] },
     { provide: StagingArea, useFactory: (c: AppConfig) => new StagingArea(c.storage.stagingDir), inject: [APP_CONFIG] },
+    InspectorFormatGate,
     StorageShutdown,
   ],
-  exports: [StoreRegistry, StagingArea],
+  exports: [StoreRegistry, StagingArea, InspectorFormatGate],
 })
 export class StorageModule {}
