@@ -47,6 +47,9 @@ describe('POST /v2/images/{id}/import: validation, status matrix and the import 
       [{ method: { name: 'web-download', uri: 'http://127.0.0.2:8765/x' } }, /URI for web-download does not pass filtering: http:\/\/127.0.0.2:8765\/x/],
       [{ method: { name: 'web-download', uri: 'file:///etc/passwd' } }, /does not pass filtering/],
       [{ method: { name: 'web-download', uri: 'http://2130706433/x' } }, /does not pass filtering/],
+      [{ method: { ...webDownload.method, validation_data: { os_hash_algo: 'sha256', os_hash_value: 'a'.repeat(64) } } }, /os_hash_algo must be md5 or sha512/],
+      [{ method: { ...webDownload.method, validation_data: { os_hash_algo: 'sha512', os_hash_value: 'abc' } } }, /128 hexadecimal digits/],
+      [{ method: { ...webDownload.method, validation_data: { size: -1 } } }, /'size' must be a non-negative integer/],
     ];
     for (const [body, expected] of cases) {
       const res = await importImage(id, body);

@@ -45,6 +45,11 @@ export class ImportService {
   async start(ctx: RequestContext, imageId: string, call: ImportCall): Promise<string | null> {
     const req = parseImportRequest(call.body, this.config.import.methods);
     if (req.uri !== undefined) this.screen(req.uri);
+    const algo = req.validation?.osHashAlgo;
+    if (algo !== undefined && algo !== 'md5' && algo !== this.config.storage.hashAlgo) {
+      // The data is hashed once, as it is written: MD5 and the configured os_hash_algo.
+      throw invalid(`validation_data os_hash_algo must be md5 or ${this.config.storage.hashAlgo}, the algorithms this deployment computes.`);
+    }
     const image = await this.authorize(ctx, imageId, req.method);
     checkImportable(req.method, image);
     const targets = importTargets(req, call.headerStore, image, this.stores);
