@@ -1,5 +1,6 @@
 export * from './format-gate.js';
 export * from './hashing/index.js';
+export * from './http-fetch-settings.js';
 export * from './size-meter.js';
 export * from './staging-area.js';
 export * from './storage.module.js';

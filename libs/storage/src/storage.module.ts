@@ -1,6 +1,7 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { InspectorFormatGate } from './format-gate.js';
+import { httpFetchSettings } from './http-fetch-settings.js';
 import { closeIdleHashers } from './hashing/parallel-hasher.js';
 import { StagingArea } from './staging-area.js';
 import { StoreRegistry } from './store-registry.js';
@@ -18,7 +19,7 @@ class StorageShutdown implements OnApplicationShutdown {
 @Global()
 @Module({
   providers: [
-    { provide: StoreRegistry, useFactory: (c: AppConfig) => StoreRegistry.fromConfig(c.storage.stores, c.storage.defaultStore), inject: [APP_CONFIG] },
+    { provide: StoreRegistry, useFactory: (c: AppConfig) => StoreRegistry.fromConfig(c.storage.stores, c.storage.defaultStore, httpFetchSettings(c)), inject: [APP_CONFIG] },
     { provide: StagingArea, useFactory: (c: AppConfig) => new StagingArea(c.storage.stagingDir), inject: [APP_CONFIG] },
     InspectorFormatGate,
     StorageShutdown,

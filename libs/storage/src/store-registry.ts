@@ -2,15 +2,15 @@ import type { StoreConfig } from '@glimpse/config';
 import { invalid } from '@glimpse/domain';
 import type { Store } from './store.js';
 import { FileStore } from './stores/file-store.js';
-import { HttpStore } from './stores/http-store.js';
+import { type HttpFetchSettings, HttpStore } from './stores/http-store.js';
 import { S3Store } from './stores/s3-store.js';
 
-export function createStore(config: StoreConfig): Store {
+export function createStore(config: StoreConfig, http: HttpFetchSettings): Store {
   switch (config.type) {
     case 'file':
       return new FileStore(config.id, config.dir, config.weight, config.description);
     case 'http':
-      return new HttpStore(config.id, config.weight, config.description);
+      return new HttpStore(config.id, http, config.weight, config.description);
     case 's3':
       return new S3Store(config.id, config, config.weight, config.description);
   }
@@ -27,8 +27,9 @@ export class StoreRegistry {
     this.byId = new Map(stores.map((s) => [s.id, s]));
   }
 
-  static fromConfig(configs: readonly StoreConfig[], defaultId: string): StoreRegistry {
-    return new StoreRegistry(configs.map(createStore), defaultId);
+  /** `http`: how http stores reach their URLs (the web-download guards). */
+  static fromConfig(configs: readonly StoreConfig[], defaultId: string, http: HttpFetchSettings): StoreRegistry {
+    return new StoreRegistry(configs.map((c) => createStore(c, http)), defaultId);
   }
 
   /** More than one store: Glance's multi-store mode (/v2/info/stores answers, X-Image-Meta-Store applies). */

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { AddressPolicy } from './address-policy.js';
 import { DownloadError, redact, refused } from './errors.js';
 import { type Resolver, resolveAndCheck, systemResolver } from './resolve-host.js';
@@ -18,6 +18,10 @@ export interface FetchOptions {
   maxBytes: number;
   signal?: AbortSignal;
   resolver?: Resolver;
+  /** HEAD asks for the headers only (the body is empty). */
+  method?: 'GET' | 'HEAD';
+  /** Inclusive byte range: the server must answer 206 with exactly that part. */
+  range?: { start: number; end: number };
 }
 
 export interface FetchedBody {
@@ -65,12 +69,17 @@ async function getOnce(raw: string, options: FetchOptions): Promise<IncomingMess
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<IncomingMessage>((resolve, reject) => {
     const req = send(url, {
-      method: 'GET',
+      method: options.method ?? 'GET',
       lookup,
       // An IP literal would bypass `lookup`: connect to the checked address explicitly in every case.
       host: addresses[0]!.address,
       servername: url.protocol === 'https:' && !/^[\d.:]+$/.test(host) ? host : undefined,
-      headers: { host: url.host, 'user-agent': 'glimpse-web-download', accept: '*/*' },
+      headers: {
+        host: url.host,
+        'user-agent': 'glimpse-web-download',
+        accept: '*/*',
+        ...(options.range ? { range: `bytes=${options.range.start}-${options.range.end}` } : {}),
+      },
       signal: options.signal,
     });
     const connectTimer = setTimeout(
@@ -102,7 +111,15 @@ function accept(res: IncomingMessage, url: string, options: FetchOptions): Fetch
     res.resume();
     throw new DownloadError(`${redact(url)} answered ${status} ${res.statusMessage ?? ''}`.trim(), status < 500 && status !== 429);
   }
+  if (options.range && status !== 206) {
+    res.resume();
+    throw new DownloadError(`${redact(url)} answered ${status} to a ranged GET`, true);
+  }
   const length = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : null;
+  if (options.method === 'HEAD') {
+    res.resume();
+    return { body: Readable.from([]), size: length, url };
+  }
   if (length !== null && length > options.maxBytes) {
     res.destroy();
     throw new DownloadError(`the image is ${length} bytes, over the size cap of ${options.maxBytes}`, true);

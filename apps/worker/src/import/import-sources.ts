@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { invalid } from '@glimpse/domain';
-import { AddressPolicy, DEFAULT_URL_FILTER, fetchImage } from '@glimpse/web-download';
+import { type HttpFetchSettings, httpFetchSettings } from '@glimpse/storage';
+import { fetchImage } from '@glimpse/web-download';
 import { IMAGE_BYTES, type ImageBytes } from '../image-data/image-data.ports.js';
 
 export interface ImportSource {
@@ -19,28 +20,19 @@ export interface OpenedSource {
 /** Where an import's bytes come from: the staging area, or a URL fetched under the SSRF guards. */
 @Injectable()
 export class ImportSources {
-  private readonly policy: AddressPolicy;
+  private readonly fetchSettings: HttpFetchSettings;
 
   constructor(
     @Inject(IMAGE_BYTES) private readonly bytes: ImageBytes,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.policy = new AddressPolicy(config.import.webDownload.allowedNetworks);
+    this.fetchSettings = httpFetchSettings(config);
   }
 
   async open(source: ImportSource, imageId: string, signal: AbortSignal): Promise<OpenedSource> {
     if (source.method === 'glance-direct') return { body: await this.bytes.staged(imageId), size: null };
     if (source.method === 'web-download' && source.uri) {
-      const web = this.config.import.webDownload;
-      const fetched = await fetchImage(source.uri, {
-        filter: { ...DEFAULT_URL_FILTER, ...web.filter },
-        policy: this.policy,
-        maxRedirects: web.maxRedirects,
-        connectTimeoutMs: web.connectTimeoutMs,
-        idleTimeoutMs: web.idleTimeoutMs,
-        maxBytes: this.config.storage.imageSizeCap,
-        signal,
-      });
+      const fetched = await fetchImage(source.uri, { ...this.fetchSettings, signal });
       return { body: fetched.body, size: fetched.size };
     }
     throw invalid(`Import method ${source.method} has no source to open.`);

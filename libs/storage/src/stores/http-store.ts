@@ -1,15 +1,22 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Readable } from 'node:stream';
 import { forbidden, invalid } from '@glimpse/domain';
+import { DownloadError, fetchImage, type FetchOptions } from '@glimpse/web-download';
 import { type ByteRange, LocationNotFound, type PutResult, type Store } from '../store.js';
 
-/** Read-only: bytes at http(s) URLs that image locations point at. */
+/** How the http store reaches URLs: web-download's guards (URL filter, address policy, timeouts, size cap). */
+export type HttpFetchSettings = Omit<FetchOptions, 'signal' | 'method' | 'range'>;
+
+/**
+ * Read-only: bytes at http(s) URLs that image locations point at. Every request goes through the same SSRF
+ * guards as web-download, so a location can never make the service read an internal address.
+ */
 export class HttpStore implements Store {
   readonly type = 'http' as const;
   readonly readOnly = true;
 
   constructor(
     readonly id: string,
+    private readonly fetchSettings: HttpFetchSettings,
     readonly weight = 0,
     readonly description?: string,
   ) {}
@@ -19,13 +26,12 @@ export class HttpStore implements Store {
   }
 
   async get(location: string, range?: ByteRange): Promise<Readable> {
-    const res = await fetch(checkUrl(location), { headers: range ? { range: `bytes=${range.start}-${range.end}` } : {} });
-    if (res.status === 404 || res.status === 410) throw new LocationNotFound(`${location} answered ${res.status}`);
-    if (!res.ok || !res.body || (range && res.status !== 206)) {
-      await res.body?.cancel();
-      throw new Error(`${location} answered ${res.status}${range ? ' to a ranged GET' : ''}`);
+    try {
+      return (await fetchImage(checkUrl(location), { ...this.fetchSettings, range })).body;
+    } catch (err) {
+      if (err instanceof DownloadError && / answered (404|410)\b/.test(err.message)) throw new LocationNotFound(`${location} is gone`);
+      throw err;
     }
-    return Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
   }
 
   delete(): Promise<void> {
@@ -33,9 +39,12 @@ export class HttpStore implements Store {
   }
 
   async stat(location: string): Promise<{ size: number } | null> {
-    const res = await fetch(checkUrl(location), { method: 'HEAD' });
-    if (!res.ok) return null;
-    return { size: Number(res.headers.get('content-length') ?? 0) };
+    try {
+      const head = await fetchImage(checkUrl(location), { ...this.fetchSettings, method: 'HEAD' });
+      return head.size === null ? null : { size: head.size };
+    } catch {
+      return null;
+    }
   }
 
   properties(): Record<string, unknown> {

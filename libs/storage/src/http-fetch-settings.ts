@@ -1,0 +1,19 @@
+import type { AppConfig } from '@glimpse/config';
+import { AddressPolicy, DEFAULT_URL_FILTER } from '@glimpse/web-download';
+import type { HttpFetchSettings } from './stores/http-store.js';
+
+/**
+ * The one definition of how Glimpse reaches an outside URL (web-download imports, http store locations): the
+ * import URL filter, the internal-address policy, redirect limit, timeouts and the image size cap.
+ */
+export function httpFetchSettings(config: AppConfig): HttpFetchSettings {
+  const web = config.import.webDownload;
+  return {
+    filter: { ...DEFAULT_URL_FILTER, ...web.filter },
+    policy: new AddressPolicy(web.allowedNetworks),
+    maxRedirects: web.maxRedirects,
+    connectTimeoutMs: web.connectTimeoutMs,
+    idleTimeoutMs: web.idleTimeoutMs,
+    maxBytes: config.storage.imageSizeCap,
+  };
+}
