@@ -6,14 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import type { INestApplicationContext } from '@nestjs/common';
-import { type ConnectionOptions, QueueEvents } from 'bullmq';
-import { createLogger } from '@glimpse/common';
-import { JobName, QueueName } from '@glimpse/contracts';
-import { TaskRepository } from '@glimpse/persistence';
-import { JobProducer, redisOptions } from '@glimpse/queue';
-import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
-import { type RunningApi, startApi } from '../support/api-app.js';
+import type { RunningApi } from '../support/api-app.js';
+import { admin, type ImportStack, member, startImportStack } from '../support/import-stack.js';
 import { imageServer, serve } from '../support/image-server.js';
 import { testConfig } from '../support/test-config.js';
 
@@ -41,13 +35,10 @@ function filesUnder(dir: string): string[] {
 
 describe('import pipeline: web-download, glance-direct and copy-image through a real worker', () => {
   const work = mkdtempSync(join(tmpdir(), 'glimpse-import-'));
+  let stack: ImportStack;
   let api: RunningApi;
-  let worker: INestApplicationContext;
-  let events: QueueEvents;
   let server: Awaited<ReturnType<typeof imageServer>>;
   let dataDir: string;
-  const member = { 'content-type': 'application/json', accept: 'application/json', 'x-project-id': 'pa', 'x-user-id': 'ua', 'x-roles': 'member' };
-  const admin = { ...member, 'x-project-id': 'padmin', 'x-roles': 'admin' };
 
   const raw = randomBytes(3 * MiB);
   execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', join(work, 'disk.qcow2'), '64M']);
@@ -86,34 +77,17 @@ describe('import pipeline: web-download, glance-direct and copy-image through a 
       GLIMPSE_WEB_DOWNLOAD_IDLE_TIMEOUT_SECONDS: '1',
       GLIMPSE_WEB_DOWNLOAD_CONNECT_TIMEOUT_SECONDS: '2',
     });
-    api = await startApi(config);
-    worker = await createWorkerApp(config, createLogger({ level: (process.env.TEST_WORKER_LOG as 'silent') ?? 'silent', pretty: false, name: 'test-worker' }));
-    events = new QueueEvents(QueueName.ImageImport, { connection: redisOptions(config.redis.url, 'queue') as ConnectionOptions, prefix: config.queue.prefix });
-    await events.waitUntilReady();
+    stack = await startImportStack(config);
+    api = stack.api;
   });
   after(async () => {
-    await events?.close();
-    await worker?.close();
-    await api?.app.get(JobProducer).queueFor(JobName.ImageImport).obliterate({ force: true }).catch(() => undefined);
-    await api?.close();
+    await stack?.close();
     await server?.close();
   });
 
-  const create = async (body: Record<string, unknown>, headers = member) => {
-    const res = await fetch(`${api.url}/v2/images`, { method: 'POST', headers, body: JSON.stringify(body) });
-    assert.equal(res.status, 201);
-    return ((await res.json()) as { id: string }).id;
-  };
-  const show = async (id: string) => (await (await fetch(`${api.url}/v2/images/${id}`, { headers: admin })).json()) as Record<string, unknown>;
-  /** Starts an import and waits for its job to end (success or failure) through BullMQ's events. */
-  const importAndWait = async (id: string, body: unknown, headers = member) => {
-    const res = await fetch(`${api.url}/v2/images/${id}/import`, { method: 'POST', headers, body: JSON.stringify(body) });
-    assert.equal(res.status, 202, await res.text());
-    const [task] = await api.app.get(TaskRepository).forImage(id);
-    const job = await api.app.get(JobProducer).queueFor(JobName.ImageImport).getJob(task!.id);
-    await job!.waitUntilFinished(events, 60_000).catch(() => undefined);
-    return (await api.app.get(TaskRepository).findById(task!.id))!;
-  };
+  const create = (body: Record<string, unknown>, headers = member) => stack.create(body, headers);
+  const show = (id: string) => stack.show(id);
+  const importAndWait = (id: string, body: unknown, headers = member) => stack.importAndWait(id, body, headers);
   const storedFiles = (id: string) => filesUnder(dataDir).filter((f) => f.includes(id));
 
   it('web-download of a qcow2 image reaches active with its checksums and virtual size', async () => {

@@ -32,6 +32,8 @@ export interface AppConfig {
       connectTimeoutMs: number;
       idleTimeoutMs: number;
     };
+    /** Conversion of imported data with qemu-img; target null = off. Work files live in `workDir`. */
+    conversion: { target: 'raw' | 'qcow2' | 'vmdk' | 'vhd' | 'vhdx' | 'vdi' | null; memoryBytes: number; workDir: string };
   };
   health: { timeoutMs: number };
   /** The format gate applied to every upload and import. */

@@ -117,6 +117,10 @@ export const envSchema = z.object({
   GLIMPSE_WEB_DOWNLOAD_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
   GLIMPSE_WEB_DOWNLOAD_CONNECT_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(600).default(10),
   GLIMPSE_WEB_DOWNLOAD_IDLE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
+  /** Imports convert their data to this disk_format with qemu-img (Glance's image_conversion plugin); unset = off. */
+  GLIMPSE_IMPORT_CONVERT_TO: z.enum(['raw', 'qcow2', 'vmdk', 'vhd', 'vhdx', 'vdi']).optional(),
+  /** Address-space cap of each qemu-img process the conversion runs, MiB. */
+  GLIMPSE_IMPORT_CONVERT_MEMORY_MB: z.coerce.number().int().min(256).max(65536).default(2048),
   /** Format gate (Glance's [image_format]): refuse data whose content is not the declared disk_format. */
   GLIMPSE_FORMAT_REQUIRE_MATCH: bool.default(true),
   /** vmdk createType values accepted (vmdk_allowed_types); empty = no vmdk at all. */

@@ -104,6 +104,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         connectTimeoutMs: e.GLIMPSE_WEB_DOWNLOAD_CONNECT_TIMEOUT_SECONDS * 1000,
         idleTimeoutMs: e.GLIMPSE_WEB_DOWNLOAD_IDLE_TIMEOUT_SECONDS * 1000,
       },
+      conversion: {
+        target: e.GLIMPSE_IMPORT_CONVERT_TO ?? null,
+        memoryBytes: e.GLIMPSE_IMPORT_CONVERT_MEMORY_MB * 1024 * 1024,
+        workDir: join(dataDir, 'convert'),
+      },
     },
     schedules: {
       auditor: offOr(e.GLIMPSE_SCHEDULE_AUDITOR),

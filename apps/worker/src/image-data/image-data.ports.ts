@@ -25,6 +25,8 @@ export interface FormatVerdict {
   ok: boolean;
   reason?: string;
   virtualSize: number | null;
+  /** The format the content was detected as. */
+  format?: string;
 }
 
 /** Watches the bytes as they flow (never holding more than a bounded header region) and judges them. */

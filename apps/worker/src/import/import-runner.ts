@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ImageImportPayload, ImageImportResult } from '@glimpse/contracts';
 import {
   conflict,
+  type DiskFormat,
   FAILED_IMPORT_PROPERTY,
   GlimpseError,
   type Image,
@@ -16,7 +17,15 @@ import {
   type Task,
   type ValidationData,
 } from '@glimpse/domain';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
+import { HashingTap } from '@glimpse/storage';
+import { qemuDriver, QemuConverter } from './steps/qemu-convert.js';
 import { isPermanent, messageOf } from './import-failure.js';
 import { FORMAT_GATE, type FormatGate, IMAGE_BYTES, type ImageBytes, type StoredCopy } from '../image-data/image-data.ports.js';
 import { ImportSources } from './import-sources.js';
@@ -39,6 +48,8 @@ const MiB = 1024 * 1024;
 @Injectable()
 export class ImportRunner {
   private readonly logger = new Logger(ImportRunner.name);
+  private readonly conversion: AppConfig['import']['conversion'];
+  private readonly converter: QemuConverter;
 
   constructor(
     private readonly images: ImageRepository,
@@ -46,7 +57,11 @@ export class ImportRunner {
     private readonly sources: ImportSources,
     @Inject(IMAGE_BYTES) private readonly bytes: ImageBytes,
     @Inject(FORMAT_GATE) private readonly gate: FormatGate,
-  ) {}
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.conversion = config.import.conversion;
+    this.converter = new QemuConverter({ memoryBytes: this.conversion.memoryBytes, infoCpuSeconds: 30 });
+  }
 
   /**
    * @param finalAttempt when false, a transient failure is thrown for BullMQ to retry and the image keeps its
@@ -112,6 +127,7 @@ export class ImportRunner {
   }
 
   private async importFirst(image: Image, input: ImportInput, task: Task, signal: AbortSignal): Promise<ImportedCopy> {
+    if (this.conversion.target) return this.importConverted(image, input, task, signal);
     const source = await this.sources.open(input, image.id, signal);
     const watcher = this.gate.watcher();
     const progress = (done: number) => void this.tasks.progress(task.id, done, source.size, `Copied ${Math.round(done / MiB)} MiB`).catch(() => undefined);
@@ -133,6 +149,47 @@ export class ImportRunner {
       throw new GlimpseError('unsupported-media-type', `Image format refused: ${verdict.reason ?? 'the data does not match the declared format'}`);
     }
     return { ...copy, virtualSize: verdict.virtualSize };
+  }
+
+  /**
+   * The conversion path (GLIMPSE_IMPORT_CONVERT_TO): the data is staged to a work file (decompressed, gated and
+   * hashed on the way, so validation_data checks what was downloaded), converted by qemu-img when it is not
+   * already in the target format, and the result written to the first store; the image's disk_format becomes
+   * the target. Work files are removed whatever happens.
+   */
+  private async importConverted(image: Image, input: ImportInput, task: Task, signal: AbortSignal): Promise<ImportedCopy> {
+    const target = this.conversion.target!;
+    await mkdir(this.conversion.workDir, { recursive: true });
+    const staged = join(this.conversion.workDir, `${image.id}.in`);
+    const converted = join(this.conversion.workDir, `${image.id}.out`);
+    try {
+      const source = await this.sources.open(input, image.id, signal);
+      const watcher = this.gate.watcher();
+      const tap = new HashingTap({ hashAlgo: this.config.storage.hashAlgo, limit: this.config.storage.imageSizeCap });
+      const progress = (done: number) => void this.tasks.progress(task.id, done, source.size, `Downloaded ${Math.round(done / MiB)} MiB`).catch(() => undefined);
+      await pipeline(
+        Readable.from(observe(meter(16 * MiB, progress)(decompress(source.body)), (c) => watcher.push(c))),
+        tap,
+        createWriteStream(staged),
+        { signal },
+      );
+      const downloaded = await tap.digest();
+      checkValidation({ size: downloaded.size, checksum: downloaded.md5, osHashAlgo: downloaded.hashAlgo, osHashValue: downloaded.hashValue }, input.validation);
+      const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
+      if (!verdict.ok) throw new GlimpseError('unsupported-media-type', `Image format refused: ${verdict.reason ?? 'the data does not match the declared format'}`);
+      const driver = qemuDriver(verdict.format ?? 'unknown');
+      if (!driver) throw invalid(`Image conversion refused: qemu-img cannot read ${verdict.format ?? 'this'} content.`);
+      let file = staged;
+      let virtualSize = verdict.virtualSize;
+      if (driver !== qemuDriver(target)) {
+        ({ virtualSize } = await this.converter.convert(staged, driver, converted, target, signal));
+        file = converted;
+      }
+      const copy = await this.bytes.write(input.targets[0]!, image.id, createReadStream(file), signal);
+      return { ...copy, virtualSize, diskFormat: target };
+    } finally {
+      await Promise.all([rm(staged, { force: true }), rm(converted, { force: true })]);
+    }
   }
 
   private async copyExisting(image: Image, store: string, _task: Task, signal: AbortSignal): Promise<StoredCopy> {
@@ -176,6 +233,7 @@ export class ImportRunner {
         osHashAlgo: first.osHashAlgo,
         osHashValue: first.osHashValue,
         virtualSize: first.virtualSize ?? null,
+        ...(first.diskFormat ? { diskFormat: first.diskFormat } : {}),
       };
     });
   }
@@ -201,7 +259,7 @@ export class ImportRunner {
 }
 
 /** The first copy of an import, with what the format gate found. */
-type ImportedCopy = StoredCopy & { virtualSize: number | null };
+type ImportedCopy = StoredCopy & { virtualSize: number | null; diskFormat?: DiskFormat };
 
 function parseInput(task: Task): ImportInput {
   const input = (task.input ?? {}) as { import_req?: unknown; backend?: unknown };
@@ -211,7 +269,7 @@ function parseInput(task: Task): ImportInput {
 }
 
 /** The user's expected size and hash (validation_data), checked before the image turns active. */
-function checkValidation(copy: StoredCopy, expected: ValidationData | undefined): void {
+function checkValidation(copy: Pick<StoredCopy, 'size' | 'checksum' | 'osHashAlgo' | 'osHashValue'>, expected: ValidationData | undefined): void {
   if (!expected) return;
   if (expected.size !== undefined && expected.size !== copy.size) {
     throw invalid(`Imported data is ${copy.size} bytes, validation_data expects ${expected.size}.`);
