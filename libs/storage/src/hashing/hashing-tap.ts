@@ -7,6 +7,8 @@ export interface HashingTapOptions {
   hashAlgo?: string;
   /** Bytes allowed through; one more fails the stream with a 413 before that byte reaches the store. */
   limit?: number;
+  /** Sees every chunk that passes (the format gate's watcher). */
+  observe?: (chunk: Buffer) => void;
 }
 
 /**
@@ -16,11 +18,13 @@ export interface HashingTapOptions {
 export class HashingTap extends Transform {
   private readonly hasher: ParallelHasher;
   private readonly limit: number;
+  private readonly observe?: (chunk: Buffer) => void;
 
   constructor(options: HashingTapOptions = {}) {
     super({ readableHighWaterMark: 1 << 20, writableHighWaterMark: 1 << 20 });
     this.hasher = new ParallelHasher(options.hashAlgo ?? 'sha512');
     this.limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+    this.observe = options.observe;
   }
 
   get bytes(): number {
@@ -32,6 +36,7 @@ export class HashingTap extends Transform {
       callback(tooLarge('The incoming image is too large: The provided image is too large.'));
       return;
     }
+    this.observe?.(chunk);
     const pending = this.hasher.update(chunk);
     if (pending) pending.then(() => callback(null, chunk), callback);
     else callback(null, chunk);

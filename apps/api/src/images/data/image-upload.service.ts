@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { conflict, GlimpseError, type Image, ImageStatus, invalid, notFound, type RequestContext, tooLarge } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
-import { HashingTap, SizeMeter, StagingArea, StoreRegistry } from '@glimpse/storage';
+import { HashingTap, InspectorFormatGate, SizeMeter, StagingArea, StoreRegistry } from '@glimpse/storage';
 import { ImageAccess } from '../image-access.service.js';
 import { abandon, assertOctetStream, declaredSize, feed } from './request-body.js';
 
@@ -17,6 +17,7 @@ export class ImageUploadService {
     private readonly access: ImageAccess,
     private readonly stores: StoreRegistry,
     private readonly staging: StagingArea,
+    private readonly gate: InspectorFormatGate,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -28,7 +29,12 @@ export class ImageUploadService {
     const declared = this.checkDeclared(req);
     this.assertCanLeaveQueued(image, ImageStatus.Saving);
     await this.images.transition(id, ImageStatus.Queued, ImageStatus.Saving);
-    const tap = new HashingTap({ hashAlgo: image.osHashAlgo ?? this.config.storage.hashAlgo, limit: this.config.storage.imageSizeCap });
+    const watcher = this.gate.watcher();
+    const tap = new HashingTap({
+      hashAlgo: image.osHashAlgo ?? this.config.storage.hashAlgo,
+      limit: this.config.storage.imageSizeCap,
+      observe: (chunk) => watcher.push(chunk),
+    });
     let location: string | undefined;
     try {
       feed(req, tap);
@@ -38,12 +44,16 @@ export class ImageUploadService {
       if (declared.explicit && declared.size !== digests.size) {
         throw invalid(`Image size ${digests.size} does not match the declared size ${declared.size}.`);
       }
+      // The bytes, not the request, say what the image is (GLIMPSE_FORMAT_*).
+      const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
+      if (!verdict.ok) throw invalid(`Image format refused: ${verdict.reason}`);
       const activated = await this.images
         .transition(id, ImageStatus.Saving, ImageStatus.Active, {
           size: digests.size,
           checksum: digests.md5,
           osHashAlgo: digests.hashAlgo,
           osHashValue: digests.hashValue,
+          virtualSize: verdict.virtualSize,
           locations: [...image.locations, { url: put.location, store: store.id, metadata: { store: store.id }, status: 'active' }],
         })
         .catch(() => {
