@@ -1,3 +1,4 @@
+import type { UrlFilterOptions } from '@glimpse/web-download';
 import type { StoreConfig } from './stores-config.js';
 
 /** The typed configuration every module receives. Built once by loadConfig(). */
@@ -19,14 +20,7 @@ export interface AppConfig {
     methods: Array<'glance-direct' | 'web-download' | 'copy-image'>;
     lockTimeoutMs: number;
     webDownload: {
-      filter: {
-        allowedSchemes: string[];
-        disallowedSchemes: string[];
-        allowedHosts: string[];
-        disallowedHosts: string[];
-        allowedPorts: number[];
-        disallowedPorts: number[];
-      };
+      filter: UrlFilterOptions;
       allowedNetworks: string[];
       maxRedirects: number;
       connectTimeoutMs: number;
