@@ -58,6 +58,14 @@ describe('import pipeline: web-download, glance-direct and copy-image through a 
         res.writeHead(200, { 'content-length': String(4 * MiB) });
         res.write(randomBytes(64 * 1024)); // then silence, past the idle timeout
       },
+      // A refusal known from the header must stop the transfer: without that, the size cap would end it first.
+      '/backing-then-more': (_q, res) => {
+        res.writeHead(200);
+        res.on('error', () => undefined);
+        res.write(readFileSync(join(work, 'child.qcow2')));
+        for (let i = 0; i < 16 && !res.destroyed; i++) res.write(Buffer.alloc(MiB));
+        res.end();
+      },
       '/qcow2-with-backing': serve(
         (() => {
           execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', join(work, 'base.qcow2'), '16M']);
@@ -125,6 +133,7 @@ describe('import pipeline: web-download, glance-direct and copy-image through a 
     ['a server that stalls past the idle timeout', '/slow', /sent nothing|idle|timed out|timeout/i],
     ['a hash mismatch', '/disk.raw', /validation_data|mismatch/i, { validation_data: { os_hash_algo: 'sha512', os_hash_value: 'ab'.repeat(64) } }],
     ['a qcow2 with a backing file', '/qcow2-with-backing', /backing/i],
+    ['a qcow2 with a backing file and more data than the cap', '/backing-then-more', /backing/i],
   ];
   for (const [what, path, reason, extra] of failures) {
     it(`${what} ends with the image queued, no bytes kept and the reason in the task`, async () => {

@@ -32,6 +32,8 @@ export interface FormatVerdict {
 /** Watches the bytes as they flow (never holding more than a bounded header region) and judges them. */
 export interface FormatWatcher {
   push(chunk: Buffer): void;
+  /** A refusal already certain before the end of the data (from the headers), or null. */
+  earlyRefusal(): { reason: string } | null;
   verdict(declared: { diskFormat: string | null; containerFormat: string | null }): FormatVerdict;
 }
 

@@ -27,7 +27,7 @@ import { ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { HashingTap } from '@glimpse/storage';
 import { qemuDriver, QemuConverter } from './steps/qemu-convert.js';
 import { isPermanent, messageOf } from './import-failure.js';
-import { FORMAT_GATE, type FormatGate, IMAGE_BYTES, type ImageBytes, type StoredCopy } from '../image-data/image-data.ports.js';
+import { FORMAT_GATE, type FormatGate, type FormatWatcher, IMAGE_BYTES, type ImageBytes, type StoredCopy } from '../image-data/image-data.ports.js';
 import { ImportSources } from './import-sources.js';
 import { decompress } from './steps/decompress.step.js';
 import { meter } from './steps/meter.step.js';
@@ -134,7 +134,7 @@ export class ImportRunner {
     const copy = await this.bytes.write(
       input.targets[0]!,
       image.id,
-      observe(meter(16 * MiB, progress)(decompress(source.body)), (c) => watcher.push(c)),
+      observe(meter(16 * MiB, progress)(decompress(source.body)), (c) => watch(watcher, c)),
       signal,
     );
     const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
@@ -168,7 +168,7 @@ export class ImportRunner {
       const tap = new HashingTap({ hashAlgo: this.config.storage.hashAlgo, limit: this.config.storage.imageSizeCap });
       const progress = (done: number) => void this.tasks.progress(task.id, done, source.size, `Downloaded ${Math.round(done / MiB)} MiB`).catch(() => undefined);
       await pipeline(
-        Readable.from(observe(meter(16 * MiB, progress)(decompress(source.body)), (c) => watcher.push(c))),
+        Readable.from(observe(meter(16 * MiB, progress)(decompress(source.body)), (c) => watch(watcher, c))),
         tap,
         createWriteStream(staged),
         { signal },
@@ -284,6 +284,13 @@ function withoutImportState(properties: Record<string, string>, failed: string[]
   const { [IMPORT_LOCK_PROPERTY]: _lock, [IMPORTING_TO_STORES_PROPERTY]: _to, [FAILED_IMPORT_PROPERTY]: _failed, ...rest } = properties;
   const unique = [...new Set(failed)];
   return unique.length ? { ...rest, [FAILED_IMPORT_PROPERTY]: unique.join(',') } : rest;
+}
+
+/** Feeds the format watcher; a refusal already certain from the headers stops the transfer at once. */
+function watch(watcher: FormatWatcher, chunk: Buffer): void {
+  watcher.push(chunk);
+  const refusal = watcher.earlyRefusal();
+  if (refusal) throw new GlimpseError('unsupported-media-type', `Image format refused: ${refusal.reason}`);
 }
 
 async function* observe(source: AsyncIterable<Buffer>, see: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
