@@ -12,9 +12,10 @@ export interface CliResult {
 /** Runs Debian's `glance` CLI (python3-glanceclient) against an endpoint with a token; stdin closed. */
 export async function glance(url: string, token: string, args: string[]): Promise<CliResult> {
   try {
+    // stdin closed (`<&-`): glanceclient treats any open, non-tty stdin as image data to upload.
     const { stdout, stderr } = await run(
-      'glance',
-      ['--os-image-api-version', '2', '--os-image-url', url, '--os-auth-token', token, ...args],
+      'sh',
+      ['-c', 'exec glance "$@" <&-', 'glance', '--os-image-api-version', '2', '--os-image-url', url, '--os-auth-token', token, ...args],
       { timeout: 60_000, env: { ...process.env, OS_CLOUD: '', PYTHONWARNINGS: 'ignore' } },
     );
     return { code: 0, stdout, stderr };

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import type { RequestContext } from '@glimpse/domain';
@@ -25,6 +25,35 @@ export class ImagesController {
   @Get(':id')
   async show(@Ctx() ctx: RequestContext, @Param('id') id: string) {
     return imageView(await this.images.get(ctx, id));
+  }
+
+  @Patch(':id')
+  async update(@Ctx() ctx: RequestContext, @Param('id') id: string, @Headers('content-type') type: string | undefined, @Body() body: unknown) {
+    return imageView(await this.images.update(ctx, id, type, body));
+  }
+
+  @Put(':id/tags/:tag')
+  @HttpCode(204)
+  async addTag(@Ctx() ctx: RequestContext, @Param('id') id: string, @Param('tag') tag: string): Promise<void> {
+    await this.images.addTag(ctx, id, tag);
+  }
+
+  @Delete(':id/tags/:tag')
+  @HttpCode(204)
+  async removeTag(@Ctx() ctx: RequestContext, @Param('id') id: string, @Param('tag') tag: string): Promise<void> {
+    await this.images.removeTag(ctx, id, tag);
+  }
+
+  @Post(':id/actions/deactivate')
+  @HttpCode(204)
+  async deactivate(@Ctx() ctx: RequestContext, @Param('id') id: string): Promise<void> {
+    await this.images.deactivate(ctx, id);
+  }
+
+  @Post(':id/actions/reactivate')
+  @HttpCode(204)
+  async reactivate(@Ctx() ctx: RequestContext, @Param('id') id: string): Promise<void> {
+    await this.images.reactivate(ctx, id);
   }
 
   @Delete(':id')

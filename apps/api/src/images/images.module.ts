@@ -8,12 +8,13 @@ import { ImageDownloadService } from './data/image-download.service.js';
 import { ImageUploadService } from './data/image-upload.service.js';
 import { ImageAccess } from './image-access.service.js';
 import { ImagesController } from './images.controller.js';
+import { SchemasController } from '../schemas/schemas.controller.js';
 import { ImagesService } from './images.service.js';
 
 /** The /v2/images resource. */
 @Module({
   imports: [AuthModule, ImagesPersistenceModule, StorageModule],
-  controllers: [ImagesController, ImageDataController, StoresInfoController],
+  controllers: [ImagesController, ImageDataController, StoresInfoController, SchemasController],
   providers: [ImagesService, ImageAccess, ImageUploadService, ImageDownloadService],
   exports: [ImagesService, ImageAccess],
 })

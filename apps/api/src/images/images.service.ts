@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { forbidden, type Image, ImageStatus, notFound, type RequestContext } from '@glimpse/domain';
+import { forbidden, type Image, ImageStatus, invalid, notFound, type RequestContext, tooLarge } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
 import { ImageAccess } from './image-access.service.js';
-import { screenCreateBody } from './image-input.js';
+import { assertNoFourByteUtf8, screenCreateBody, TAG_QUOTA } from './image-input.js';
+import { applyPatch } from './patch/apply-patch.js';
+import { parsePatch, patchDialect } from './patch/json-patch.js';
 
-/** Image records: create, read, delete. */
+/** Image records: create, read, update (PATCH, tags, deactivate/reactivate), delete. */
 @Injectable()
 export class ImagesService {
   constructor(
@@ -58,6 +60,55 @@ export class ImagesService {
 
   get(ctx: RequestContext, id: string): Promise<Image> {
     return this.access.visible(ctx, id);
+  }
+
+  /** PATCH: the body in the dialect its Content-Type names, applied atomically (re-applied if the image moved). */
+  async update(ctx: RequestContext, id: string, contentType: string | undefined, body: unknown): Promise<Image> {
+    const dialect = patchDialect(contentType);
+    const ops = parsePatch(dialect, body);
+    await this.access.owned(ctx, id, 'modify_image');
+    return this.images.mutate(id, (current) => applyPatch(current, ops, dialect, ctx));
+  }
+
+  /** PUT /tags/{tag}: idempotent. */
+  async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
+    if (tag.length > 255) throw invalid(`Provided object does not match schema 'image': '${tag}' is too long.`);
+    assertNoFourByteUtf8(tag, 'tag');
+    await this.access.owned(ctx, id, 'modify_image');
+    await this.images.mutate(id, (current) => {
+      if (current.tags.includes(tag)) return {};
+      if (current.tags.length >= TAG_QUOTA) throw tooLarge(`Maximum number of tags (${TAG_QUOTA}) exceeded.`);
+      return { tags: [...current.tags, tag] };
+    });
+  }
+
+  /** DELETE /tags/{tag}: 404 when the image has no such tag. */
+  async removeTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
+    await this.access.owned(ctx, id, 'modify_image');
+    await this.images.mutate(id, (current) => {
+      if (!current.tags.includes(tag)) throw notFound();
+      return { tags: current.tags.filter((t) => t !== tag) };
+    });
+  }
+
+  /** active → deactivated (deactivated: nothing to do); any other status → 403, as Glance answers. */
+  async deactivate(ctx: RequestContext, id: string): Promise<void> {
+    await this.access.owned(ctx, id, 'deactivate');
+    await this.images.mutate(id, (current) => {
+      if (current.status === ImageStatus.Deactivated) return {};
+      if (current.status !== ImageStatus.Active) throw forbidden(`Not allowed to deactivate image in status '${current.status}'`);
+      return { status: ImageStatus.Deactivated };
+    });
+  }
+
+  /** deactivated → active (active: nothing to do); any other status → 403. */
+  async reactivate(ctx: RequestContext, id: string): Promise<void> {
+    await this.access.owned(ctx, id, 'reactivate');
+    await this.images.mutate(id, (current) => {
+      if (current.status === ImageStatus.Active) return {};
+      if (current.status !== ImageStatus.Deactivated) throw forbidden(`Not allowed to reactivate image in status '${current.status}'`);
+      return { status: ImageStatus.Active };
+    });
   }
 
   /** Marks the image deleted (its data is removed by the store layer and the reaper). */
