@@ -6,3 +6,4 @@ export * from './image/image-access.js';
 export * from './task/task.js';
 export * from './image/import-lock.js';
 export * from './image/import-request.js';
+export * from './image/image-list-query.js';

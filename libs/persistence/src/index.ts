@@ -1,4 +1,6 @@
 export * from './atomic-updates.js';
+export * from './images/image-list-filter.js';
+export * from './images/image-listing.js';
 export * from './images/image.mapper.js';
 export * from './images/image.repository.js';
 export * from './images/image.schema.js';

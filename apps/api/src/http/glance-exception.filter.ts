@@ -65,7 +65,7 @@ export class GlanceExceptionFilter implements ExceptionFilter {
     const bodyParser = bodyParserError(exception);
     if (bodyParser) return { ...bodyParser, headers: {} };
     const errorId = randomUUID();
-    this.logger.error({ errorId, err: exception }, 'unhandled error');
+    this.logger.error(`unhandled error ${errorId}: ${exception instanceof Error ? (exception.stack ?? exception.message) : JSON.stringify(exception)}`);
     return {
       status: 500,
       message: `The server has either erred or is incapable of performing the requested operation. (error id ${errorId})`,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import type { RequestContext } from '@glimpse/domain';
@@ -6,11 +6,15 @@ import { Ctx } from '../auth/ctx.decorator.js';
 import { baseUrl } from '../http/base-url.js';
 import { imageView } from './image-view.js';
 import { ImagesService } from './images.service.js';
+import { LIMIT_MAX, pageLinks } from './listing/page-links.js';
+import { parseListQuery, type RawQuery } from './listing/list-query.js';
+import { ImageListing } from '@glimpse/persistence';
 
 @Controller('v2/images')
 export class ImagesController {
   constructor(
     private readonly images: ImagesService,
+    private readonly listing: ImageListing,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -20,6 +24,13 @@ export class ImagesController {
     const image = await this.images.create(ctx, body);
     res.setHeader('Location', `${baseUrl(this.config, req)}/v2/images/${image.id}`);
     return imageView(image);
+  }
+
+  @Get()
+  async list(@Ctx() ctx: RequestContext, @Query() query: RawQuery, @Req() req: Request) {
+    const parsed = parseListQuery(query, LIMIT_MAX);
+    const images = await this.listing.page(parsed, { projectId: ctx.projectId, isAdmin: ctx.isAdmin });
+    return { images: images.map((i) => imageView(i)), ...pageLinks(req.url, images.length === parsed.limit ? images.at(-1)?.id : undefined), schema: '/v2/schemas/images' };
   }
 
   @Get(':id')

@@ -33,17 +33,29 @@ export function toImage(doc: ImageDoc): Image {
 
 export function toDoc(image: Image): ImageDoc {
   const { id, properties, ...rest } = image;
-  return { ...rest, _id: id, props: propsOf(properties) } as ImageDoc;
+  return { ...rest, _id: id, props: propsOf(properties), propPairs: propPairsOf(properties) } as ImageDoc;
 }
 
 /** The $set document for a set of changes (custom properties replace the whole list). */
 export function toSet(changes: ImageChanges): Record<string, unknown> {
   const { properties, ...rest } = changes;
   const set: Record<string, unknown> = { ...rest };
-  if (properties) set.props = propsOf(properties);
+  if (properties) {
+    set.props = propsOf(properties);
+    set.propPairs = propPairsOf(properties);
+  }
   return set;
 }
 
 function propsOf(properties: Record<string, string>): { k: string; v: string }[] {
   return Object.entries(properties).map(([k, v]) => ({ k, v }));
+}
+
+/** The form property filters match: one string per property. */
+export function propPair(k: string, v: string): string {
+  return JSON.stringify([k, v]);
+}
+
+function propPairsOf(properties: Record<string, string>): string[] {
+  return Object.entries(properties).map(([k, v]) => propPair(k, v));
 }

@@ -37,6 +37,8 @@ export class ImageDoc {
   @Prop({ type: Date, default: null }) deletedAt!: Date | null;
   @Prop({ type: [String], default: [] }) tags!: string[];
   @Prop({ type: [{ k: String, v: String, _id: false }], default: [] }) props!: PropertyDoc[];
+  /** Each custom property as one string, `JSON.stringify([k, v])`: what property filters match (and index). */
+  @Prop({ type: [String], default: [] }) propPairs!: string[];
   @Prop({
     type: [{ url: String, store: String, metadata: Object, status: String, _id: false }],
     default: [],
@@ -55,4 +57,4 @@ ImageSchema.index({ visibility: 1, createdAt: -1, _id: -1 });
 ImageSchema.index({ status: 1, createdAt: -1, _id: -1 });
 // Tag and custom-property filters.
 ImageSchema.index({ tags: 1 });
-ImageSchema.index({ 'props.k': 1, 'props.v': 1 });
+ImageSchema.index({ propPairs: 1 });

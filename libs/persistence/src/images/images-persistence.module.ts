@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { ImageListing } from './image-listing.js';
 import { ImageRepository } from './image.repository.js';
 import { ImageDoc, ImageSchema } from './image.schema.js';
 import { MemberRepository } from './member.repository.js';
@@ -13,7 +14,7 @@ import { MemberDoc, MemberSchema } from './member.schema.js';
       { name: MemberDoc.name, schema: MemberSchema },
     ]),
   ],
-  providers: [ImageRepository, MemberRepository],
-  exports: [MongooseModule, ImageRepository, MemberRepository],
+  providers: [ImageRepository, MemberRepository, ImageListing],
+  exports: [MongooseModule, ImageRepository, MemberRepository, ImageListing],
 })
 export class ImagesPersistenceModule {}

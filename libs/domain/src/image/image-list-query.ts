@@ -1,0 +1,41 @@
+import type { MemberStatus, Visibility } from './image.js';
+
+export const SORT_KEYS = ['name', 'status', 'container_format', 'disk_format', 'size', 'id', 'created_at', 'updated_at'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export type SortDir = 'asc' | 'desc';
+
+export type ValueMatch = { eq: string } | { in: string[] };
+export interface RangeMatch {
+  op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq' | 'neq';
+  value: Date;
+}
+
+/** GET /v2/images as the persistence layer needs it: every filter parsed and checked, the sort complete. */
+export interface ImageListQuery {
+  /** Unset: the default scope (public, own, accepted shared); `all`: also others' community images. */
+  visibility: Visibility | 'all' | null;
+  memberStatus: MemberStatus | 'all';
+  osHidden: boolean;
+  name?: ValueMatch;
+  id?: ValueMatch;
+  status?: ValueMatch;
+  containerFormat?: ValueMatch;
+  diskFormat?: ValueMatch;
+  owner?: string;
+  checksum?: string;
+  osHashValue?: string;
+  minRam?: number;
+  minDisk?: number;
+  protected?: boolean;
+  tags: string[];
+  sizeMin?: number;
+  sizeMax?: number;
+  createdAt?: RangeMatch;
+  updatedAt?: RangeMatch;
+  /** Custom properties that must equal these values. */
+  properties: Record<string, string>;
+  /** Sort keys with the created_at, id tie-break appended. */
+  sort: { key: SortKey; dir: SortDir }[];
+  limit: number;
+  marker?: string;
+}

@@ -1,0 +1,103 @@
+import { propPair } from './image.mapper.js';
+import { type Image, type ImageListQuery, type RangeMatch, type SortKey, UNLISTED_STATUSES, type ValueMatch } from '@glimpse/domain';
+
+/** Who is asking: the project (null for an unscoped admin token), whether admin, and its member images. */
+export interface ListScope {
+  projectId: string | null;
+  isAdmin: boolean;
+  /** Ids of the images the project is a member of with the requested member_status. */
+  memberImageIds: string[];
+}
+
+type Filter = Record<string, unknown>;
+
+const FIELD: Record<SortKey, keyof Image | '_id'> = {
+  name: 'name',
+  status: 'status',
+  container_format: 'containerFormat',
+  disk_format: 'diskFormat',
+  size: 'size',
+  id: '_id',
+  created_at: 'createdAt',
+  updated_at: 'updatedAt',
+};
+
+const value = (m: ValueMatch | undefined) => (m === undefined ? undefined : 'in' in m ? { $in: m.in } : m.eq);
+const MONGO_OP = { gt: '$gt', gte: '$gte', lt: '$lt', lte: '$lte', eq: '$eq', neq: '$ne' } as const;
+const range = (r: RangeMatch | undefined) => (r === undefined ? undefined : { [MONGO_OP[r.op]]: r.value });
+
+/** Which images the caller may list, before filters (reference §4: visibility scope). */
+function scopeOf(query: ImageListQuery, scope: ListScope): Filter {
+  const mine = scope.projectId === null ? [] : [{ owner: scope.projectId }];
+  const member = scope.memberImageIds.length ? [{ _id: { $in: scope.memberImageIds } }] : [];
+  const v = query.visibility;
+  if (scope.isAdmin) {
+    if (v === 'all') return {};
+    if (v !== null) return { visibility: v };
+    return { $or: [{ visibility: { $ne: 'community' } }, ...mine] };
+  }
+  switch (v) {
+    case null:
+      return { $or: [{ visibility: 'public' }, ...mine, ...member] };
+    case 'all':
+      return { $or: [{ visibility: { $in: ['public', 'community'] } }, ...mine, ...member] };
+    case 'public':
+    case 'community':
+      return { visibility: v };
+    case 'private':
+      return mine.length ? { visibility: 'private', ...mine[0] } : { _id: { $in: [] } };
+    case 'shared':
+      return { visibility: 'shared', $or: [...mine, ...member, { _id: { $in: [] } }] };
+  }
+}
+
+/** The MongoDB filter of a listing: scope, then every filter, never the unlisted statuses. */
+export function listFilter(query: ImageListQuery, scope: ListScope): Filter {
+  const and: Filter[] = [scopeOf(query, scope), { status: { $nin: UNLISTED_STATUSES } }];
+  const exact: Filter = {
+    name: value(query.name),
+    _id: value(query.id),
+    status: value(query.status),
+    containerFormat: value(query.containerFormat),
+    diskFormat: value(query.diskFormat),
+    owner: query.owner,
+    checksum: query.checksum,
+    osHashValue: query.osHashValue,
+    minRam: query.minRam,
+    minDisk: query.minDisk,
+    protected: query.protected,
+    osHidden: query.osHidden,
+    createdAt: range(query.createdAt),
+    updatedAt: range(query.updatedAt),
+  };
+  for (const [k, v] of Object.entries(exact)) if (v !== undefined) and.push({ [k]: v });
+  if (query.tags.length) and.push({ tags: { $all: query.tags } });
+  if (query.sizeMin !== undefined) and.push({ size: { $gte: query.sizeMin } });
+  if (query.sizeMax !== undefined) and.push({ size: { $lte: query.sizeMax } });
+  const pairs = Object.entries(query.properties).map(([k, v]) => propPair(k, v));
+  if (pairs.length) and.push({ propPairs: { $all: pairs } });
+  return { $and: and };
+}
+
+export function sortSpec(query: ImageListQuery): Record<string, 1 | -1> {
+  return Object.fromEntries(query.sort.map((s) => [FIELD[s.key], s.dir === 'asc' ? 1 : -1]));
+}
+
+/**
+ * Keyset condition for "after the marker" in the listing's sort order. MongoDB orders null below every value,
+ * so after a null in ascending order come all non-null values, and nothing comes after a null in descending
+ * order on that key but the rows equal on it.
+ */
+export function afterMarker(query: ImageListQuery, marker: Image): Filter {
+  const markerValue = (key: SortKey): unknown => (key === 'id' ? marker.id : (marker[FIELD[key] as keyof Image] ?? null));
+  const branches: Filter[] = [];
+  const equalSoFar: Filter[] = [];
+  for (const { key, dir } of query.sort) {
+    const field = FIELD[key];
+    const m = markerValue(key);
+    const beyond = dir === 'asc' ? (m === null ? { [field]: { $ne: null } } : { [field]: { $gt: m } }) : m === null ? null : { $or: [{ [field]: { $lt: m } }, { [field]: null }] };
+    if (beyond) branches.push(equalSoFar.length ? { $and: [...equalSoFar, beyond] } : beyond);
+    equalSoFar.push({ [field]: m });
+  }
+  return branches.length ? { $or: branches } : { _id: { $in: [] } };
+}
