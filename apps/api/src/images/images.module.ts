@@ -10,12 +10,14 @@ import { ImageAccess } from './image-access.service.js';
 import { ImagesController } from './images.controller.js';
 import { SchemasController } from '../schemas/schemas.controller.js';
 import { ImagesService } from './images.service.js';
+import { MembersController } from './members/members.controller.js';
+import { MembersService } from './members/members.service.js';
 
 /** The /v2/images resource. */
 @Module({
   imports: [AuthModule, ImagesPersistenceModule, StorageModule],
-  controllers: [ImagesController, ImageDataController, StoresInfoController, SchemasController],
-  providers: [ImagesService, ImageAccess, ImageUploadService, ImageDownloadService],
+  controllers: [ImagesController, ImageDataController, StoresInfoController, SchemasController, MembersController],
+  providers: [ImagesService, ImageAccess, ImageUploadService, ImageDownloadService, MembersService],
   exports: [ImagesService, ImageAccess],
 })
 export class ImagesModule {}

@@ -30,7 +30,7 @@ export class MemberRepository {
       return toMember(doc.toObject());
     } catch (err) {
       if ((err as { code?: number }).code === 11000) {
-        throw conflict(`Member ${memberId} already associated with image ${imageId}`);
+        throw conflict(`Member ${memberId} is duplicated for image ${imageId}`);
       }
       throw err;
     }
