@@ -21,7 +21,8 @@ export class ImageRepository {
     private readonly atomic: AtomicUpdates,
   ) {}
 
-  async create(image: Image): Promise<Image> {
+  async create(input: Image): Promise<Image> {
+    const image = { ...input, createdAt: wholeSeconds(input.createdAt), updatedAt: wholeSeconds(input.updatedAt) };
     try {
       await this.model.create(toDoc(image));
     } catch (err) {
@@ -49,7 +50,7 @@ export class ImageRepository {
     }
     if (expect.rev !== undefined) conditions.rev = expect.rev;
     const doc = await this.atomic.findOneAndUpdate(this.model, id, conditions, {
-      $set: { ...toSet(changes), updatedAt: changes.updatedAt ?? new Date() },
+      $set: { ...toSet(changes), updatedAt: wholeSeconds(changes.updatedAt ?? new Date()) },
       $inc: { rev: 1 },
     });
     return doc ? toImage(doc as ImageDoc) : null;
@@ -89,4 +90,12 @@ export class ImageRepository {
     const res = await this.model.deleteOne({ _id: id }).exec();
     return res.deletedCount === 1;
   }
+}
+
+/**
+ * Image timestamps are kept to the second, as Glance shows them: a created_at/updated_at filter then means
+ * exactly what the client saw in the image's view.
+ */
+function wholeSeconds(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }
