@@ -39,3 +39,8 @@ fi
 if ! command -v mongod >/dev/null 2>&1 && [ -z "${MONGODB_URI:-}" ]; then
   bash scripts/install-ferretdb.sh >/dev/null
 fi
+
+# The S3 store tests run against a real S3-compatible server (Versity Gateway), built with Go.
+if command -v go >/dev/null 2>&1; then
+  bash scripts/install-s3-server.sh >/dev/null || echo "warning: could not install versitygw; the S3 store tests will fail" >&2
+fi

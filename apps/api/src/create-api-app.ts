@@ -8,6 +8,8 @@ import { ApiModule } from './api.module.js';
 import { requestId } from './http/request-id.js';
 import { versionPrefix } from './http/version-prefix.js';
 
+const JSON_TYPES = new Set(['application/json', 'application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch']);
+
 /** Builds the API application (not yet listening). */
 export async function createApiApp(config: ResolvedConfig, logger: Logger): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
@@ -22,7 +24,8 @@ export async function createApiApp(config: ResolvedConfig, logger: Logger): Prom
   app.use(pinoHttp({ logger, genReqId: (req) => (req as unknown as { id: string }).id, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.useBodyParser('json', {
     limit: '1mb',
-    type: ['application/json', 'application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'],
+    // Image data routes take raw bodies: a JSON-typed upload is answered 415 by the route, never parsed here.
+    type: (req) => !/^\/v2\/images\/[^/]+\/(file|stage)\/?(\?|$)/.test(req.url ?? '') && JSON_TYPES.has((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()),
   });
   return app;
 }

@@ -38,8 +38,11 @@ export class HashingTap extends Transform {
     }
     this.observe?.(chunk);
     const pending = this.hasher.update(chunk);
-    if (pending) pending.then(() => callback(null, chunk), callback);
-    else callback(null, chunk);
+    if (!pending) return callback(null, chunk);
+    // The ring is full: the chunk goes on to the store at once (its write overlaps the hashing), and the next
+    // one is taken only once the ring has room, so at most one chunk waits outside it.
+    this.push(chunk);
+    pending.then(() => callback(), callback);
   }
 
   /** The digests; call once the stream has finished. */

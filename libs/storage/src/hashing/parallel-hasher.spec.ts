@@ -8,8 +8,8 @@ const hex = (algo: string, b: Buffer) => createHash(algo).update(b).digest('hex'
 describe('ParallelHasher', () => {
   after(closeIdleHashers);
 
-  // Sizes around the slot boundary, and enough to fill the 8-slot ring several times over.
-  for (const size of [0, 1, SLOT_SIZE - 1, SLOT_SIZE, SLOT_SIZE + 1, 3 * SLOT_SIZE + 100, 20 * SLOT_SIZE + 7]) {
+  // Sizes around the slot boundary, and enough to fill the 16-slot ring more than once.
+  for (const size of [0, 1, SLOT_SIZE - 1, SLOT_SIZE, SLOT_SIZE + 1, 3 * SLOT_SIZE + 100, 40 * SLOT_SIZE + 7]) {
     it(`gives node:crypto's md5 and sha512 for ${size} bytes fed in uneven chunks`, async () => {
       const data = randomBytes(size);
       const hasher = new ParallelHasher('sha512');

@@ -12,7 +12,7 @@ export interface Digests {
 }
 
 export const SLOT_SIZE = 1 << 20;
-const DEFAULT_SLOTS = 8;
+const DEFAULT_SLOTS = 16;
 /** Idle worker pairs kept for the next hasher (a worker costs tens of milliseconds to start). */
 const MAX_IDLE = 4;
 const idle: Worker[][] = [];
