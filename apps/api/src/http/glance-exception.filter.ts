@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { type ErrorKind, GlimpseError } from '@glimpse/domain';
 import { VERSION_PREFIXES, versionsDocument } from '../versions/versions-document.js';
+import { allowedMethods } from './allowed-methods.js';
 import { baseUrl } from './base-url.js';
 import { errorBody } from './error-body.js';
 
@@ -43,6 +44,13 @@ export class GlanceExceptionFilter implements ExceptionFilter {
     if (exception instanceof NotFoundException && this.isUnversioned(req.path)) {
       res.status(300).json(versionsDocument(baseUrl(this.config, req)));
       return;
+    }
+    if (exception instanceof NotFoundException && /^Cannot [A-Z]+ /.test(exception.message)) {
+      // No route for this method: 405 with Allow when the path is routed for other methods.
+      const allow = allowedMethods(req);
+      if (allow.length && !allow.includes(req.method)) {
+        exception = new GlimpseError('method-not-allowed', `The method ${req.method} is not allowed for this resource.`, { Allow: allow.join(', ') });
+      }
     }
     const { status, message, headers } = this.describe(exception);
     const { type, body } = errorBody(status, message, req.get('accept'));
