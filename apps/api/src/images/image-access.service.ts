@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { canSeeImage, forbidden, type Image, isOwnerOrAdmin, notFound, type RequestContext } from '@glimpse/domain';
+import { canSeeImage, forbidden, type Image, isOwnerOrAdmin, notFound, type RequestContext, isReadOnly } from '@glimpse/domain';
 import { ImageRepository, MemberRepository } from '@glimpse/persistence';
 
 /** Loads images as the caller may see them: 404 for what it may not see, 403 for what it sees but may not change. */
@@ -20,7 +20,7 @@ export class ImageAccess {
   async owned(ctx: RequestContext, id: string, action = 'modify_image'): Promise<Image> {
     const image = await this.visible(ctx, id);
     if (!isOwnerOrAdmin(image, ctx)) throw forbidden(`You are not authorized to complete ${action} action.`);
-    if (!ctx.isAdmin && ctx.roles.includes('reader') && !ctx.roles.includes('member')) {
+    if (isReadOnly(ctx)) {
       throw forbidden(`You are not authorized to complete ${action} action.`);
     }
     return image;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { forbidden, type Image, ImageStatus, invalid, notFound, type RequestContext, tooLarge } from '@glimpse/domain';
+import { forbidden, type Image, ImageStatus, invalid, notFound, type RequestContext, tooLarge, isReadOnly } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
 import { ImageAccess } from './image-access.service.js';
 import { assertNoFourByteUtf8, screenCreateBody, TAG_QUOTA } from './image-input.js';
@@ -17,7 +17,7 @@ export class ImagesService {
 
   async create(ctx: RequestContext, body: unknown): Promise<Image> {
     const doc = screenCreateBody(body);
-    if (!ctx.isAdmin && ctx.roles.includes('reader') && !ctx.roles.includes('member')) {
+    if (isReadOnly(ctx)) {
       throw forbidden('You are not authorized to complete add_image action.');
     }
     if (doc.visibility === 'public' && !ctx.isAdmin) {

@@ -5,6 +5,7 @@ import {
   type ImageMember,
   invalid,
   isOwnerOrAdmin,
+  isReadOnly,
   MEMBER_STATUSES,
   type MemberStatus,
   notFound,
@@ -78,6 +79,6 @@ export class MembersService {
   }
 
   private assertOwner(ctx: RequestContext, image: Image, action: 'create' | 'delete'): void {
-    if (!isOwnerOrAdmin(image, ctx)) throw forbidden(`Not allowed to ${action} members for image ${image.id}.`);
+    if (!isOwnerOrAdmin(image, ctx) || isReadOnly(ctx)) throw forbidden(`Not allowed to ${action} members for image ${image.id}.`);
   }
 }
