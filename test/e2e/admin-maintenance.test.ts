@@ -43,7 +43,7 @@ describe('maintenance on demand: admin endpoint and glimpse-admin', () => {
     // noauth without identity headers acts as the default project with the admin role.
     const { stdout } = await exec(process.execPath, [cli, '--url', api.url, 'maintenance', 'run', 'updater', '--wait'], { timeout: 120_000 });
     const [jobId, summary] = stdout.trim().split('\n');
-    assert.match(jobId!, /^updater-sweep@\d{8}T\d{6}Z-manual$/);
+    assert.match(jobId!, /^updater-sweep@\d{8}T\d{6}Z-manual-[0-9a-f]{6}$/);
     assert.match(summary!, /\tsucceeded\tmanual\t/);
     const listed = await exec(process.execPath, [cli, '--url', api.url, 'maintenance', 'runs', 'updater']);
     assert.match(listed.stdout, new RegExp(`^${jobId}\\tsucceeded\\tmanual`, 'm'));

@@ -46,6 +46,8 @@ export interface AppConfig {
     /** Staged data of glance-direct imports (PUT /v2/images/{id}/stage). */
     stagingDir: string;
   };
+  /** The reaper's rules (Glance's delayed_delete and scrub_time, and what Glance lacks: retention of records). */
+  reaper: { delayedDelete: boolean; scrubTimeMs: number; killedGraceMs: number; deletedRetentionMs: number };
   /** Cron expressions of the maintenance sweeps; null = off. */
   schedules: { auditor: string | null; replicator: string | null; updater: string | null; reaper: string | null };
   /** Where to find the local service programs: explicit paths, then these directories in order. */

@@ -117,6 +117,13 @@ export const envSchema = z.object({
   GLIMPSE_WEB_DOWNLOAD_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
   GLIMPSE_WEB_DOWNLOAD_CONNECT_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(600).default(10),
   GLIMPSE_WEB_DOWNLOAD_IDLE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
+  /** Reaper (Glance's scrubber): DELETE of an active image with data leaves it pending_delete for GLIMPSE_SCRUB_TIME_SECONDS. */
+  GLIMPSE_DELAYED_DELETE: bool.default(false),
+  GLIMPSE_SCRUB_TIME_SECONDS: z.coerce.number().int().min(0).default(0),
+  /** Killed images are purged (data and status deleted) this long after they were killed. */
+  GLIMPSE_KILLED_GRACE_MINUTES: z.coerce.number().int().min(0).default(60),
+  /** Deleted image records are kept this long (admins can still see them), then removed for good. */
+  GLIMPSE_DELETED_RETENTION_DAYS: z.coerce.number().min(0).default(30),
   /** Imports convert their data to this disk_format with qemu-img (Glance's image_conversion plugin); unset = off. */
   GLIMPSE_IMPORT_CONVERT_TO: z.enum(['raw', 'qcow2', 'vmdk', 'vhd', 'vhdx', 'vdi']).optional(),
   /** Address-space cap of each qemu-img process the conversion runs, MiB. */

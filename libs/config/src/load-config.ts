@@ -110,6 +110,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         workDir: join(dataDir, 'convert'),
       },
     },
+    reaper: {
+      delayedDelete: e.GLIMPSE_DELAYED_DELETE,
+      scrubTimeMs: e.GLIMPSE_SCRUB_TIME_SECONDS * 1000,
+      killedGraceMs: e.GLIMPSE_KILLED_GRACE_MINUTES * 60_000,
+      deletedRetentionMs: e.GLIMPSE_DELETED_RETENTION_DAYS * 24 * 3600_000,
+    },
     schedules: {
       auditor: offOr(e.GLIMPSE_SCHEDULE_AUDITOR),
       replicator: offOr(e.GLIMPSE_SCHEDULE_REPLICATOR),

@@ -38,6 +38,7 @@ export const jobDefaults: Record<JobName, JobDefaults> = {
   [JobName.ReplicatorSweep]: sweep,
   [JobName.UpdaterSweep]: sweep,
   [JobName.ReaperSweep]: sweep,
+  [JobName.ReapImage]: imageJob,
   [JobName.ImageImport]: imageJob,
   [JobName.ImageChecksum]: imageJob,
   [JobName.ImageVerifyFormat]: imageJob,

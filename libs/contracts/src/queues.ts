@@ -22,6 +22,8 @@ export const JobName = {
   ReplicatorSweep: 'replicator-sweep',
   UpdaterSweep: 'updater-sweep',
   ReaperSweep: 'reaper-sweep',
+  /** The reaper's per-image job: remove a deleted image's data from every store, purge old records. */
+  ReapImage: 'reap-image',
   /** One import task: bring data from its source into the image's stores. */
   ImageImport: 'image-import',
   /** Hash one image location and record (or verify) checksum and os_hash_value. */
@@ -38,6 +40,7 @@ export const JobQueue = {
   [JobName.ReplicatorSweep]: QueueName.Maintenance,
   [JobName.UpdaterSweep]: QueueName.Maintenance,
   [JobName.ReaperSweep]: QueueName.Maintenance,
+  [JobName.ReapImage]: QueueName.Maintenance,
   [JobName.ImageImport]: QueueName.ImageImport,
   [JobName.ImageChecksum]: QueueName.ImageChecksum,
   [JobName.ImageVerifyFormat]: QueueName.ImageVerifyFormat,
@@ -80,6 +83,7 @@ export interface JobPayloads {
   [JobName.ReplicatorSweep]: SweepPayload;
   [JobName.UpdaterSweep]: SweepPayload;
   [JobName.ReaperSweep]: SweepPayload;
+  [JobName.ReapImage]: { imageId: string };
   [JobName.ImageImport]: ImageImportPayload;
   [JobName.ImageChecksum]: ImageLocationPayload;
   [JobName.ImageVerifyFormat]: ImageLocationPayload;
@@ -91,6 +95,7 @@ export interface JobResults {
   [JobName.ReplicatorSweep]: SweepResult;
   [JobName.UpdaterSweep]: SweepResult;
   [JobName.ReaperSweep]: SweepResult;
+  [JobName.ReapImage]: { outcome: 'reaped' | 'purged' | 'not-due' | 'skipped'; bytes: number };
   [JobName.ImageImport]: ImageImportResult;
   [JobName.ImageChecksum]: { checksum: string; osHashValue: string; size: number };
   [JobName.ImageVerifyFormat]: { format: string; virtualSize: number | null };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { JobName, type SweepJob, sweepJobId } from '@glimpse/contracts';
 import { forbidden, invalid, notFound, type RequestContext } from '@glimpse/domain';
@@ -31,7 +32,8 @@ export class MaintenanceController {
     const job = SWEEP_OF[sweep];
     if (!job) throw notFound(`No maintenance sweep named ${sweep}; sweeps: ${Object.keys(SWEEP_OF).join(', ')}.`);
     const now = new Date();
-    const id = `${sweepJobId(job, now)}-manual`;
+    // Every request is a run of its own (a scheduled tick's id is shared by the replicas; a manual one is not).
+    const id = `${sweepJobId(job, now)}-manual-${randomBytes(3).toString('hex')}`;
     await this.producer.enqueue(job, { tick: now.toISOString(), trigger: 'manual' }, { jobId: id });
     return { sweep, job_id: id, run: `/v2/admin/maintenance/runs/${id}` };
   }

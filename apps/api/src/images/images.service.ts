@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { randomUUID } from 'node:crypto';
 import { forbidden, type Image, ImageStatus, invalid, notFound, type RequestContext, tooLarge, isReadOnly } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
@@ -13,6 +14,7 @@ export class ImagesService {
   constructor(
     private readonly images: ImageRepository,
     private readonly access: ImageAccess,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(ctx: RequestContext, body: unknown): Promise<Image> {
@@ -111,13 +113,15 @@ export class ImagesService {
     });
   }
 
-  /** Marks the image deleted (its data is removed by the store layer and the reaper). */
+  /** Marks the image deleted (or pending_delete); the reaper removes its data. */
   async delete(ctx: RequestContext, id: string): Promise<Image> {
     const visible = await this.access.owned(ctx, id, 'delete_image');
     if (visible.status === ImageStatus.Deleted) throw notFound(`Failed to find image ${id} to delete`);
     return this.images.mutate(id, (image) => {
       if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
-      return { status: ImageStatus.Deleted, deletedAt: new Date() };
+      // Delayed delete (Glance's delayed_delete): an active image with data waits for the reaper's scrub_time.
+      const delayed = this.config.reaper.delayedDelete && image.status === ImageStatus.Active && image.locations.length > 0;
+      return { status: delayed ? ImageStatus.PendingDelete : ImageStatus.Deleted, deletedAt: new Date() };
     });
   }
 }

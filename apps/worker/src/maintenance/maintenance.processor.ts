@@ -3,12 +3,15 @@ import { Inject } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
-import { QueueName, type SweepJob, type SweepPayload, type SweepResult } from '@glimpse/contracts';
+import { JobName, type JobResults, QueueName, type SweepJob, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { MaintenanceRunRepository } from '@glimpse/persistence';
 import { GlimpseWorkerHost } from '../processors/glimpse-worker-host.js';
+import { ImageReaper } from './image-reaper.js';
 import { type Sweep, SWEEPS_TOKEN } from './sweep.js';
 
-/** Runs sweeps and records each run (counts, duration, errors) under the job's deterministic id. */
+type ReapOutcome = JobResults[typeof JobName.ReapImage];
+
+/** Runs sweeps, recording each run (counts, duration, errors) under the job's deterministic id, and their per-image jobs. */
 @Processor(QueueName.Maintenance)
 export class MaintenanceProcessor extends GlimpseWorkerHost {
   private readonly sweeps: Map<SweepJob, Sweep>;
@@ -16,13 +19,16 @@ export class MaintenanceProcessor extends GlimpseWorkerHost {
   constructor(
     @Inject(SWEEPS_TOKEN) sweeps: Sweep[],
     private readonly runs: MaintenanceRunRepository,
+    private readonly reaper: ImageReaper,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super(config);
     this.sweeps = new Map(sweeps.map((s) => [s.job, s]));
   }
 
-  async process(job: Job<SweepPayload, SweepResult>, _token?: string, signal?: AbortSignal): Promise<SweepResult> {
+  async process(job: Job<SweepPayload, SweepResult>, _token?: string, signal?: AbortSignal): Promise<SweepResult | ReapOutcome> {
+    // The per-image jobs a sweep fans out run here too (one processor per queue).
+    if (job.name === JobName.ReapImage) return this.reaper.reap((job.data as unknown as { imageId: string }).imageId);
     const sweep = this.sweeps.get(job.name as SweepJob);
     if (!sweep) throw new UnrecoverableError(`no sweep implements ${job.name} yet`);
     const id = job.id ?? `${job.name}:${job.data.tick}`;

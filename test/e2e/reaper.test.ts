@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { INestApplicationContext } from '@nestjs/common';
+import { type ConnectionOptions, QueueEvents } from 'bullmq';
+import { createLogger } from '@glimpse/common';
+import { JobName, QueueName } from '@glimpse/contracts';
+import { ImageRepository } from '@glimpse/persistence';
+import { JobProducer, redisOptions } from '@glimpse/queue';
+import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
+import { type RunningApi, startApi } from '../support/api-app.js';
+import { testConfig } from '../support/test-config.js';
+
+const HOUR = 3600_000;
+const member = { accept: 'application/json', 'content-type': 'application/json', 'x-project-id': 'pa', 'x-roles': 'member' };
+const admin = { ...member, 'x-project-id': 'padmin', 'x-roles': 'admin' };
+
+describe('reaper: data of deleted images is removed, records are purged after retention', () => {
+  const config = testConfig({
+    GLIMPSE_SCHEDULE_AUDITOR: 'off', GLIMPSE_SCHEDULE_REPLICATOR: 'off', GLIMPSE_SCHEDULE_UPDATER: 'off', GLIMPSE_SCHEDULE_REAPER: 'off',
+    GLIMPSE_DELAYED_DELETE: 'true', GLIMPSE_SCRUB_TIME_SECONDS: '3600', GLIMPSE_KILLED_GRACE_MINUTES: '60', GLIMPSE_DELETED_RETENTION_DAYS: '1',
+  });
+  let api: RunningApi;
+  let worker: INestApplicationContext;
+  let events: QueueEvents;
+  let images: ImageRepository;
+
+  before(async () => {
+    api = await startApi(config);
+    worker = await createWorkerApp(config, createLogger({ level: 'silent', pretty: false, name: 'test-worker' }));
+    events = new QueueEvents(QueueName.Maintenance, { connection: redisOptions(config.redis.url, 'queue') as ConnectionOptions, prefix: config.queue.prefix });
+    await events.waitUntilReady();
+    images = api.app.get(ImageRepository);
+  });
+  after(async () => {
+    await events?.close();
+    await worker?.close();
+    await api?.app.get(JobProducer).queueFor(JobName.ReaperSweep).obliterate({ force: true }).catch(() => undefined);
+    await api?.close();
+  });
+
+  /** An active image with 64 KiB in the file store; returns its id and the stored file. */
+  const withData = async () => {
+    const res = await fetch(`${api.url}/v2/images`, { method: 'POST', headers: member, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
+    const { id } = (await res.json()) as { id: string };
+    const put = await fetch(`${api.url}/v2/images/${id}/file`, { method: 'PUT', headers: { ...member, 'content-type': 'application/octet-stream' }, body: randomBytes(65536) });
+    assert.equal(put.status, 204);
+    const file = fileURLToPath((await images.findById(id))!.locations[0]!.url);
+    assert.ok(existsSync(file));
+    return { id, file };
+  };
+  const remove = (id: string) => fetch(`${api.url}/v2/images/${id}`, { method: 'DELETE', headers: member });
+
+  /** Runs the reaper through the admin endpoint and waits for the sweep and every per-image job it fanned out. */
+  const reap = async (ids: string[]) => {
+    const res = await fetch(`${api.url}/v2/admin/maintenance/reaper`, { method: 'POST', headers: admin });
+    assert.equal(res.status, 202);
+    const { job_id: jobId } = (await res.json()) as { job_id: string };
+    const queue = api.app.get(JobProducer).queueFor(JobName.ReaperSweep);
+    const sweep = await queue.getJob(jobId);
+    await sweep!.waitUntilFinished(events, 60_000);
+    const tick = (sweep!.data as { tick: string }).tick.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+    for (const id of ids) await (await queue.getJob(`reap-${id}@${tick}`))?.waitUntilFinished(events, 60_000);
+  };
+
+  it('pending_delete keeps its data until scrub_time, then the reaper removes it and marks it deleted', async () => {
+    const { id, file } = await withData();
+    assert.equal((await remove(id)).status, 204);
+    assert.equal((await images.findById(id))!.status, 'pending_delete');
+    await reap([id]);
+    assert.equal((await images.findById(id))!.status, 'pending_delete', 'not before scrub_time');
+    assert.ok(existsSync(file), 'its data is kept until then');
+
+    await images.update(id, {}, { deletedAt: new Date(Date.now() - 2 * HOUR) });
+    await reap([id]);
+    const after = (await images.findById(id))!;
+    assert.equal(after.status, 'deleted');
+    assert.deepEqual(after.locations, []);
+    assert.ok(!existsSync(file), 'the stored file is gone');
+  });
+
+  it('a pending_delete image restored before the reaper runs keeps its bytes', async () => {
+    const { id, file } = await withData();
+    await remove(id);
+    await images.update(id, {}, { deletedAt: new Date(Date.now() - 2 * HOUR) });
+    // Restored (glance-scrubber --restore) while due: the reaper must leave it and its bytes alone.
+    await images.transition(id, 'pending_delete', 'active');
+    await reap([id]);
+    assert.equal((await images.findById(id))!.status, 'active');
+    assert.ok(existsSync(file));
+  });
+
+  it('killed images are purged after their grace period; deleted records after retention', async () => {
+    const killed = await withData();
+    await images.update(killed.id, {}, { status: 'killed' });
+    await reap([killed.id]);
+    assert.equal((await images.findById(killed.id))!.status, 'killed', 'within the grace period');
+    await images.model.updateOne({ _id: killed.id }, { $set: { updatedAt: new Date(Date.now() - 2 * HOUR) } });
+    await reap([killed.id]);
+    assert.equal((await images.findById(killed.id))!.status, 'deleted');
+    assert.ok(!existsSync(killed.file));
+
+    const old = await withData();
+    await images.update(old.id, {}, { status: 'deleted', deletedAt: new Date(Date.now() - 2 * 24 * HOUR) });
+    await reap([old.id]);
+    assert.equal(await images.findById(old.id), null, 'the record is purged');
+    assert.ok(!existsSync(old.file));
+  });
+
+  it('an image deleted without delayed delete (queued, no data) is kept as a record until retention', async () => {
+    const res = await fetch(`${api.url}/v2/images`, { method: 'POST', headers: member, body: JSON.stringify({}) });
+    const { id } = (await res.json()) as { id: string };
+    assert.equal((await remove(id)).status, 204);
+    assert.equal((await images.findById(id))!.status, 'deleted');
+    await reap([id]);
+    assert.equal((await images.findById(id))!.status, 'deleted');
+  });
+});
