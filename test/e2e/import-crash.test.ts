@@ -106,13 +106,13 @@ describe('a worker killed with SIGKILL in the middle of a 512 MiB import', () =>
     assert.equal(mid?.status, 'processing');
 
     startWorker(); // BullMQ hands it the stalled job once the dead worker's lock expires
-    let image: Record<string, unknown> = {};
-    for (let i = 0; i < 600; i++) {
-      image = (await (await fetch(`${api.url}/v2/images/${id}`, { headers })).json()) as Record<string, unknown>;
-      if (image.status === 'active' || image.status === 'queued') break;
+    // The task ends last (after the image is active or rolled back).
+    let done = await tasks.findById(task!.id);
+    for (let i = 0; i < 1200 && done?.status === 'processing'; i++) {
       await sleep(250);
+      done = await tasks.findById(task!.id);
     }
-    const done = await tasks.findById(task!.id);
+    const image = (await (await fetch(`${api.url}/v2/images/${id}`, { headers })).json()) as Record<string, unknown>;
     assert.equal(done?.status, 'success', done?.message);
     assert.equal(image.status, 'active');
     assert.equal(image.size, SIZE);

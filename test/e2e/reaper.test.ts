@@ -11,6 +11,7 @@ import { ImageRepository } from '@glimpse/persistence';
 import { JobProducer, redisOptions } from '@glimpse/queue';
 import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
 import { type RunningApi, startApi } from '../support/api-app.js';
+import { runSweep } from '../support/maintenance-run.js';
 import { testConfig } from '../support/test-config.js';
 
 const HOUR = 3600_000;
@@ -53,17 +54,7 @@ describe('reaper: data of deleted images is removed, records are purged after re
   };
   const remove = (id: string) => fetch(`${api.url}/v2/images/${id}`, { method: 'DELETE', headers: member });
 
-  /** Runs the reaper through the admin endpoint and waits for the sweep and every per-image job it fanned out. */
-  const reap = async (ids: string[]) => {
-    const res = await fetch(`${api.url}/v2/admin/maintenance/reaper`, { method: 'POST', headers: admin });
-    assert.equal(res.status, 202);
-    const { job_id: jobId } = (await res.json()) as { job_id: string };
-    const queue = api.app.get(JobProducer).queueFor(JobName.ReaperSweep);
-    const sweep = await queue.getJob(jobId);
-    await sweep!.waitUntilFinished(events, 60_000);
-    const tick = (sweep!.data as { tick: string }).tick.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-    for (const id of ids) await (await queue.getJob(`reap-${id}@${tick}`))?.waitUntilFinished(events, 60_000);
-  };
+  const reap = (ids: string[]) => runSweep(api, events, 'reaper', 'reap', ids);
 
   it('pending_delete keeps its data until scrub_time, then the reaper removes it and marks it deleted', async () => {
     const { id, file } = await withData();

@@ -110,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         workDir: join(dataDir, 'convert'),
       },
     },
+    updater: { stuckSavingMs: e.GLIMPSE_STUCK_SAVING_MINUTES * 60_000 },
     reaper: {
       delayedDelete: e.GLIMPSE_DELAYED_DELETE,
       scrubTimeMs: e.GLIMPSE_SCRUB_TIME_SECONDS * 1000,

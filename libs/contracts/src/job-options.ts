@@ -39,6 +39,7 @@ export const jobDefaults: Record<JobName, JobDefaults> = {
   [JobName.UpdaterSweep]: sweep,
   [JobName.ReaperSweep]: sweep,
   [JobName.ReapImage]: imageJob,
+  [JobName.RecoverImage]: imageJob,
   [JobName.ImageImport]: imageJob,
   [JobName.ImageChecksum]: imageJob,
   [JobName.ImageVerifyFormat]: imageJob,

@@ -24,6 +24,8 @@ export const JobName = {
   ReaperSweep: 'reaper-sweep',
   /** The reaper's per-image job: remove a deleted image's data from every store, purge old records. */
   ReapImage: 'reap-image',
+  /** The updater's per-image job: return a stuck upload or import to queued, release a dead import lock. */
+  RecoverImage: 'recover-image',
   /** One import task: bring data from its source into the image's stores. */
   ImageImport: 'image-import',
   /** Hash one image location and record (or verify) checksum and os_hash_value. */
@@ -41,6 +43,7 @@ export const JobQueue = {
   [JobName.UpdaterSweep]: QueueName.Maintenance,
   [JobName.ReaperSweep]: QueueName.Maintenance,
   [JobName.ReapImage]: QueueName.Maintenance,
+  [JobName.RecoverImage]: QueueName.Maintenance,
   [JobName.ImageImport]: QueueName.ImageImport,
   [JobName.ImageChecksum]: QueueName.ImageChecksum,
   [JobName.ImageVerifyFormat]: QueueName.ImageVerifyFormat,
@@ -84,6 +87,7 @@ export interface JobPayloads {
   [JobName.UpdaterSweep]: SweepPayload;
   [JobName.ReaperSweep]: SweepPayload;
   [JobName.ReapImage]: { imageId: string };
+  [JobName.RecoverImage]: { imageId: string };
   [JobName.ImageImport]: ImageImportPayload;
   [JobName.ImageChecksum]: ImageLocationPayload;
   [JobName.ImageVerifyFormat]: ImageLocationPayload;
@@ -96,6 +100,7 @@ export interface JobResults {
   [JobName.UpdaterSweep]: SweepResult;
   [JobName.ReaperSweep]: SweepResult;
   [JobName.ReapImage]: { outcome: 'reaped' | 'purged' | 'not-due' | 'skipped'; bytes: number };
+  [JobName.RecoverImage]: { outcome: 'requeued' | 'unlocked' | 'live' | 'skipped' };
   [JobName.ImageImport]: ImageImportResult;
   [JobName.ImageChecksum]: { checksum: string; osHashValue: string; size: number };
   [JobName.ImageVerifyFormat]: { format: string; virtualSize: number | null };

@@ -1,19 +1,21 @@
 import { Module } from '@nestjs/common';
-import { ImagesPersistenceModule, MaintenancePersistenceModule } from '@glimpse/persistence';
+import { ImagesPersistenceModule, MaintenancePersistenceModule, TasksPersistenceModule } from '@glimpse/persistence';
 import { MaintenanceProcessor } from './maintenance.processor.js';
 import { MaintenanceScheduler } from './maintenance.scheduler.js';
 import { type Sweep, SWEEPS_TOKEN } from './sweep.js';
 import { ImageReaper } from './image-reaper.js';
+import { ImageRecovery } from './image-recovery.js';
 import { ReaperSweep } from './reaper.sweep.js';
 import { UpdaterSweep } from './updater.sweep.js';
 
 /** Scheduled maintenance: the sweeps, their schedules and the processor that runs and records them. */
 @Module({
-  imports: [MaintenancePersistenceModule, ImagesPersistenceModule],
+  imports: [MaintenancePersistenceModule, ImagesPersistenceModule, TasksPersistenceModule],
   providers: [
     UpdaterSweep,
     ReaperSweep,
     ImageReaper,
+    ImageRecovery,
     { provide: SWEEPS_TOKEN, inject: [UpdaterSweep, ReaperSweep], useFactory: (...sweeps: Sweep[]) => sweeps },
     MaintenanceProcessor,
     MaintenanceScheduler,

@@ -7,9 +7,11 @@ import { JobName, type JobResults, QueueName, type SweepJob, type SweepPayload, 
 import { MaintenanceRunRepository } from '@glimpse/persistence';
 import { GlimpseWorkerHost } from '../processors/glimpse-worker-host.js';
 import { ImageReaper } from './image-reaper.js';
+import { ImageRecovery } from './image-recovery.js';
 import { type Sweep, SWEEPS_TOKEN } from './sweep.js';
 
 type ReapOutcome = JobResults[typeof JobName.ReapImage];
+type RecoverOutcome = JobResults[typeof JobName.RecoverImage];
 
 /** Runs sweeps, recording each run (counts, duration, errors) under the job's deterministic id, and their per-image jobs. */
 @Processor(QueueName.Maintenance)
@@ -20,15 +22,18 @@ export class MaintenanceProcessor extends GlimpseWorkerHost {
     @Inject(SWEEPS_TOKEN) sweeps: Sweep[],
     private readonly runs: MaintenanceRunRepository,
     private readonly reaper: ImageReaper,
+    private readonly recovery: ImageRecovery,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super(config);
     this.sweeps = new Map(sweeps.map((s) => [s.job, s]));
   }
 
-  async process(job: Job<SweepPayload, SweepResult>, _token?: string, signal?: AbortSignal): Promise<SweepResult | ReapOutcome> {
+  async process(job: Job<SweepPayload, SweepResult>, _token?: string, signal?: AbortSignal): Promise<SweepResult | ReapOutcome | RecoverOutcome> {
     // The per-image jobs a sweep fans out run here too (one processor per queue).
-    if (job.name === JobName.ReapImage) return this.reaper.reap((job.data as unknown as { imageId: string }).imageId);
+    const imageId = (job.data as unknown as { imageId?: string }).imageId!;
+    if (job.name === JobName.ReapImage) return this.reaper.reap(imageId);
+    if (job.name === JobName.RecoverImage) return this.recovery.recover(imageId);
     const sweep = this.sweeps.get(job.name as SweepJob);
     if (!sweep) throw new UnrecoverableError(`no sweep implements ${job.name} yet`);
     const id = job.id ?? `${job.name}:${job.data.tick}`;

@@ -4,9 +4,8 @@ import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts
 import { ImageStatus } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
+import { fanOut, tickId } from './fan-out.js';
 import type { Sweep } from './sweep.js';
-
-const PAGE = 500;
 
 /**
  * The reaper's tick: pages (by id) through the images that have something to reap — deleted ones still holding
@@ -34,23 +33,10 @@ export class ReaperSweep implements Sweep {
         { status: ImageStatus.Killed, updatedAt: { $lte: new Date(now - rules.killedGraceMs) } },
       ],
     };
-    const tick = payload.tick.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-    let after = '';
-    let candidates = 0;
-    for (;;) {
-      signal.throwIfAborted();
-      const page = await this.images.model
-        .find({ $and: [due, { _id: { $gt: after } }] })
-        .sort({ _id: 1 })
-        .limit(PAGE)
-        .select({ _id: 1 })
-        .lean<{ _id: string }[]>()
-        .exec();
-      for (const { _id } of page) await this.producer.enqueue(JobName.ReapImage, { imageId: _id }, { jobId: `reap-${_id}@${tick}` });
-      candidates += page.length;
-      if (page.length < PAGE) break;
-      after = page.at(-1)!._id;
-    }
+    const tick = tickId(payload.tick);
+    const candidates = await fanOut(this.images.model, due, signal, (id) =>
+      this.producer.enqueue(JobName.ReapImage, { imageId: id }, { jobId: `reap-${id}@${tick}` }),
+    );
     return { candidates, enqueued: candidates, bytes: 0, errors: 0 };
   }
 }

@@ -1,20 +1,42 @@
-import { Injectable } from '@nestjs/common';
-import { JobName, type SweepResult } from '@glimpse/contracts';
-import { ProjectUsageRepository } from '@glimpse/persistence';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
+import { IMPORT_LOCK_PROPERTY, ImageStatus } from '@glimpse/domain';
+import { ImageRepository, ProjectUsageRepository } from '@glimpse/persistence';
+import { JobProducer } from '@glimpse/queue';
+import { fanOut, tickId } from './fan-out.js';
 import type { Sweep } from './sweep.js';
 
 /**
- * The updater: recomputes per-project usage counters (image count and bytes per status) from the records.
- * Stuck uploads/imports and expired import locks join it with the import pipeline.
+ * The updater: fans out a recover-image job for every image that may be stuck — importing, saving without a
+ * recent heartbeat, or holding an import lock — (the job decides, from the task and the lock timeout), then
+ * recomputes per-project usage counters (image count and bytes per status) from the records.
  */
 @Injectable()
 export class UpdaterSweep implements Sweep {
   readonly job = JobName.UpdaterSweep;
 
-  constructor(private readonly usage: ProjectUsageRepository) {}
+  constructor(
+    private readonly usage: ProjectUsageRepository,
+    private readonly images: ImageRepository,
+    private readonly producer: JobProducer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
-  async run(): Promise<SweepResult> {
+  async run(payload: SweepPayload, signal: AbortSignal): Promise<SweepResult> {
+    const stuckBefore = new Date(Date.now() - this.config.updater.stuckSavingMs);
+    const maybeStuck = {
+      $or: [
+        { status: ImageStatus.Importing },
+        { status: ImageStatus.Saving, updatedAt: { $lte: stuckBefore } },
+        { 'props.k': IMPORT_LOCK_PROPERTY },
+      ],
+    };
+    const tick = tickId(payload.tick);
+    const candidates = await fanOut(this.images.model, maybeStuck, signal, (id) =>
+      this.producer.enqueue(JobName.RecoverImage, { imageId: id }, { jobId: `recover-${id}@${tick}` }),
+    );
     const projects = await this.usage.recompute();
-    return { candidates: projects, enqueued: 0, bytes: 0, errors: 0 };
+    return { candidates: candidates + projects, enqueued: candidates, bytes: 0, errors: 0 };
   }
 }

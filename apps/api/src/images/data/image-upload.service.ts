@@ -36,6 +36,11 @@ export class ImageUploadService {
       observe: (chunk) => watcher.push(chunk),
     });
     let location: string | undefined;
+    // Heartbeat: a `saving` image whose updated_at stops moving belongs to a dead API process (the updater's cue).
+    const heartbeat = setInterval(
+      () => void this.images.update(id, { status: ImageStatus.Saving }, {}).catch(() => undefined),
+      Math.max(5000, this.config.updater.stuckSavingMs / 4),
+    );
     try {
       feed(req, tap);
       const put = await store.put(id, tap, { sizeHint: declared.size });
@@ -67,6 +72,8 @@ export class ImageUploadService {
       if (location) await store.delete(location).catch((e) => this.logger.warn({ err: e, location }, 'could not remove data of a failed upload'));
       await this.backToQueued(id, ImageStatus.Saving);
       throw err;
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 

@@ -1,0 +1,37 @@
+import type { Model } from 'mongoose';
+
+const PAGE = 500;
+
+/**
+ * Pages through the ids of the documents matching `filter` (keyset on _id, a bounded page at a time, so a
+ * million candidates are never held at once) and hands each to `each` (which enqueues a small job). Returns the
+ * number of candidates.
+ */
+export async function fanOut(
+  model: Pick<Model<{ _id: string }>, 'find'>,
+  filter: Record<string, unknown>,
+  signal: AbortSignal,
+  each: (id: string) => Promise<unknown>,
+): Promise<number> {
+  let after = '';
+  let count = 0;
+  for (;;) {
+    signal.throwIfAborted();
+    const page = await model
+      .find({ $and: [filter, { _id: { $gt: after } }] })
+      .sort({ _id: 1 })
+      .limit(PAGE)
+      .select({ _id: 1 })
+      .lean<{ _id: string }[]>()
+      .exec();
+    for (const { _id } of page) await each(_id);
+    count += page.length;
+    if (page.length < PAGE) return count;
+    after = page.at(-1)!._id;
+  }
+}
+
+/** The compact form of a tick for job ids (`20261124T101500Z`). */
+export function tickId(tick: string): string {
+  return tick.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}

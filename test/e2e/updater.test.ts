@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { INestApplicationContext } from '@nestjs/common';
+import { type ConnectionOptions, QueueEvents } from 'bullmq';
+import { createLogger } from '@glimpse/common';
+import { JobName, QueueName } from '@glimpse/contracts';
+import { type Task, type TaskStatus } from '@glimpse/domain';
+import { ImageRepository, TaskRepository } from '@glimpse/persistence';
+import { JobProducer, redisOptions } from '@glimpse/queue';
+import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
+import { type RunningApi, startApi } from '../support/api-app.js';
+import { runSweep } from '../support/maintenance-run.js';
+import { testConfig } from '../support/test-config.js';
+
+const HOUR = 3600_000;
+const member = { accept: 'application/json', 'content-type': 'application/json', 'x-project-id': 'pa', 'x-roles': 'member' };
+
+describe('updater: stuck uploads and imports go back to queued, dead import locks are released', () => {
+  const config = testConfig({
+    GLIMPSE_SCHEDULE_AUDITOR: 'off', GLIMPSE_SCHEDULE_REPLICATOR: 'off', GLIMPSE_SCHEDULE_UPDATER: 'off', GLIMPSE_SCHEDULE_REAPER: 'off',
+    GLIMPSE_STUCK_SAVING_MINUTES: '10', GLIMPSE_IMPORT_LOCK_MINUTES: '60',
+  });
+  let api: RunningApi;
+  let worker: INestApplicationContext;
+  let events: QueueEvents;
+  let images: ImageRepository;
+  let tasks: TaskRepository;
+
+  before(async () => {
+    api = await startApi(config);
+    worker = await createWorkerApp(config, createLogger({ level: 'silent', pretty: false, name: 'test-worker' }));
+    events = new QueueEvents(QueueName.Maintenance, { connection: redisOptions(config.redis.url, 'queue') as ConnectionOptions, prefix: config.queue.prefix });
+    await events.waitUntilReady();
+    images = api.app.get(ImageRepository);
+    tasks = api.app.get(TaskRepository);
+  });
+  after(async () => {
+    await events?.close();
+    await worker?.close();
+    await api?.app.get(JobProducer).queueFor(JobName.UpdaterSweep).obliterate({ force: true }).catch(() => undefined);
+    await api?.close();
+  });
+
+  const image = async () => {
+    const res = await fetch(`${api.url}/v2/images`, { method: 'POST', headers: member, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
+    return ((await res.json()) as { id: string }).id;
+  };
+  const task = async (imageId: string, status: TaskStatus, updatedAgoMs: number): Promise<Task> => {
+    const at = new Date(Date.now() - updatedAgoMs);
+    return tasks.create({
+      id: randomUUID(), type: 'api_image_import', status, input: {}, result: null, owner: 'pa', message: '', imageId, requestId: null,
+      userId: null, bytesDone: 0, bytesTotal: null, expiresAt: null, createdAt: at, updatedAt: at,
+    });
+  };
+  const importing = async (taskId: string) => {
+    const id = await image();
+    await images.update(id, {}, { status: 'importing', properties: { os_glance_import_task: taskId, os_glance_importing_to_stores: 'local' } });
+    return id;
+  };
+  const update = (ids: string[]) => runSweep(api, events, 'updater', 'recover', ids);
+
+  it('an import whose task vanished or went silent returns to queued, its task failed; a live one is left alone', async () => {
+    const vanished = await importing('no-such-task');
+    const silentId = await image();
+    const silent = await task(silentId, 'processing', 2 * HOUR);
+    await images.update(silentId, {}, { status: 'importing', properties: { os_glance_import_task: silent.id, os_glance_importing_to_stores: 'local' } });
+    const liveId = await image();
+    const live = await task(liveId, 'processing', 0);
+    await images.update(liveId, {}, { status: 'importing', properties: { os_glance_import_task: live.id } });
+
+    await update([vanished, silentId, liveId]);
+    for (const id of [vanished, silentId]) {
+      const img = (await images.findById(id))!;
+      assert.equal(img.status, 'queued', id);
+      assert.equal(img.properties.os_glance_import_task, undefined);
+      assert.equal(img.properties.os_glance_failed_import, 'local');
+    }
+    assert.equal((await tasks.findById(silent.id))!.status, 'failure');
+    assert.equal((await images.findById(liveId))!.status, 'importing');
+    assert.equal((await tasks.findById(live.id))!.status, 'processing');
+  });
+
+  it('a saving image without a heartbeat returns to queued; one with a recent heartbeat does not', async () => {
+    const stuck = await image();
+    await images.update(stuck, {}, { status: 'saving', size: 123 });
+    await images.model.updateOne({ _id: stuck }, { $set: { updatedAt: new Date(Date.now() - HOUR) } });
+    const live = await image();
+    await images.update(live, {}, { status: 'saving' });
+    await update([stuck, live]);
+    const back = (await images.findById(stuck))!;
+    assert.equal(back.status, 'queued');
+    assert.equal(back.size, null);
+    assert.equal((await images.findById(live))!.status, 'saving');
+  });
+
+  it('a finished task\'s lock on a queued image is released', async () => {
+    const id = await image();
+    const done = await task(id, 'failure', 0);
+    await images.update(id, {}, { properties: { os_glance_import_task: done.id, keep: 'me' } });
+    await update([id]);
+    const img = (await images.findById(id))!;
+    assert.equal(img.status, 'queued');
+    assert.deepEqual(img.properties, { keep: 'me' });
+  });
+});
