@@ -16,7 +16,6 @@ import { testConfig } from '../support/test-config.js';
 
 const HOUR = 3600_000;
 const member = { accept: 'application/json', 'content-type': 'application/json', 'x-project-id': 'pa', 'x-roles': 'member' };
-const admin = { ...member, 'x-project-id': 'padmin', 'x-roles': 'admin' };
 
 describe('reaper: data of deleted images is removed, records are purged after retention', () => {
   const config = testConfig({
