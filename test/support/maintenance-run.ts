@@ -10,7 +10,7 @@ const admin = { accept: 'application/json', 'x-project-id': 'padmin', 'x-roles':
  * Runs a sweep through the admin endpoint and waits (through BullMQ's events) for it and for the per-image jobs
  * it fanned out for `ids` (`<jobPrefix>-<id>@<tick>`). `events` listens on the maintenance queue.
  */
-export async function runSweep(api: RunningApi, events: QueueEvents, sweep: 'reaper' | 'updater', jobPrefix: string, ids: string[]): Promise<void> {
+export async function runSweep(api: RunningApi, events: QueueEvents, sweep: 'reaper' | 'updater' | 'auditor', jobPrefix: string, ids: string[]): Promise<void> {
   const res = await fetch(`${api.url}/v2/admin/maintenance/${sweep}`, { method: 'POST', headers: admin });
   assert.equal(res.status, 202);
   const { job_id: jobId } = (await res.json()) as { job_id: string };

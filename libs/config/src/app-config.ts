@@ -48,6 +48,8 @@ export interface AppConfig {
   };
   /** The reaper's rules (Glance's delayed_delete and scrub_time, and what Glance lacks: retention of records). */
   reaper: { delayedDelete: boolean; scrubTimeMs: number; killedGraceMs: number; deletedRetentionMs: number };
+  /** The auditor's re-hash budget per run. */
+  auditor: { bytesPerRun: number };
   /** The updater's rules: an upload without a heartbeat for this long is stuck. */
   updater: { stuckSavingMs: number };
   /** Cron expressions of the maintenance sweeps; null = off. */

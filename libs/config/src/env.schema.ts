@@ -117,6 +117,8 @@ export const envSchema = z.object({
   GLIMPSE_WEB_DOWNLOAD_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
   GLIMPSE_WEB_DOWNLOAD_CONNECT_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(600).default(10),
   GLIMPSE_WEB_DOWNLOAD_IDLE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
+  /** Auditor: bytes re-hashed per run (a rotating sample of the active images; existence and size are checked for all). */
+  GLIMPSE_AUDIT_BYTES_PER_RUN: z.coerce.number().int().min(0).default(10 * 1024 ** 3),
   /** Updater: an upload (`saving`) whose API process stopped sending heartbeats this long ago goes back to queued. */
   GLIMPSE_STUCK_SAVING_MINUTES: z.coerce.number().min(1).default(10),
   /** Reaper (Glance's scrubber): DELETE of an active image with data leaves it pending_delete for GLIMPSE_SCRUB_TIME_SECONDS. */

@@ -110,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         workDir: join(dataDir, 'convert'),
       },
     },
+    auditor: { bytesPerRun: e.GLIMPSE_AUDIT_BYTES_PER_RUN },
     updater: { stuckSavingMs: e.GLIMPSE_STUCK_SAVING_MINUTES * 60_000 },
     reaper: {
       delayedDelete: e.GLIMPSE_DELAYED_DELETE,

@@ -40,6 +40,7 @@ export const jobDefaults: Record<JobName, JobDefaults> = {
   [JobName.ReaperSweep]: sweep,
   [JobName.ReapImage]: imageJob,
   [JobName.RecoverImage]: imageJob,
+  [JobName.AuditImage]: imageJob,
   [JobName.ImageImport]: imageJob,
   [JobName.ImageChecksum]: imageJob,
   [JobName.ImageVerifyFormat]: imageJob,

@@ -26,6 +26,8 @@ export const JobName = {
   ReapImage: 'reap-image',
   /** The updater's per-image job: return a stuck upload or import to queued, release a dead import lock. */
   RecoverImage: 'recover-image',
+  /** The auditor's per-image job: check every copy exists with the recorded size (and, sampled, its checksums). */
+  AuditImage: 'audit-image',
   /** One import task: bring data from its source into the image's stores. */
   ImageImport: 'image-import',
   /** Hash one image location and record (or verify) checksum and os_hash_value. */
@@ -44,6 +46,7 @@ export const JobQueue = {
   [JobName.ReaperSweep]: QueueName.Maintenance,
   [JobName.ReapImage]: QueueName.Maintenance,
   [JobName.RecoverImage]: QueueName.Maintenance,
+  [JobName.AuditImage]: QueueName.Maintenance,
   [JobName.ImageImport]: QueueName.ImageImport,
   [JobName.ImageChecksum]: QueueName.ImageChecksum,
   [JobName.ImageVerifyFormat]: QueueName.ImageVerifyFormat,
@@ -88,6 +91,7 @@ export interface JobPayloads {
   [JobName.ReaperSweep]: SweepPayload;
   [JobName.ReapImage]: { imageId: string };
   [JobName.RecoverImage]: { imageId: string };
+  [JobName.AuditImage]: { imageId: string; rehash: boolean };
   [JobName.ImageImport]: ImageImportPayload;
   [JobName.ImageChecksum]: ImageLocationPayload;
   [JobName.ImageVerifyFormat]: ImageLocationPayload;
@@ -101,6 +105,7 @@ export interface JobResults {
   [JobName.ReaperSweep]: SweepResult;
   [JobName.ReapImage]: { outcome: 'reaped' | 'purged' | 'not-due' | 'skipped'; bytes: number };
   [JobName.RecoverImage]: { outcome: 'requeued' | 'unlocked' | 'live' | 'skipped' };
+  [JobName.AuditImage]: { checked: number; bad: number; bytesHashed: number };
   [JobName.ImageImport]: ImageImportResult;
   [JobName.ImageChecksum]: { checksum: string; osHashValue: string; size: number };
   [JobName.ImageVerifyFormat]: { format: string; virtualSize: number | null };

@@ -17,3 +17,4 @@ export * from './maintenance/project-usage.repository.js';
 export * from './metadefs/metadef.repository.js';
 export * from './metadefs/metadef.schemas.js';
 export * from './metadefs/metadefs-persistence.module.js';
+export * from './maintenance/audit-finding.repository.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { JobName, type SweepJob, sweepJobId } from '@glimpse/contracts';
 import { forbidden, invalid, notFound, type RequestContext } from '@glimpse/domain';
-import { MaintenanceRunRepository } from '@glimpse/persistence';
+import { AuditFindingRepository, MaintenanceRunRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { Ctx } from '../auth/ctx.decorator.js';
 
@@ -23,7 +23,16 @@ export class MaintenanceController {
   constructor(
     private readonly producer: JobProducer,
     private readonly runs: MaintenanceRunRepository,
+    private readonly findings: AuditFindingRepository,
   ) {}
+
+  /** What the auditor found: copies missing, of the wrong size or with the wrong checksums (newest first). */
+  @Get('findings')
+  async listFindings(@Ctx() ctx: RequestContext) {
+    assertAdmin(ctx);
+    const findings = await this.findings.list(1000);
+    return { findings: findings.map((f) => ({ image_id: f.imageId, store: f.store, problem: f.problem, found_at: f.foundAt.toISOString() })) };
+  }
 
   @Post(':sweep')
   @HttpCode(202)

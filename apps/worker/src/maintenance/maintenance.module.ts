@@ -3,6 +3,8 @@ import { ImagesPersistenceModule, MaintenancePersistenceModule, TasksPersistence
 import { MaintenanceProcessor } from './maintenance.processor.js';
 import { MaintenanceScheduler } from './maintenance.scheduler.js';
 import { type Sweep, SWEEPS_TOKEN } from './sweep.js';
+import { AuditorSweep } from './auditor.sweep.js';
+import { ImageAuditor } from './image-auditor.js';
 import { ImageReaper } from './image-reaper.js';
 import { ImageRecovery } from './image-recovery.js';
 import { ReaperSweep } from './reaper.sweep.js';
@@ -16,7 +18,9 @@ import { UpdaterSweep } from './updater.sweep.js';
     ReaperSweep,
     ImageReaper,
     ImageRecovery,
-    { provide: SWEEPS_TOKEN, inject: [UpdaterSweep, ReaperSweep], useFactory: (...sweeps: Sweep[]) => sweeps },
+    ImageAuditor,
+    AuditorSweep,
+    { provide: SWEEPS_TOKEN, inject: [UpdaterSweep, ReaperSweep, AuditorSweep], useFactory: (...sweeps: Sweep[]) => sweeps },
     MaintenanceProcessor,
     MaintenanceScheduler,
   ],

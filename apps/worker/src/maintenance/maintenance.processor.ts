@@ -6,12 +6,11 @@ import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type JobResults, QueueName, type SweepJob, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { MaintenanceRunRepository } from '@glimpse/persistence';
 import { GlimpseWorkerHost } from '../processors/glimpse-worker-host.js';
+import { ImageAuditor } from './image-auditor.js';
 import { ImageReaper } from './image-reaper.js';
 import { ImageRecovery } from './image-recovery.js';
 import { type Sweep, SWEEPS_TOKEN } from './sweep.js';
 
-type ReapOutcome = JobResults[typeof JobName.ReapImage];
-type RecoverOutcome = JobResults[typeof JobName.RecoverImage];
 
 /** Runs sweeps, recording each run (counts, duration, errors) under the job's deterministic id, and their per-image jobs. */
 @Processor(QueueName.Maintenance)
@@ -23,17 +22,19 @@ export class MaintenanceProcessor extends GlimpseWorkerHost {
     private readonly runs: MaintenanceRunRepository,
     private readonly reaper: ImageReaper,
     private readonly recovery: ImageRecovery,
+    private readonly auditor: ImageAuditor,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super(config);
     this.sweeps = new Map(sweeps.map((s) => [s.job, s]));
   }
 
-  async process(job: Job<SweepPayload, SweepResult>, _token?: string, signal?: AbortSignal): Promise<SweepResult | ReapOutcome | RecoverOutcome> {
+  async process(job: Job<SweepPayload, SweepResult>, _token?: string, signal?: AbortSignal): Promise<SweepResult | JobResults[typeof JobName.ReapImage | typeof JobName.RecoverImage | typeof JobName.AuditImage]> {
     // The per-image jobs a sweep fans out run here too (one processor per queue).
     const imageId = (job.data as unknown as { imageId?: string }).imageId!;
     if (job.name === JobName.ReapImage) return this.reaper.reap(imageId);
     if (job.name === JobName.RecoverImage) return this.recovery.recover(imageId);
+    if (job.name === JobName.AuditImage) return this.auditor.audit(imageId, (job.data as unknown as { rehash: boolean }).rehash, signal ?? new AbortController().signal);
     const sweep = this.sweeps.get(job.name as SweepJob);
     if (!sweep) throw new UnrecoverableError(`no sweep implements ${job.name} yet`);
     const id = job.id ?? `${job.name}:${job.data.tick}`;

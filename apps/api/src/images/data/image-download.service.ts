@@ -28,6 +28,8 @@ export class ImageDownloadService {
       throw forbidden('The requested image has been deactivated. Image data download is forbidden.');
     }
     const locations = image.locations.filter((l) => l.status === 'active');
+    // Copies the auditor marked bad are never served: with no good one left, there is no data to give.
+    if (!locations.length && image.locations.length) throw notFound(`Image ${id} has no usable copy of its data.`);
     if (!locations.length || image.size === null) return { image, body: null };
     const range = requestedRange(image.size, headers.range, headers.contentRange);
     let missing = 0;

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { openSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { INestApplicationContext } from '@nestjs/common';
+import { type ConnectionOptions, QueueEvents } from 'bullmq';
+import { createLogger } from '@glimpse/common';
+import { JobName, QueueName } from '@glimpse/contracts';
+import { ImageRepository } from '@glimpse/persistence';
+import { JobProducer, redisOptions } from '@glimpse/queue';
+import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
+import { type RunningApi, startApi } from '../support/api-app.js';
+import { runSweep } from '../support/maintenance-run.js';
+import { testConfig } from '../support/test-config.js';
+
+const member = { accept: 'application/json', 'content-type': 'application/json', 'x-project-id': 'pa', 'x-roles': 'member' };
+const admin = { ...member, 'x-project-id': 'padmin', 'x-roles': 'admin' };
+const SIZE = 256 * 1024;
+
+describe('auditor: missing and corrupt copies are found, marked bad and listed', () => {
+  const config = testConfig({
+    GLIMPSE_SCHEDULE_AUDITOR: 'off', GLIMPSE_SCHEDULE_REPLICATOR: 'off', GLIMPSE_SCHEDULE_UPDATER: 'off', GLIMPSE_SCHEDULE_REAPER: 'off',
+    GLIMPSE_STORES: 'a:file,b:file',
+    // Room to re-hash two of the three images per run: the sample rotates.
+    GLIMPSE_AUDIT_BYTES_PER_RUN: String(2 * SIZE),
+  });
+  let api: RunningApi;
+  let worker: INestApplicationContext;
+  let events: QueueEvents;
+  let images: ImageRepository;
+
+  before(async () => {
+    api = await startApi(config);
+    worker = await createWorkerApp(config, createLogger({ level: 'silent', pretty: false, name: 'test-worker' }));
+    events = new QueueEvents(QueueName.Maintenance, { connection: redisOptions(config.redis.url, 'queue') as ConnectionOptions, prefix: config.queue.prefix });
+    await events.waitUntilReady();
+    images = api.app.get(ImageRepository);
+  });
+  after(async () => {
+    await events?.close();
+    await worker?.close();
+    await api?.app.get(JobProducer).queueFor(JobName.AuditorSweep).obliterate({ force: true }).catch(() => undefined);
+    await api?.close();
+  });
+
+  const uploaded = async (store: string) => {
+    const res = await fetch(`${api.url}/v2/images`, { method: 'POST', headers: member, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
+    const { id } = (await res.json()) as { id: string };
+    const put = await fetch(`${api.url}/v2/images/${id}/file`, { method: 'PUT', headers: { ...member, 'content-type': 'application/octet-stream', 'x-image-meta-store': store }, body: randomBytes(SIZE) });
+    assert.equal(put.status, 204);
+    return { id, file: fileURLToPath((await images.findById(id))!.locations[0]!.url) };
+  };
+  const audit = (ids: string[]) => runSweep(api, events, 'auditor', 'audit', ids);
+  const locationStatus = async (id: string) => (await images.findById(id))!.locations.map((l) => l.status);
+
+  it('marks a deleted blob missing and a flipped byte as a checksum mismatch (within the rotating budget), leaves good copies alone', async () => {
+    const good = await uploaded('a');
+    const gone = await uploaded('a');
+    const flipped = await uploaded('b');
+    rmSync(gone.file);
+    const fd = openSync(flipped.file, 'r+');
+    writeSync(fd, Buffer.from([0x42]), 0, 1, 1000);
+    closeSync(fd);
+
+    // Two runs: the re-hash budget covers two images per run, so the rotation reaches all three.
+    await audit([good.id, gone.id, flipped.id]);
+    await audit([good.id, gone.id, flipped.id]);
+    assert.deepEqual(await locationStatus(good.id), ['active']);
+    assert.deepEqual(await locationStatus(gone.id), ['bad']);
+    assert.deepEqual(await locationStatus(flipped.id), ['bad']);
+
+    const res = await fetch(`${api.url}/v2/admin/maintenance/findings`, { headers: admin });
+    assert.equal(res.status, 200);
+    const findings = ((await res.json()) as { findings: { image_id: string; store: string; problem: string }[] }).findings;
+    assert.equal(findings.find((f) => f.image_id === gone.id)?.problem, 'missing');
+    assert.equal(findings.find((f) => f.image_id === gone.id)?.store, 'a');
+    assert.equal(findings.find((f) => f.image_id === flipped.id)?.problem, 'checksum mismatch');
+    assert.equal(findings.find((f) => f.image_id === good.id), undefined);
+    assert.equal((await fetch(`${api.url}/v2/admin/maintenance/findings`, { headers: member })).status, 403);
+
+    // A download no longer serves the corrupt copy: there is no other, so 404 rather than bad bytes.
+    assert.equal((await fetch(`${api.url}/v2/images/${flipped.id}/file`, { headers: member })).status, 404);
+  });
+});
