@@ -101,6 +101,6 @@ describe('updater: stuck uploads and imports go back to queued, dead import lock
     await update([id]);
     const img = (await images.findById(id))!;
     assert.equal(img.status, 'queued');
-    assert.deepEqual(img.properties, { keep: 'me' });
+    assert.deepEqual(img.properties, { keep: 'me', os_glance_importing_to_stores: '', os_glance_failed_import: '' });
   });
 });

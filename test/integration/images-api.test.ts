@@ -213,5 +213,8 @@ describe('images API: create, PATCH, tags, actions, schemas, 405', () => {
     assert.equal(put.status, 405);
     assert.equal(put.headers.get('allow'), 'GET, PATCH, DELETE');
     assert.equal((await call('GET', '/v2/nothing-here', OWNER)).status, 404);
+    // An empty image id (a trailing slash) is not the collection: 404, as Glance answers.
+    assert.equal((await call('GET', '/v2/images/', OWNER)).status, 404);
+    assert.equal((await call('DELETE', '/v2/images/', OWNER)).status, 404);
   });
 });

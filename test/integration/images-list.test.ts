@@ -92,6 +92,7 @@ describe('GET /v2/images: filters, sorting, pagination and scope', () => {
     assert.deepEqual(await names('?min_ram=512'), ['alpha']);
     assert.deepEqual(await names(`?checksum=${'c'.repeat(32)}`), ['beta']);
     assert.deepEqual(await names('?size_min=100&size_max=100'), ['alpha']);
+    assert.deepEqual(await names('?size=5000'), ['beta']);
     assert.deepEqual((await names('?size_min=50&sort=size:asc')), ['alpha', 'beta']);
     const created = String(byName.gamma!.created_at);
     assert.ok((await names(`?created_at=lte:${created}`)).includes('alpha'));

@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { ResolvedConfig } from '@glimpse/config';
@@ -12,7 +13,11 @@ const JSON_TYPES = new Set(['application/json', 'application/openstack-images-v2
 
 /** Builds the API application (not yet listening). */
 export async function createApiApp(config: ResolvedConfig, logger: Logger): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
+  // Strict routing: `/v2/images/` is not `/v2/images` (Glance answers 404 for the former, an empty image id).
+  // Express reads the setting when it creates its router, so it is set on the instance Nest is given.
+  const server = express();
+  server.set('strict routing', true);
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), new ExpressAdapter(server), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
   });

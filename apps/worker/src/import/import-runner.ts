@@ -3,7 +3,7 @@ import type { ImageImportPayload, ImageImportResult } from '@glimpse/contracts';
 import {
   conflict,
   type DiskFormat,
-  FAILED_IMPORT_PROPERTY,
+  endImportState,
   GlimpseError,
   type Image,
   IMPORT_LOCK_PROPERTY,
@@ -13,7 +13,6 @@ import {
   type ImportRequest,
   invalid,
   parseImportRequest,
-  storeList,
   type Task,
   type ValidationData,
 } from '@glimpse/domain';
@@ -221,7 +220,7 @@ export class ImportRunner {
     return this.images.mutate(imageId, (current) => {
       if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) throw conflict(`Image ${imageId} is no longer locked by this import.`);
       if (current.status === 'deleted' || current.status === 'pending_delete') throw invalid(`Image ${imageId} was deleted during the import.`);
-      const properties = withoutImportState(current.properties, [...storeList(current.properties[FAILED_IMPORT_PROPERTY]), ...failed]);
+      const properties = endImportState(current.properties, failed);
       const locations: ImageLocation[] = [...current.locations, ...written.map((c) => c.location)];
       if (input.method === 'copy-image') return { locations, properties };
       return {
@@ -244,7 +243,7 @@ export class ImportRunner {
     await this.images
       .mutate(imageId, (current) => {
         if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) return {};
-        const properties = withoutImportState(current.properties, [...storeList(current.properties[FAILED_IMPORT_PROPERTY]), ...input.targets]);
+        const properties = endImportState(current.properties, input.targets);
         const back = input.method !== 'copy-image' && (current.status === 'importing' || current.status === 'uploading');
         return back ? { status: 'queued', size: null, virtualSize: null, properties } : { properties };
       })
@@ -280,11 +279,6 @@ function checkValidation(copy: Pick<StoredCopy, 'size' | 'checksum' | 'osHashAlg
   if (actual !== expected.osHashValue) throw invalid(`Imported data does not match validation_data: ${expected.osHashAlgo} mismatch.`);
 }
 
-function withoutImportState(properties: Record<string, string>, failed: string[]): Record<string, string> {
-  const { [IMPORT_LOCK_PROPERTY]: _lock, [IMPORTING_TO_STORES_PROPERTY]: _to, [FAILED_IMPORT_PROPERTY]: _failed, ...rest } = properties;
-  const unique = [...new Set(failed)];
-  return unique.length ? { ...rest, [FAILED_IMPORT_PROPERTY]: unique.join(',') } : rest;
-}
 
 /** Feeds the format watcher; a refusal already certain from the headers stops the transfer at once. */
 function watch(watcher: FormatWatcher, chunk: Buffer): void {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import type { JobName, JobResults } from '@glimpse/contracts';
-import { FAILED_IMPORT_PROPERTY, IMPORT_LOCK_PROPERTY, IMPORTING_TO_STORES_PROPERTY, ImageStatus, importLockIsStale, storeList } from '@glimpse/domain';
+import { endImportState, IMPORT_LOCK_PROPERTY, IMPORTING_TO_STORES_PROPERTY, ImageStatus, importLockIsStale, storeList } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
 
 type Outcome = JobResults[typeof JobName.RecoverImage];
@@ -37,9 +37,7 @@ export class ImageRecovery {
     if (!taskId) return { outcome: 'skipped' };
     const task = await this.tasks.findById(taskId);
     if (!importLockIsStale(task, now, this.config.import.lockTimeoutMs)) return { outcome: 'live' };
-    const { [IMPORT_LOCK_PROPERTY]: _lock, [IMPORTING_TO_STORES_PROPERTY]: to, ...rest } = image.properties;
-    const failed = [...new Set([...storeList(rest[FAILED_IMPORT_PROPERTY]), ...storeList(to)])];
-    const properties = failed.length ? { ...rest, [FAILED_IMPORT_PROPERTY]: failed.join(',') } : rest;
+    const properties = endImportState(image.properties, storeList(image.properties[IMPORTING_TO_STORES_PROPERTY]));
     const importing = image.status === ImageStatus.Importing;
     const done = await this.images.update(
       imageId,

@@ -28,6 +28,8 @@ export interface ImageListQuery {
   minDisk?: number;
   protected?: boolean;
   tags: string[];
+  /** Exact size (Glance accepts `size` as a filter on the core attribute). */
+  size?: number;
   sizeMin?: number;
   sizeMax?: number;
   createdAt?: RangeMatch;

@@ -22,3 +22,14 @@ export function importLockIsStale(task: Task | null, now: Date, timeoutMs: numbe
 export function storeList(value: string | undefined): string[] {
   return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
 }
+
+/**
+ * The properties once an import has ended (success or failure), as Glance leaves them: the lock gone,
+ * `os_glance_importing_to_stores` empty and `os_glance_failed_import` listing the stores that failed (empty when
+ * none); clients such as tempest wait for the empty importing list.
+ */
+export function endImportState(properties: Record<string, string>, failedStores: readonly string[]): Record<string, string> {
+  const { [IMPORT_LOCK_PROPERTY]: _lock, ...rest } = properties;
+  const failed = [...new Set([...storeList(rest[FAILED_IMPORT_PROPERTY]), ...failedStores])];
+  return { ...rest, [IMPORTING_TO_STORES_PROPERTY]: '', [FAILED_IMPORT_PROPERTY]: failed.join(',') };
+}

@@ -72,6 +72,7 @@ export function listFilter(query: ImageListQuery, scope: ListScope): Filter {
   };
   for (const [k, v] of Object.entries(exact)) if (v !== undefined) and.push({ [k]: v });
   if (query.tags.length) and.push({ tags: { $all: query.tags } });
+  if (query.size !== undefined) and.push({ size: query.size });
   if (query.sizeMin !== undefined) and.push({ size: { $gte: query.sizeMin } });
   if (query.sizeMax !== undefined) and.push({ size: { $lte: query.sizeMax } });
   const pairs = Object.entries(query.properties).map(([k, v]) => propPair(k, v));

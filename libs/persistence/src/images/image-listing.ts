@@ -57,6 +57,7 @@ const NO_FILTERS: Partial<ImageListQuery> = {
   minDisk: undefined,
   protected: undefined,
   tags: [],
+  size: undefined,
   sizeMin: undefined,
   sizeMax: undefined,
   createdAt: undefined,

@@ -16,7 +16,7 @@ export type RawQuery = Record<string, string | string[] | undefined>;
 const KNOWN = new Set([
   'limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'visibility', 'member_status', 'os_hidden', 'name', 'id', 'status',
   'container_format', 'disk_format', 'owner', 'checksum', 'os_hash_value', 'min_ram', 'min_disk', 'protected', 'tag',
-  'size_min', 'size_max', 'created_at', 'updated_at',
+  'size', 'size_min', 'size_max', 'created_at', 'updated_at',
 ]);
 
 const all = (q: RawQuery, key: string): string[] => {
@@ -59,6 +59,7 @@ export function parseListQuery(q: RawQuery, limitMax: number, limitDefault = 25)
     minDisk: integer(q, 'min_disk', 'Unable to filter on a range with a non-numeric value.'),
     protected: bool(q, 'protected'),
     tags: all(q, 'tag'),
+    size: integer(q, 'size', 'Unable to filter on a range with a non-numeric value.'),
     sizeMin: integer(q, 'size_min', 'Unable to filter on a range with a non-numeric value.'),
     sizeMax: integer(q, 'size_max', 'Unable to filter on a range with a non-numeric value.'),
     createdAt: range(q, 'created_at'),
