@@ -33,6 +33,8 @@ describe('images API: create, PATCH, tags, actions, schemas, 405', () => {
     const r = await call('POST', '/v2/images', OWNER, { name: 'x', os_distro: 'debian', tags: ['a', 'a', 'b'] });
     assert.equal(r.status, 201);
     assert.match(String(r.headers.get('location')), /\/v2\/images\/[0-9a-f-]{36}$/);
+    assert.equal(r.headers.get('openstack-image-import-methods'), 'glance-direct,web-download,copy-image');
+    assert.equal(r.headers.get('openstack-image-store-ids'), 'local');
     assert.deepEqual({ ...r.body, id: 0, created_at: 0, updated_at: 0, self: 0, file: 0 }, {
       id: 0, name: 'x', os_distro: 'debian', tags: ['a', 'b'], status: 'queued', visibility: 'shared', protected: false, os_hidden: false,
       checksum: null, os_hash_algo: null, os_hash_value: null, owner: 'proj-a', size: null, virtual_size: null, min_disk: 0, min_ram: 0,

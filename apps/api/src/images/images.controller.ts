@@ -9,12 +9,14 @@ import { ImagesService } from './images.service.js';
 import { LIMIT_MAX, pageLinks } from './listing/page-links.js';
 import { parseListQuery, type RawQuery } from './listing/list-query.js';
 import { ImageListing } from '@glimpse/persistence';
+import { StoreRegistry } from '@glimpse/storage';
 
 @Controller('v2/images')
 export class ImagesController {
   constructor(
     private readonly images: ImagesService,
     private readonly listing: ImageListing,
+    private readonly stores: StoreRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -23,6 +25,9 @@ export class ImagesController {
   async create(@Ctx() ctx: RequestContext, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const image = await this.images.create(ctx, body);
     res.setHeader('Location', `${baseUrl(this.config, req)}/v2/images/${image.id}`);
+    // What the client may do next, as Glance announces it: the import methods and the stores it can target.
+    res.setHeader('OpenStack-image-import-methods', this.config.import.methods.join(','));
+    res.setHeader('OpenStack-image-store-ids', this.stores.stores.filter((st) => !st.readOnly).map((st) => st.id).join(','));
     return imageView(image);
   }
 
