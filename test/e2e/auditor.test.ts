@@ -3,46 +3,29 @@ import { randomBytes } from 'node:crypto';
 import { openSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { INestApplicationContext } from '@nestjs/common';
-import { type ConnectionOptions, QueueEvents } from 'bullmq';
-import { createLogger } from '@glimpse/common';
-import { JobName, QueueName } from '@glimpse/contracts';
 import { ImageRepository } from '@glimpse/persistence';
-import { JobProducer, redisOptions } from '@glimpse/queue';
-import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
-import { type RunningApi, startApi } from '../support/api-app.js';
-import { runSweep } from '../support/maintenance-run.js';
-import { testConfig } from '../support/test-config.js';
+import type { RunningApi } from '../support/api-app.js';
+import { type MaintenanceStack, startMaintenanceStack } from '../support/maintenance-run.js';
 
 const member = { accept: 'application/json', 'content-type': 'application/json', 'x-project-id': 'pa', 'x-roles': 'member' };
 const admin = { ...member, 'x-project-id': 'padmin', 'x-roles': 'admin' };
 const SIZE = 256 * 1024;
 
 describe('auditor: missing and corrupt copies are found, marked bad and listed', () => {
-  const config = testConfig({
-    GLIMPSE_SCHEDULE_AUDITOR: 'off', GLIMPSE_SCHEDULE_REPLICATOR: 'off', GLIMPSE_SCHEDULE_UPDATER: 'off', GLIMPSE_SCHEDULE_REAPER: 'off',
-    GLIMPSE_STORES: 'a:file,b:file',
-    // Room to re-hash two of the three images per run: the sample rotates.
-    GLIMPSE_AUDIT_BYTES_PER_RUN: String(2 * SIZE),
-  });
+  let stack: MaintenanceStack;
   let api: RunningApi;
-  let worker: INestApplicationContext;
-  let events: QueueEvents;
   let images: ImageRepository;
 
   before(async () => {
-    api = await startApi(config);
-    worker = await createWorkerApp(config, createLogger({ level: 'silent', pretty: false, name: 'test-worker' }));
-    events = new QueueEvents(QueueName.Maintenance, { connection: redisOptions(config.redis.url, 'queue') as ConnectionOptions, prefix: config.queue.prefix });
-    await events.waitUntilReady();
+    stack = await startMaintenanceStack({
+      GLIMPSE_STORES: 'a:file,b:file',
+      // Room to re-hash two of the three images per run: the sample rotates.
+      GLIMPSE_AUDIT_BYTES_PER_RUN: String(2 * SIZE),
+    });
+    api = stack.api;
     images = api.app.get(ImageRepository);
   });
-  after(async () => {
-    await events?.close();
-    await worker?.close();
-    await api?.app.get(JobProducer).queueFor(JobName.AuditorSweep).obliterate({ force: true }).catch(() => undefined);
-    await api?.close();
-  });
+  after(() => stack?.close());
 
   const uploaded = async (store: string) => {
     const res = await fetch(`${api.url}/v2/images`, { method: 'POST', headers: member, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
@@ -51,7 +34,7 @@ describe('auditor: missing and corrupt copies are found, marked bad and listed',
     assert.equal(put.status, 204);
     return { id, file: fileURLToPath((await images.findById(id))!.locations[0]!.url) };
   };
-  const audit = (ids: string[]) => runSweep(api, events, 'auditor', 'audit', ids);
+  const audit = (ids: string[]) => stack.runSweep('auditor', 'audit', ids);
   const locationStatus = async (id: string) => (await images.findById(id))!.locations.map((l) => l.status);
 
   it('marks a deleted blob missing and a flipped byte as a checksum mismatch (within the rotating budget), leaves good copies alone', async () => {

@@ -3,43 +3,26 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { INestApplicationContext } from '@nestjs/common';
-import { type ConnectionOptions, QueueEvents } from 'bullmq';
-import { createLogger } from '@glimpse/common';
-import { JobName, QueueName } from '@glimpse/contracts';
 import { ImageRepository } from '@glimpse/persistence';
-import { JobProducer, redisOptions } from '@glimpse/queue';
-import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
-import { type RunningApi, startApi } from '../support/api-app.js';
-import { runSweep } from '../support/maintenance-run.js';
-import { testConfig } from '../support/test-config.js';
+import type { RunningApi } from '../support/api-app.js';
+import { type MaintenanceStack, startMaintenanceStack } from '../support/maintenance-run.js';
 
 const HOUR = 3600_000;
 const member = { accept: 'application/json', 'content-type': 'application/json', 'x-project-id': 'pa', 'x-roles': 'member' };
 
 describe('reaper: data of deleted images is removed, records are purged after retention', () => {
-  const config = testConfig({
-    GLIMPSE_SCHEDULE_AUDITOR: 'off', GLIMPSE_SCHEDULE_REPLICATOR: 'off', GLIMPSE_SCHEDULE_UPDATER: 'off', GLIMPSE_SCHEDULE_REAPER: 'off',
-    GLIMPSE_DELAYED_DELETE: 'true', GLIMPSE_SCRUB_TIME_SECONDS: '3600', GLIMPSE_KILLED_GRACE_MINUTES: '60', GLIMPSE_DELETED_RETENTION_DAYS: '1',
-  });
+  let stack: MaintenanceStack;
   let api: RunningApi;
-  let worker: INestApplicationContext;
-  let events: QueueEvents;
   let images: ImageRepository;
 
   before(async () => {
-    api = await startApi(config);
-    worker = await createWorkerApp(config, createLogger({ level: 'silent', pretty: false, name: 'test-worker' }));
-    events = new QueueEvents(QueueName.Maintenance, { connection: redisOptions(config.redis.url, 'queue') as ConnectionOptions, prefix: config.queue.prefix });
-    await events.waitUntilReady();
+    stack = await startMaintenanceStack({
+      GLIMPSE_DELAYED_DELETE: 'true', GLIMPSE_SCRUB_TIME_SECONDS: '3600', GLIMPSE_KILLED_GRACE_MINUTES: '60', GLIMPSE_DELETED_RETENTION_DAYS: '1',
+    });
+    api = stack.api;
     images = api.app.get(ImageRepository);
   });
-  after(async () => {
-    await events?.close();
-    await worker?.close();
-    await api?.app.get(JobProducer).queueFor(JobName.ReaperSweep).obliterate({ force: true }).catch(() => undefined);
-    await api?.close();
-  });
+  after(() => stack?.close());
 
   /** An active image with 64 KiB in the file store; returns its id and the stored file. */
   const withData = async () => {
@@ -53,7 +36,7 @@ describe('reaper: data of deleted images is removed, records are purged after re
   };
   const remove = (id: string) => fetch(`${api.url}/v2/images/${id}`, { method: 'DELETE', headers: member });
 
-  const reap = (ids: string[]) => runSweep(api, events, 'reaper', 'reap', ids);
+  const reap = (ids: string[]) => stack.runSweep('reaper', 'reap', ids);
 
   it('pending_delete keeps its data until scrub_time, then the reaper removes it and marks it deleted', async () => {
     const { id, file } = await withData();

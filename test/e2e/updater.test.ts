@@ -1,46 +1,29 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { INestApplicationContext } from '@nestjs/common';
-import { type ConnectionOptions, QueueEvents } from 'bullmq';
-import { createLogger } from '@glimpse/common';
-import { JobName, QueueName } from '@glimpse/contracts';
 import { type Task, type TaskStatus } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
-import { JobProducer, redisOptions } from '@glimpse/queue';
-import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
-import { type RunningApi, startApi } from '../support/api-app.js';
-import { runSweep } from '../support/maintenance-run.js';
-import { testConfig } from '../support/test-config.js';
+import type { RunningApi } from '../support/api-app.js';
+import { type MaintenanceStack, startMaintenanceStack } from '../support/maintenance-run.js';
 
 const HOUR = 3600_000;
 const member = { accept: 'application/json', 'content-type': 'application/json', 'x-project-id': 'pa', 'x-roles': 'member' };
 
 describe('updater: stuck uploads and imports go back to queued, dead import locks are released', () => {
-  const config = testConfig({
-    GLIMPSE_SCHEDULE_AUDITOR: 'off', GLIMPSE_SCHEDULE_REPLICATOR: 'off', GLIMPSE_SCHEDULE_UPDATER: 'off', GLIMPSE_SCHEDULE_REAPER: 'off',
-    GLIMPSE_STUCK_SAVING_MINUTES: '10', GLIMPSE_IMPORT_LOCK_MINUTES: '60',
-  });
+  let stack: MaintenanceStack;
   let api: RunningApi;
-  let worker: INestApplicationContext;
-  let events: QueueEvents;
   let images: ImageRepository;
   let tasks: TaskRepository;
 
   before(async () => {
-    api = await startApi(config);
-    worker = await createWorkerApp(config, createLogger({ level: 'silent', pretty: false, name: 'test-worker' }));
-    events = new QueueEvents(QueueName.Maintenance, { connection: redisOptions(config.redis.url, 'queue') as ConnectionOptions, prefix: config.queue.prefix });
-    await events.waitUntilReady();
+    stack = await startMaintenanceStack({
+      GLIMPSE_STUCK_SAVING_MINUTES: '10', GLIMPSE_IMPORT_LOCK_MINUTES: '60',
+    });
+    api = stack.api;
     images = api.app.get(ImageRepository);
     tasks = api.app.get(TaskRepository);
   });
-  after(async () => {
-    await events?.close();
-    await worker?.close();
-    await api?.app.get(JobProducer).queueFor(JobName.UpdaterSweep).obliterate({ force: true }).catch(() => undefined);
-    await api?.close();
-  });
+  after(() => stack?.close());
 
   const image = async () => {
     const res = await fetch(`${api.url}/v2/images`, { method: 'POST', headers: member, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
@@ -58,7 +41,7 @@ describe('updater: stuck uploads and imports go back to queued, dead import lock
     await images.update(id, {}, { status: 'importing', properties: { os_glance_import_task: taskId, os_glance_importing_to_stores: 'local' } });
     return id;
   };
-  const update = (ids: string[]) => runSweep(api, events, 'updater', 'recover', ids);
+  const update = (ids: string[]) => stack.runSweep('updater', 'recover', ids);
 
   it('an import whose task vanished or went silent returns to queued, its task failed; a live one is left alone', async () => {
     const vanished = await importing('no-such-task');
