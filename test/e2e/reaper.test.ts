@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { ImageRepository } from '@glimpse/persistence';
@@ -80,6 +81,20 @@ describe('reaper: data of deleted images is removed, records are purged after re
     await reap([old.id]);
     assert.equal(await images.findById(old.id), null, 'the record is purged');
     assert.ok(!existsSync(old.file));
+  });
+
+  it('removes temporary files of interrupted writes once untouched past the grace period, not fresh ones', async () => {
+    const storeDir = join(stack.config.dataDir, 'stores', 'local');
+    mkdirSync(storeDir, { recursive: true });
+    mkdirSync(stack.config.storage.stagingDir, { recursive: true });
+    const stale = [join(storeDir, '.dead-upload.part'), join(stack.config.storage.stagingDir, '.dead-stage.part')];
+    const fresh = join(storeDir, '.live-upload.part');
+    for (const f of [...stale, fresh]) writeFileSync(f, 'partial');
+    const old = new Date(Date.now() - 2 * HOUR);
+    for (const f of stale) utimesSync(f, old, old);
+    await reap([]);
+    for (const f of stale) assert.ok(!existsSync(f), f);
+    assert.ok(existsSync(fresh), 'a file still being written is kept');
   });
 
   it('an image deleted without delayed delete (queued, no data) is kept as a record until retention', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { INestApplicationContext } from '@nestjs/common';
 import { type ConnectionOptions, QueueEvents } from 'bullmq';
 import { createLogger } from '@glimpse/common';
+import type { ResolvedConfig } from '@glimpse/config';
 import { JobName, QueueName } from '@glimpse/contracts';
 import { JobProducer, redisOptions } from '@glimpse/queue';
 import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
@@ -12,6 +13,7 @@ const admin = { accept: 'application/json', 'x-project-id': 'padmin', 'x-roles':
 
 export interface MaintenanceStack {
   api: RunningApi;
+  config: ResolvedConfig;
   /**
    * Runs a sweep through the admin endpoint and waits (through BullMQ's events) for it and for the per-image jobs
    * it fanned out for `ids` (`<jobPrefix>-<id>@<tick>`).
@@ -33,6 +35,7 @@ export async function startMaintenanceStack(env: Record<string, string>): Promis
   const queue = api.app.get(JobProducer).queueFor(JobName.ReaperSweep);
   return {
     api,
+    config,
     async runSweep(sweep, jobPrefix, ids) {
       const res = await fetch(`${api.url}/v2/admin/maintenance/${sweep}`, { method: 'POST', headers: admin });
       assert.equal(res.status, 202);

@@ -124,6 +124,8 @@ export const envSchema = z.object({
   /** Reaper (Glance's scrubber): DELETE of an active image with data leaves it pending_delete for GLIMPSE_SCRUB_TIME_SECONDS. */
   GLIMPSE_DELAYED_DELETE: bool.default(false),
   GLIMPSE_SCRUB_TIME_SECONDS: z.coerce.number().int().min(0).default(0),
+  /** Temporary files of interrupted writes (file stores, staging) untouched this long are removed by the reaper. */
+  GLIMPSE_PARTIAL_GRACE_MINUTES: z.coerce.number().min(1).default(60),
   /** Killed images are purged (data and status deleted) this long after they were killed. */
   GLIMPSE_KILLED_GRACE_MINUTES: z.coerce.number().int().min(0).default(60),
   /** Deleted image records are kept this long (admins can still see them), then removed for good. */

@@ -117,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       scrubTimeMs: e.GLIMPSE_SCRUB_TIME_SECONDS * 1000,
       killedGraceMs: e.GLIMPSE_KILLED_GRACE_MINUTES * 60_000,
       deletedRetentionMs: e.GLIMPSE_DELETED_RETENTION_DAYS * 24 * 3600_000,
+      partialGraceMs: e.GLIMPSE_PARTIAL_GRACE_MINUTES * 60_000,
     },
     schedules: {
       auditor: offOr(e.GLIMPSE_SCHEDULE_AUDITOR),

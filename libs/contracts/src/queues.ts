@@ -63,6 +63,8 @@ export interface SweepResult {
   enqueued: number;
   bytes: number;
   errors: number;
+  /** Leftovers removed by the sweep itself (the reaper's stale partial files). */
+  removed?: number;
 }
 
 /** An import: the task record holds the request; the job only names it. */

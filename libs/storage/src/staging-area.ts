@@ -36,9 +36,8 @@ export class StagingArea {
     await fs.rm(this.path(imageId), { force: true });
   }
 
-  /** Partial files a crashed write left (they are never under an image's name). */
-  async leftovers(): Promise<string[]> {
-    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
-    return names.filter((n) => n.endsWith('.part'));
+  /** Removes partial files crashed writes left that nobody touched for `idleMs`; returns how many. */
+  removeStalePartials(idleMs: number): Promise<number> {
+    return this.files.removeStalePartials(idleMs);
   }
 }

@@ -39,6 +39,11 @@ export interface Store {
   stat(location: string): Promise<{ size: number } | null>;
   /** What /v2/info/stores/detail shows of this store (never credentials). */
   properties(): Record<string, unknown>;
+  /**
+   * Removes what interrupted writes left behind and nobody has touched for `idleMs` (a live writer keeps its
+   * temporary file fresh); returns how many. Stores without such leftovers do not implement it.
+   */
+  removeStalePartials?(idleMs: number): Promise<number>;
   close?(): Promise<void>;
 }
 

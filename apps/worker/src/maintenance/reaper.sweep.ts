@@ -4,13 +4,15 @@ import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts
 import { ImageStatus } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
+import { StagingArea, StoreRegistry } from '@glimpse/storage';
 import { fanOut, tickId } from './fan-out.js';
 import type { Sweep } from './sweep.js';
 
 /**
  * The reaper's tick: pages (by id) through the images that have something to reap — deleted ones still holding
  * data or past retention, pending_delete ones past scrub_time, killed ones past their grace — and enqueues one
- * reap-image job per image with an id made of the image and the tick, so a replayed tick adds nothing.
+ * reap-image job per image with an id made of the image and the tick, so a replayed tick adds nothing. It also
+ * removes the temporary files of interrupted writes that nobody touched for GLIMPSE_PARTIAL_GRACE_MINUTES.
  */
 @Injectable()
 export class ReaperSweep implements Sweep {
@@ -19,6 +21,8 @@ export class ReaperSweep implements Sweep {
   constructor(
     private readonly images: ImageRepository,
     private readonly producer: JobProducer,
+    private readonly stores: StoreRegistry,
+    private readonly staging: StagingArea,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -37,6 +41,9 @@ export class ReaperSweep implements Sweep {
     const candidates = await fanOut(this.images.model, due, signal, (id) =>
       this.producer.enqueue(JobName.ReapImage, { imageId: id }, { jobId: `reap-${id}@${tick}` }),
     );
-    return { candidates, enqueued: candidates, bytes: 0, errors: 0 };
+    // Temporary files of writes that died (a crashed worker or API process) in every store and in staging.
+    let removed = await this.staging.removeStalePartials(rules.partialGraceMs);
+    for (const store of this.stores.stores) removed += (await store.removeStalePartials?.(rules.partialGraceMs)) ?? 0;
+    return { candidates, enqueued: candidates, bytes: 0, errors: 0, removed };
   }
 }

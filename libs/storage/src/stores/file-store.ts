@@ -61,6 +61,20 @@ export class FileStore implements Store {
     return st?.isFile() ? { size: st.size } : null;
   }
 
+  async removeStalePartials(idleMs: number): Promise<number> {
+    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names.filter((n) => n.startsWith('.') && n.endsWith('.part'))) {
+      const path = join(this.dir, name);
+      const st = await fs.stat(path).catch(() => null);
+      if (st && Date.now() - st.mtimeMs >= idleMs) {
+        await fs.rm(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   properties(): Record<string, unknown> {
     return { datadir: this.dir };
   }
