@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { openSync, rmSync, writeSync, closeSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { closeSync, existsSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { ImageRepository } from '@glimpse/persistence';
 import type { RunningApi } from '../support/api-app.js';
@@ -21,6 +22,8 @@ describe('auditor: missing and corrupt copies are found, marked bad and listed',
       GLIMPSE_STORES: 'a:file,b:file',
       // Room to re-hash two of the three images per run: the sample rotates.
       GLIMPSE_AUDIT_BYTES_PER_RUN: String(2 * SIZE),
+      // Orphans are removed by the next reaper run after the auditor found them.
+      GLIMPSE_ORPHAN_GRACE_HOURS: '0',
     });
     api = stack.api;
     images = api.app.get(ImageRepository);
@@ -64,5 +67,24 @@ describe('auditor: missing and corrupt copies are found, marked bad and listed',
 
     // A download no longer serves the corrupt copy: there is no other, so 404 rather than bad bytes.
     assert.equal((await fetch(`${api.url}/v2/images/${flipped.id}/file`, { headers: member })).status, 404);
+  });
+
+  it('finds objects no image references; the reaper removes them unless an image came to reference them', async () => {
+    const dir = join(stack.config.dataDir, 'stores', 'a');
+    const orphan = join(dir, randomUUID());
+    const adopted = join(dir, randomUUID());
+    writeFileSync(orphan, 'nobody owns me');
+    writeFileSync(adopted, 'an upload finishing late');
+    await audit([]);
+    const findings = ((await (await fetch(`${api.url}/v2/admin/maintenance/findings`, { headers: admin })).json()) as { findings: { image_id: string; problem: string }[] }).findings;
+    for (const f of [orphan, adopted]) assert.equal(findings.find((x) => x.image_id === basename(f))?.problem, 'orphan', f);
+
+    // During the grace period an image comes to reference the second file: the reaper must keep it.
+    const res = await fetch(`${api.url}/v2/images`, { method: 'POST', headers: member, body: JSON.stringify({ id: basename(adopted), disk_format: 'raw', container_format: 'bare' }) });
+    assert.equal(res.status, 201);
+    await images.update(basename(adopted), {}, { status: 'active', size: 24, locations: [{ url: pathToFileURL(adopted).href, store: 'a', metadata: {}, status: 'active' }] });
+    await stack.runSweep('reaper', 'reap', []);
+    assert.ok(!existsSync(orphan), 'the orphan is removed');
+    assert.ok(existsSync(adopted), 'a referenced file is kept');
   });
 });

@@ -47,7 +47,7 @@ export interface AppConfig {
     stagingDir: string;
   };
   /** The reaper's rules (Glance's delayed_delete and scrub_time, and what Glance lacks: retention of records). */
-  reaper: { delayedDelete: boolean; scrubTimeMs: number; killedGraceMs: number; deletedRetentionMs: number; partialGraceMs: number };
+  reaper: { delayedDelete: boolean; scrubTimeMs: number; killedGraceMs: number; deletedRetentionMs: number; partialGraceMs: number; orphanGraceMs: number };
   /** The auditor's re-hash budget per run. */
   auditor: { bytesPerRun: number };
   /** The updater's rules: an upload without a heartbeat for this long is stuck. */

@@ -126,6 +126,8 @@ export const envSchema = z.object({
   GLIMPSE_SCRUB_TIME_SECONDS: z.coerce.number().int().min(0).default(0),
   /** Temporary files of interrupted writes (file stores, staging) untouched this long are removed by the reaper. */
   GLIMPSE_PARTIAL_GRACE_MINUTES: z.coerce.number().min(1).default(60),
+  /** Objects in a store that no image references are removed by the reaper this long after the auditor found them. */
+  GLIMPSE_ORPHAN_GRACE_HOURS: z.coerce.number().min(0).default(24),
   /** Killed images are purged (data and status deleted) this long after they were killed. */
   GLIMPSE_KILLED_GRACE_MINUTES: z.coerce.number().int().min(0).default(60),
   /** Deleted image records are kept this long (admins can still see them), then removed for good. */

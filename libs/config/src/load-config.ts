@@ -118,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       killedGraceMs: e.GLIMPSE_KILLED_GRACE_MINUTES * 60_000,
       deletedRetentionMs: e.GLIMPSE_DELETED_RETENTION_DAYS * 24 * 3600_000,
       partialGraceMs: e.GLIMPSE_PARTIAL_GRACE_MINUTES * 60_000,
+      orphanGraceMs: e.GLIMPSE_ORPHAN_GRACE_HOURS * 3600_000,
     },
     schedules: {
       auditor: offOr(e.GLIMPSE_SCHEDULE_AUDITOR),

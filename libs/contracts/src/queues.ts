@@ -65,6 +65,8 @@ export interface SweepResult {
   errors: number;
   /** Leftovers removed by the sweep itself (the reaper's stale partial files). */
   removed?: number;
+  /** Objects no image references, found by the auditor. */
+  orphans?: number;
 }
 
 /** An import: the task record holds the request; the job only names it. */

@@ -44,6 +44,11 @@ export interface Store {
    * temporary file fresh); returns how many. Stores without such leftovers do not implement it.
    */
   removeStalePartials?(idleMs: number): Promise<number>;
+  /**
+   * Every complete object in the store (never temporary files), streamed so a large store is never held in
+   * memory: the location, the image id it is named by, and when it was last written. For the auditor's orphan scan.
+   */
+  listObjects?(): AsyncIterable<{ location: string; imageId: string; modifiedMs: number }>;
   close?(): Promise<void>;
 }
 

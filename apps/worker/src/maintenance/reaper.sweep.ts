@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { ImageStatus } from '@glimpse/domain';
-import { ImageRepository } from '@glimpse/persistence';
+import { AuditFindingRepository, ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { StagingArea, StoreRegistry } from '@glimpse/storage';
 import { fanOut, tickId } from './fan-out.js';
@@ -23,6 +23,7 @@ export class ReaperSweep implements Sweep {
     private readonly producer: JobProducer,
     private readonly stores: StoreRegistry,
     private readonly staging: StagingArea,
+    private readonly findings: AuditFindingRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -44,6 +45,26 @@ export class ReaperSweep implements Sweep {
     // Temporary files of writes that died (a crashed worker or API process) in every store and in staging.
     let removed = await this.staging.removeStalePartials(rules.partialGraceMs);
     for (const store of this.stores.stores) removed += (await store.removeStalePartials?.(rules.partialGraceMs)) ?? 0;
+    removed += await this.removeOrphans(new Date(now - rules.orphanGraceMs));
     return { candidates, enqueued: candidates, bytes: 0, errors: 0, removed };
+  }
+
+  /**
+   * Objects the auditor found unreferenced before `before`: each is checked again and removed only if still no
+   * image references it (an upload that finished meanwhile keeps its bytes).
+   */
+  private async removeOrphans(before: Date): Promise<number> {
+    let removed = 0;
+    for (const finding of await this.findings.orphansFoundBefore(before)) {
+      const store = this.stores.find(finding.store);
+      const image = await this.images.findById(finding.imageId);
+      const referenced = image?.locations.some((l) => l.store === finding.store && l.url === finding.location);
+      if (store && !store.readOnly && finding.location && !referenced) {
+        await store.delete(finding.location);
+        removed++;
+      }
+      await this.findings.remove(finding.imageId, finding.store);
+    }
+    return removed;
   }
 }

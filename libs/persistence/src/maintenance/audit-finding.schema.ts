@@ -7,11 +7,14 @@ export class AuditFindingDoc {
   @Prop({ type: String, required: true }) imageId!: string;
   @Prop({ type: String, required: true }) store!: string;
   @Prop({ type: String, required: true }) problem!: string;
+  /** The object's location (kept for orphans, which no image records). */
+  @Prop({ type: String, default: null }) location!: string | null;
   @Prop({ type: Date, required: true }) foundAt!: Date;
 }
 
 export const AuditFindingSchema = SchemaFactory.createForClass(AuditFindingDoc);
 AuditFindingSchema.index({ foundAt: -1 });
+AuditFindingSchema.index({ problem: 1, foundAt: 1 });
 
 /** Where the auditor's rotating re-hash sample stopped last time (one document per sweep). */
 @Schema({ collection: 'maintenance_state', versionKey: false, _id: false })

@@ -75,6 +75,17 @@ export class FileStore implements Store {
     return removed;
   }
 
+  async *listObjects(): AsyncIterable<{ location: string; imageId: string; modifiedMs: number }> {
+    const dir = await fs.opendir(this.dir).catch(() => null);
+    if (!dir) return;
+    for await (const entry of dir) {
+      if (!entry.isFile() || entry.name.startsWith('.')) continue;
+      const path = join(this.dir, entry.name);
+      const st = await fs.stat(path).catch(() => null);
+      if (st) yield { location: pathToFileURL(path).href, imageId: entry.name, modifiedMs: st.mtimeMs };
+    }
+  }
+
   properties(): Record<string, unknown> {
     return { datadir: this.dir };
   }
