@@ -13,6 +13,7 @@ import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { ImagesModule } from './images/images.module.js';
 import { ImportModule } from './import/import.module.js';
+import { LocationsModule } from './locations/locations.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { GlanceExceptionFilter } from './http/glance-exception.filter.js';
 import { VersionsController } from './versions/versions.controller.js';
@@ -29,7 +30,7 @@ export class ApiModule implements NestModule {
   static forRoot(config: ResolvedConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), AuthModule, ImagesModule, TasksModule, ImportModule, AdminModule, MetricsModule, MetadefsModule],
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), AuthModule, ImagesModule, TasksModule, ImportModule, LocationsModule, AdminModule, MetricsModule, MetadefsModule],
       controllers: [VersionsController, HealthController],
       providers: [HealthService, { provide: APP_FILTER, useClass: GlanceExceptionFilter }],
     };

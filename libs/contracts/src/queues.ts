@@ -79,6 +79,8 @@ export interface ImageImportPayload {
 export interface ImageLocationPayload {
   imageId: string;
   store: string;
+  /** The location_import task this job reports to (locations added through the API). */
+  taskId?: string;
 }
 
 export interface ImageImportResult {

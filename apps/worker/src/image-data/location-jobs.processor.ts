@@ -4,15 +4,18 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { type ImageLocationPayload, QueueName } from '@glimpse/contracts';
 import { GlimpseError } from '@glimpse/domain';
+import { LocationNotFound } from '@glimpse/storage';
 import { GlimpseWorkerHost } from '../processors/glimpse-worker-host.js';
 import { LocationJobs } from './location-jobs.js';
 
-/** A copy that is gone or an image that no longer exists will not come back: stop at once. */
+/** A copy that is gone, a refused URL or a mismatch will not come right by retrying: stop at once. */
 async function run<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof GlimpseError && err.kind === 'not-found') throw new UnrecoverableError(err.message);
+    if (err instanceof GlimpseError || err instanceof LocationNotFound || (err as { permanent?: boolean }).permanent === true) {
+      throw new UnrecoverableError((err as Error).message);
+    }
     throw err;
   }
 }
@@ -27,7 +30,8 @@ export class ChecksumProcessor extends GlimpseWorkerHost {
   }
 
   process(job: Job<ImageLocationPayload>, _token?: string, signal?: AbortSignal) {
-    return run(() => this.jobs.checksum(job.data, signal ?? new AbortController().signal));
+    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    return run(() => this.jobs.checksum(job.data, signal ?? new AbortController().signal, finalAttempt));
   }
 }
 

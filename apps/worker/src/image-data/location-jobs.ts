@@ -3,9 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import type { ImageLocationPayload, JobResults, JobName } from '@glimpse/contracts';
-import { type Image, type ImageLocation, notFound } from '@glimpse/domain';
-import { ImageRepository } from '@glimpse/persistence';
-import { HashingTap } from '@glimpse/storage';
+import { GlimpseError, type Image, type ImageLocation, IMPORT_LOCK_PROPERTY, invalid, notFound } from '@glimpse/domain';
+import { ImageRepository, TaskRepository } from '@glimpse/persistence';
+import { type Digests, HashingTap, LocationNotFound } from '@glimpse/storage';
 import { FORMAT_GATE, type FormatGate, IMAGE_BYTES, type ImageBytes } from './image-data.ports.js';
 
 const discard = () => new Writable({ write: (_c, _e, cb) => cb() });
@@ -19,16 +19,76 @@ const discard = () => new Writable({ write: (_c, _e, cb) => cb() });
 export class LocationJobs {
   constructor(
     private readonly images: ImageRepository,
+    private readonly tasks: TaskRepository,
     @Inject(IMAGE_BYTES) private readonly bytes: ImageBytes,
     @Inject(FORMAT_GATE) private readonly gate: FormatGate,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async checksum(job: ImageLocationPayload, signal: AbortSignal): Promise<JobResults[typeof JobName.ImageChecksum]> {
+  async checksum(job: ImageLocationPayload, signal: AbortSignal, finalAttempt = true): Promise<JobResults[typeof JobName.ImageChecksum]> {
+    if (job.taskId) return this.locationImport(job as Required<ImageLocationPayload>, signal, finalAttempt);
+    const d = await this.hash(job, signal);
+    await this.record(job, d);
+    return { checksum: d.md5, osHashValue: d.hashValue, size: d.size };
+  }
+
+  /**
+   * The checksum job of a location added through the API, reporting to its task. An image waiting in
+   * `importing` (validation_data given) becomes active only if the data matches; otherwise, or if the URL cannot
+   * be read on the last attempt, it goes back to `queued` without the location and the task fails.
+   */
+  private async locationImport(job: Required<ImageLocationPayload>, signal: AbortSignal, finalAttempt: boolean): Promise<JobResults[typeof JobName.ImageChecksum]> {
+    const task = await this.tasks.findById(job.taskId);
+    if (task?.status === 'pending') await this.tasks.transition(task.id, 'pending', 'processing', { message: 'Hashing the location' });
+    const expected = parseExpected(task?.input?.validation_data);
+    let d: Digests;
+    try {
+      d = await this.hash(job, signal);
+      if (expected) {
+        const actual = expected.algo === 'md5' ? d.md5 : expected.algo === d.hashAlgo ? d.hashValue : null;
+        if (actual !== expected.value) throw invalid(`The data at the location does not match validation_data (${expected.algo}).`);
+      }
+    } catch (err) {
+      const permanent = err instanceof GlimpseError || (err as { permanent?: boolean }).permanent === true || err instanceof LocationNotFound;
+      if (!permanent && !finalAttempt) throw err;
+      await this.abandon(job, (err as Error).message);
+      throw err;
+    }
+    await this.images.mutate(job.imageId, (image) => {
+      const values = { size: d.size, checksum: d.md5, osHashAlgo: d.hashAlgo, osHashValue: d.hashValue };
+      if (image.status !== 'importing' || image.properties[IMPORT_LOCK_PROPERTY] !== job.taskId) return image.checksum === null ? values : {};
+      const { [IMPORT_LOCK_PROPERTY]: _lock, ...properties } = image.properties;
+      return { ...values, status: 'active', properties };
+    });
+    await this.tasks.transition(job.taskId, 'processing', 'success', { result: { image_id: job.imageId }, message: '' }).catch(() => undefined);
+    return { checksum: d.md5, osHashValue: d.hashValue, size: d.size };
+  }
+
+  /** The location could not be used: the image returns to queued without it (if it was waiting), the task fails. */
+  private async abandon(job: Required<ImageLocationPayload>, reason: string): Promise<void> {
+    await this.images
+      .mutate(job.imageId, (image) => {
+        if (image.properties[IMPORT_LOCK_PROPERTY] !== job.taskId) return {};
+        const { [IMPORT_LOCK_PROPERTY]: _lock, ...properties } = image.properties;
+        return { status: 'queued', locations: image.locations.filter((l) => l.store !== job.store), size: null, checksum: null, osHashAlgo: null, osHashValue: null, properties };
+      })
+      .catch(() => undefined);
+    const task = await this.tasks.findById(job.taskId);
+    if (task && (task.status === 'pending' || task.status === 'processing')) {
+      await this.tasks.transition(task.id, task.status, 'failure', { message: reason }).catch(() => undefined);
+    }
+  }
+
+  private async hash(job: ImageLocationPayload, signal: AbortSignal): Promise<Digests> {
     const { location } = await this.locate(job);
     const tap = new HashingTap({ hashAlgo: this.config.storage.hashAlgo });
     await pipeline(await this.bytes.read(location, signal), tap, discard(), { signal });
-    const d = await tap.digest();
+    return tap.digest();
+  }
+
+  /** Fills in missing values, or marks the copy bad when it disagrees with what the image records. */
+  private async record(job: ImageLocationPayload, d: Digests): Promise<void> {
+    const { location } = await this.locate(job);
     await this.images.mutate(job.imageId, (image) => {
       if (image.checksum === null && image.size === null) {
         return { checksum: d.md5, osHashAlgo: d.hashAlgo, osHashValue: d.hashValue, size: d.size };
@@ -36,7 +96,6 @@ export class LocationJobs {
       const agrees = image.size === d.size && image.checksum === d.md5 && (image.osHashAlgo !== d.hashAlgo || image.osHashValue === d.hashValue);
       return agrees ? {} : { locations: mark(image, location, 'checksum mismatch') };
     });
-    return { checksum: d.md5, osHashValue: d.hashValue, size: d.size };
   }
 
   async verifyFormat(job: ImageLocationPayload, signal: AbortSignal): Promise<JobResults[typeof JobName.ImageVerifyFormat]> {
@@ -62,4 +121,10 @@ export class LocationJobs {
 
 function mark(image: Image, bad: ImageLocation, why: string): ImageLocation[] {
   return image.locations.map((l) => (l.url === bad.url ? { ...l, status: 'bad', metadata: { ...l.metadata, problem: why } } : l));
+}
+
+/** The task's validation_data, if it named a hash. */
+function parseExpected(data: unknown): { algo: string; value: string } | null {
+  const d = (data ?? {}) as { os_hash_algo?: unknown; os_hash_value?: unknown };
+  return typeof d.os_hash_algo === 'string' && typeof d.os_hash_value === 'string' ? { algo: d.os_hash_algo, value: d.os_hash_value.toLowerCase() } : null;
 }

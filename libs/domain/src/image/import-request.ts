@@ -69,7 +69,8 @@ export function parseImportRequest(body: unknown, enabled: readonly string[]): I
   };
 }
 
-function parseValidation(value: unknown): ValidationData {
+/** `validation_data` (Glance's locations API and our web-download extension): expected hash and/or size. */
+export function parseValidation(value: unknown): ValidationData {
   if (!isObject(value)) throw invalid("'validation_data' must be an object.");
   const { os_hash_algo: algo, os_hash_value: hex, size } = value;
   if ((algo === undefined) !== (hex === undefined)) throw invalid("'os_hash_algo' and 'os_hash_value' must be given together.");

@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { JobName } from '@glimpse/contracts';
+import {
+  conflict,
+  forbidden,
+  type Image,
+  IMPORT_LOCK_PROPERTY,
+  ImageStatus,
+  invalid,
+  parseValidation,
+  type RequestContext,
+  unavailable,
+  type ValidationData,
+} from '@glimpse/domain';
+import { ImageRepository, TaskRepository } from '@glimpse/persistence';
+import { JobProducer } from '@glimpse/queue';
+import { StoreRegistry } from '@glimpse/storage';
+import { DEFAULT_URL_FILTER, screenUrl } from '@glimpse/web-download';
+import { ImageAccess } from '../images/image-access.service.js';
+
+/**
+ * Glance 2.17's Location API: a queued image gets its data from a URL (an http store location). Without
+ * validation_data the image is active at once and the checksum and format jobs fill in what they find; with it,
+ * the image waits in `importing` (holding the import lock) until the checksum job has compared the data, and
+ * goes back to `queued` without the location if it does not match. Progress is a `location_import` task.
+ */
+@Injectable()
+export class LocationsService {
+  constructor(
+    private readonly images: ImageRepository,
+    private readonly tasks: TaskRepository,
+    private readonly access: ImageAccess,
+    private readonly stores: StoreRegistry,
+    private readonly producer: JobProducer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async add(ctx: RequestContext, imageId: string, body: unknown): Promise<void> {
+    const { url, validation } = this.parse(body);
+    const store = this.stores.stores.find((s) => s.type === 'http');
+    if (!store) throw invalid('Locations need an http store, and none is configured (GLIMPSE_STORES).');
+    const image = await this.access.owned(ctx, imageId, 'add_location');
+    if (image.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${image.status} to ${validation ? 'importing' : 'active'} is not allowed`);
+    if (!image.diskFormat || !image.containerFormat) throw invalid('Properties disk_format, container_format must be set prior to adding a location.');
+
+    const taskId = randomUUID();
+    const now = new Date();
+    await this.tasks.create({
+      id: taskId, type: 'location_import', status: 'pending', input: { image_id: imageId, loc_url: url, validation_data: validation ? { os_hash_algo: validation.osHashAlgo, os_hash_value: validation.osHashValue } : {} },
+      result: null, owner: image.owner, message: '', imageId, requestId: null, userId: ctx.userId, bytesDone: 0, bytesTotal: null,
+      expiresAt: null, createdAt: now, updatedAt: now,
+    });
+    await this.images.mutate(imageId, (current: Image) => {
+      if (current.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${current.status} to active is not allowed`);
+      const location = { url, store: store.id, metadata: { store: store.id }, status: 'active' as const };
+      return validation
+        ? { status: ImageStatus.Importing, locations: [location], properties: { ...current.properties, [IMPORT_LOCK_PROPERTY]: taskId } }
+        : { status: ImageStatus.Active, locations: [location] };
+    }).catch(async (err) => {
+      await this.tasks.transition(taskId, 'pending', 'failure', { message: (err as Error).message }).catch(() => undefined);
+      throw err;
+    });
+    try {
+      await this.producer.enqueue(JobName.ImageChecksum, { imageId, store: store.id, taskId }, { jobId: `${taskId}-checksum` });
+      await this.producer.enqueue(JobName.ImageVerifyFormat, { imageId, store: store.id }, { jobId: `${taskId}-format` });
+    } catch {
+      throw unavailable('The location was added but its checks could not be queued; the updater will release the image.');
+    }
+  }
+
+  /** GET: the image's locations (admin only: URLs may carry credentials). */
+  async list(ctx: RequestContext, imageId: string): Promise<{ url: string; metadata: Record<string, unknown> }[]> {
+    const image = await this.access.visible(ctx, imageId);
+    if (!ctx.isAdmin && !ctx.roles.includes('service')) throw forbidden('You are not authorized to complete fetch_image_location action.');
+    return image.locations.filter((l) => l.status === 'active').map((l) => ({ url: l.url, metadata: l.metadata }));
+  }
+
+  private parse(body: unknown): { url: string; validation?: ValidationData } {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('Request body must be a JSON object.');
+    const { url, validation_data: data, ...rest } = body as Record<string, unknown>;
+    if (Object.keys(rest).length) throw invalid(`Unexpected member(s): ${Object.keys(rest).join(', ')}.`);
+    if (typeof url !== 'string' || url.length > 255 || !/^https?:\/\//i.test(url)) throw invalid("'url' must be an http(s) URL of at most 255 characters.");
+    try {
+      screenUrl(url, { ...DEFAULT_URL_FILTER, ...this.config.import.webDownload.filter });
+    } catch {
+      throw invalid(`Location URI does not pass filtering: ${url}`);
+    }
+    if (data === undefined) return { url };
+    const validation = parseValidation(data);
+    if (validation.osHashAlgo === undefined) throw invalid("validation_data needs 'os_hash_algo' and 'os_hash_value'.");
+    if (validation.osHashAlgo !== 'md5' && validation.osHashAlgo !== this.config.storage.hashAlgo) {
+      throw invalid(`validation_data os_hash_algo must be md5 or ${this.config.storage.hashAlgo}, the algorithms this deployment computes.`);
+    }
+    return { url, validation };
+  }
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { type ConnectionOptions, QueueEvents } from 'bullmq';
+import { JobName, QueueName } from '@glimpse/contracts';
+import { TaskRepository } from '@glimpse/persistence';
+import { JobProducer, redisOptions } from '@glimpse/queue';
+import { imageServer, serve } from '../support/image-server.js';
+import { admin, type ImportStack, member, startImportStack } from '../support/import-stack.js';
+import { testConfig } from '../support/test-config.js';
+
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
+
+describe('Location API: an image whose data is at a URL, checked by the checksum job', () => {
+  const data = randomBytes(300_000);
+  let server: Awaited<ReturnType<typeof imageServer>>;
+  let stack: ImportStack;
+  let events: QueueEvents;
+
+  before(async () => {
+    server = await imageServer({ '/disk.raw': serve(data) });
+    const config = testConfig({
+      GLIMPSE_STORES: 'local:file,web:http',
+      GLIMPSE_WEB_DOWNLOAD_ALLOWED_NETWORKS: '127.0.0.1/32',
+      GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS: `80,443,${server.port}`,
+    });
+    stack = await startImportStack(config);
+    events = new QueueEvents(QueueName.ImageChecksum, { connection: redisOptions(config.redis.url, 'queue') as ConnectionOptions, prefix: config.queue.prefix });
+    await events.waitUntilReady();
+  });
+  after(async () => {
+    await events?.close();
+    await stack?.api.app.get(JobProducer).queueFor(JobName.ImageChecksum).obliterate({ force: true }).catch(() => undefined);
+    await stack?.close();
+    await server?.close();
+  });
+
+  const add = (id: string, body: unknown, headers = member) =>
+    fetch(`${stack.api.url}/v2/images/${id}/locations`, { method: 'POST', headers, body: JSON.stringify(body) });
+  /** Adds the location and waits for its checksum job; returns the task. */
+  const addAndWait = async (id: string, body: unknown) => {
+    const res = await add(id, body);
+    assert.equal(res.status, 202, await res.text());
+    const [task] = await stack.api.app.get(TaskRepository).forImage(id);
+    const job = await stack.api.app.get(JobProducer).queueFor(JobName.ImageChecksum).getJob(`${task!.id}-checksum`);
+    await job!.waitUntilFinished(events, 60_000).catch(() => undefined);
+    return (await stack.api.app.get(TaskRepository).findById(task!.id))!;
+  };
+  const url = () => `${server.url}/disk.raw`;
+  const raw = () => stack.create({ disk_format: 'raw', container_format: 'bare' });
+
+  it('with matching validation_data: importing until checked, then active with the checksums; downloads stream from the URL', async () => {
+    const id = await raw();
+    const task = await addAndWait(id, { url: url(), validation_data: { os_hash_algo: 'sha512', os_hash_value: sha512(data) } });
+    assert.equal(task.status, 'success', task.message);
+    assert.equal(task.type, 'location_import');
+    const image = await stack.show(id);
+    assert.equal(image.status, 'active');
+    assert.equal(image.size, data.length);
+    assert.equal(image.checksum, md5(data));
+    assert.equal(image.os_glance_import_task, undefined);
+    const body = Buffer.from(await (await fetch(`${stack.api.url}/v2/images/${id}/file`, { headers: member })).arrayBuffer());
+    assert.equal(md5(body), md5(data));
+    const listed = await fetch(`${stack.api.url}/v2/images/${id}/locations`, { headers: admin });
+    assert.deepEqual(await listed.json(), [{ url: url(), metadata: { store: 'web' } }]);
+    assert.equal((await fetch(`${stack.api.url}/v2/images/${id}/locations`, { headers: member })).status, 403);
+  });
+
+  it('with mismatching validation_data: back to queued without the location, the task failed', async () => {
+    const id = await raw();
+    const task = await addAndWait(id, { url: url(), validation_data: { os_hash_algo: 'md5', os_hash_value: 'a'.repeat(32) } });
+    assert.equal(task.status, 'failure');
+    assert.match(task.message, /does not match validation_data/);
+    const image = await stack.show(id);
+    assert.equal(image.status, 'queued');
+    assert.equal(image.stores, undefined);
+    assert.equal(image.checksum, null);
+  });
+
+  it('without validation_data: active at once, checksums filled in by the job', async () => {
+    const id = await raw();
+    const res = await add(id, { url: url() });
+    assert.equal(res.status, 202);
+    assert.equal((await stack.show(id)).status, 'active');
+    const [task] = await stack.api.app.get(TaskRepository).forImage(id);
+    await (await stack.api.app.get(JobProducer).queueFor(JobName.ImageChecksum).getJob(`${task!.id}-checksum`))!.waitUntilFinished(events, 60_000);
+    const image = await stack.show(id);
+    assert.equal(image.size, data.length);
+    assert.equal(image.os_hash_value, sha512(data));
+  });
+
+  it('refuses bad requests, non-queued images, others\' images and internal URLs', async () => {
+    const id = await raw();
+    const cases: [unknown, number, RegExp][] = [
+      [{ url: 'file:///etc/passwd' }, 400, /http\(s\) URL/],
+      [{ url: 'http://images.example.com:8765/disk' }, 400, /does not pass filtering/],
+      [{ url: url(), validation_data: { os_hash_algo: 'sha256', os_hash_value: 'a'.repeat(64) } }, 400, /md5 or sha512/],
+      [{ url: url(), bogus: 1 }, 400, /Unexpected/],
+      [[], 400, /JSON object/],
+    ];
+    for (const [body, status, message] of cases) {
+      const res = await add(id, body);
+      assert.equal(res.status, status, JSON.stringify(body));
+      assert.match(await res.text(), message, JSON.stringify(body));
+    }
+    const other = { ...member, 'x-project-id': 'someone-else' };
+    assert.equal((await add(id, { url: url() }, other)).status, 404);
+    const active = await raw();
+    await addAndWait(active, { url: url(), validation_data: { os_hash_algo: 'md5', os_hash_value: md5(data) } });
+    assert.equal((await add(active, { url: url() })).status, 409);
+  });
+
+  it('a location on a refused address fails in the job without any connection', async () => {
+    // Host names are checked when the worker resolves them: 127.0.0.2 is loopback but outside the allowed /32.
+    const id = await raw();
+    const task = await addAndWait(id, { url: `http://127.0.0.2:${server.port}/disk.raw`, validation_data: { os_hash_algo: 'md5', os_hash_value: md5(data) } });
+    assert.equal(task.status, 'failure');
+    assert.equal((await stack.show(id)).status, 'queued');
+    assert.ok(!server.hits().some((h) => h.includes('127.0.0.2')));
+  });
+});
