@@ -81,8 +81,10 @@ export class LocationJobs {
 
   private async hash(job: ImageLocationPayload, signal: AbortSignal): Promise<Digests> {
     const { location } = await this.locate(job);
+    // The source first: a tap (and its hash threads) only once there are bytes to feed it.
+    const source = await this.bytes.read(location, signal);
     const tap = new HashingTap({ hashAlgo: this.config.storage.hashAlgo });
-    await pipeline(await this.bytes.read(location, signal), tap, discard(), { signal });
+    await pipeline(source, tap, discard(), { signal });
     return tap.digest();
   }
 

@@ -58,8 +58,9 @@ export class ImageAuditor {
     if (!stat) return 'missing';
     if (image.size !== null && stat.size !== image.size) return `size ${stat.size}, recorded ${image.size}`;
     if (!rehash || image.checksum === null) return null;
+    const source = await store.get(location.url); // before the tap: a failed open must not leave hash threads behind
     const tap = new HashingTap({ hashAlgo: image.osHashAlgo ?? this.config.storage.hashAlgo });
-    await pipeline(await store.get(location.url), tap, new Writable({ write: (_c, _e, cb) => cb() }), { signal });
+    await pipeline(source, tap, new Writable({ write: (_c, _e, cb) => cb() }), { signal });
     const d = await tap.digest();
     hashed(d.size);
     if (d.md5 !== image.checksum || (image.osHashValue !== null && d.hashValue !== image.osHashValue)) return 'checksum mismatch';
