@@ -42,7 +42,7 @@ export async function startMaintenanceStack(env: Record<string, string>): Promis
       const { job_id: jobId } = (await res.json()) as { job_id: string };
       const job = await queue.getJob(jobId);
       await job!.waitUntilFinished(events, 60_000);
-      const tick = (job!.data as { tick: string }).tick.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+      const tick = (job!.data as { tick: string }).tick.replace(/[-:]/g, '');
       for (const id of ids) await (await queue.getJob(`${jobPrefix}-${id}@${tick}`))?.waitUntilFinished(events, 60_000);
     },
     async close() {

@@ -31,7 +31,10 @@ export async function fanOut(
   }
 }
 
-/** The compact form of a tick for job ids (`20261124T101500Z`). */
+/**
+ * The compact form of a tick for per-image job ids (`20261124T101500.000Z`). Milliseconds are kept: two manual
+ * runs within one second are two runs, and their jobs must not be taken for the first run's.
+ */
 export function tickId(tick: string): string {
-  return tick.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return tick.replace(/[-:]/g, '');
 }
