@@ -1,24 +1,26 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 
+/** What an s3 store needs to reach its bucket. */
+export interface S3StoreOptions {
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  forcePathStyle: boolean;
+  /** Multipart part size in bytes (at least 5 MiB). */
+  partSize: number;
+  /** Parts uploaded at once; memory held is about partSize × (queueSize + 1). */
+  queueSize: number;
+  /** Key prefix inside the bucket. */
+  prefix: string;
+}
+
 /** One configured store (Glance's enabled_backends entry with its own section). */
 export type StoreConfig =
   | { id: string; type: 'file'; description?: string; weight: number; dir: string }
-  | {
-      id: string;
-      type: 's3';
-      description?: string;
-      weight: number;
-      endpoint?: string;
-      region: string;
-      bucket: string;
-      accessKeyId?: string;
-      secretAccessKey?: string;
-      forcePathStyle: boolean;
-      partSize: number;
-      queueSize: number;
-      prefix: string;
-    }
+  | ({ id: string; type: 's3'; description?: string; weight: number } & S3StoreOptions)
   | { id: string; type: 'http'; description?: string; weight: number };
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'store ids are 1-64 letters, digits, _ or -').refine((v) => !v.startsWith('os_glance_'), 'store ids starting os_glance_ are reserved');

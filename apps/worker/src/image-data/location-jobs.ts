@@ -27,8 +27,9 @@ export class LocationJobs {
 
   async checksum(job: ImageLocationPayload, signal: AbortSignal, finalAttempt = true): Promise<JobResults[typeof JobName.ImageChecksum]> {
     if (job.taskId) return this.locationImport(job as Required<ImageLocationPayload>, signal, finalAttempt);
-    const d = await this.hash(job, signal);
-    await this.record(job, d);
+    const { location } = await this.locate(job);
+    const d = await this.hash(location, signal);
+    await this.record(job, location, d);
     return { checksum: d.md5, osHashValue: d.hashValue, size: d.size };
   }
 
@@ -43,7 +44,7 @@ export class LocationJobs {
     const expected = parseExpected(task?.input?.validation_data);
     let d: Digests;
     try {
-      d = await this.hash(job, signal);
+      d = await this.hash((await this.locate(job)).location, signal);
       if (expected) {
         const actual = expected.algo === 'md5' ? d.md5 : expected.algo === d.hashAlgo ? d.hashValue : null;
         if (actual !== expected.value) throw invalid(`The data at the location does not match validation_data (${expected.algo}).`);
@@ -79,8 +80,7 @@ export class LocationJobs {
     }
   }
 
-  private async hash(job: ImageLocationPayload, signal: AbortSignal): Promise<Digests> {
-    const { location } = await this.locate(job);
+  private async hash(location: ImageLocation, signal: AbortSignal): Promise<Digests> {
     // The source first: a tap (and its hash threads) only once there are bytes to feed it.
     const source = await this.bytes.read(location, signal);
     const tap = new HashingTap({ hashAlgo: this.config.storage.hashAlgo });
@@ -89,8 +89,7 @@ export class LocationJobs {
   }
 
   /** Fills in missing values, or marks the copy bad when it disagrees with what the image records. */
-  private async record(job: ImageLocationPayload, d: Digests): Promise<void> {
-    const { location } = await this.locate(job);
+  private async record(job: ImageLocationPayload, location: ImageLocation, d: Digests): Promise<void> {
     await this.images.mutate(job.imageId, (image) => {
       if (image.checksum === null && image.size === null) {
         return { checksum: d.md5, osHashAlgo: d.hashAlgo, osHashValue: d.hashValue, size: d.size };

@@ -1,23 +1,9 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
+import type { S3StoreOptions } from '@glimpse/config';
 import { invalid } from '@glimpse/domain';
 import { type ByteRange, LocationNotFound, type PutOptions, type PutResult, type Store } from '../store.js';
-
-export interface S3StoreOptions {
-  endpoint?: string;
-  region: string;
-  bucket: string;
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  forcePathStyle: boolean;
-  /** Multipart part size in bytes (at least 5 MiB). */
-  partSize: number;
-  /** Parts uploaded at once; memory held is about partSize × (queueSize + 1). */
-  queueSize: number;
-  /** Key prefix inside the bucket. */
-  prefix: string;
-}
 
 /**
  * Objects in an S3 bucket (AWS or any S3-compatible server). Writes stream as a multipart upload that is
