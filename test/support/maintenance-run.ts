@@ -18,7 +18,7 @@ export interface MaintenanceStack {
    * Runs a sweep through the admin endpoint and waits (through BullMQ's events) for it and for the per-image jobs
    * it fanned out for `ids` (`<jobPrefix>-<id>@<tick>`).
    */
-  runSweep(sweep: 'reaper' | 'updater' | 'auditor', jobPrefix: string, ids: string[]): Promise<void>;
+  runSweep(sweep: 'reaper' | 'updater' | 'auditor' | 'replicator', jobPrefix: string, ids: string[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import type { UrlFilterOptions } from '@glimpse/web-download';
+import type { ReplicationRule } from '@glimpse/domain';
 import type { StoreConfig } from './stores-config.js';
 
 /** The typed configuration every module receives. Built once by loadConfig(). */
@@ -50,6 +51,8 @@ export interface AppConfig {
   reaper: { delayedDelete: boolean; scrubTimeMs: number; killedGraceMs: number; deletedRetentionMs: number; partialGraceMs: number; orphanGraceMs: number };
   /** The auditor's re-hash budget per run. */
   auditor: { bytesPerRun: number };
+  /** The replicator's placement policy (parsed GLIMPSE_REPLICATION_POLICY; empty: repairs only). */
+  replicator: { policy: ReplicationRule[] };
   /** The updater's rules: an upload without a heartbeat for this long is stuck. */
   updater: { stuckSavingMs: number };
   /** Cron expressions of the maintenance sweeps; null = off. */

@@ -128,6 +128,11 @@ export const envSchema = z.object({
   GLIMPSE_PARTIAL_GRACE_MINUTES: z.coerce.number().min(1).default(60),
   /** Objects in a store that no image references are removed by the reaper this long after the auditor found them. */
   GLIMPSE_ORPHAN_GRACE_HOURS: z.coerce.number().min(0).default(24),
+  /**
+   * Replicator placement policy: `;`-separated rules `<visibility|*>=<stores joined by ,|N copies>`, e.g.
+   * `public=a,b;*=2`. Empty: no placement, the replicator only replaces copies the auditor found bad.
+   */
+  GLIMPSE_REPLICATION_POLICY: z.string().default(''),
   /** Killed images are purged (data and status deleted) this long after they were killed. */
   GLIMPSE_KILLED_GRACE_MINUTES: z.coerce.number().int().min(0).default(60),
   /** Deleted image records are kept this long (admins can still see them), then removed for good. */

@@ -3,6 +3,7 @@ import { QueueName } from '@glimpse/contracts';
 import type { AppConfig, KeystoneConfig } from './app-config.js';
 import { type Env, envSchema } from './env.schema.js';
 import { parseStores, type StoreConfig } from './stores-config.js';
+import { parseReplicationPolicy, type ReplicationRule } from '@glimpse/domain';
 
 /** A configuration error: its message is one line naming the variable, fit to print and exit on. */
 export class ConfigError extends Error {
@@ -50,6 +51,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!stores.some((s) => s.id === defaultStore && s.type !== 'http')) {
     throw new ConfigError(`Invalid configuration: GLIMPSE_DEFAULT_STORE=${JSON.stringify(defaultStore)}: not a writable store of GLIMPSE_STORES`);
   }
+  const replicationPolicy = checkedPolicy(e.GLIMPSE_REPLICATION_POLICY, stores);
   return {
     dataDir,
     http: { host: e.GLIMPSE_HOST, port: e.GLIMPSE_PORT, publicUrl: e.GLIMPSE_PUBLIC_URL?.replace(/\/+$/, '') },
@@ -111,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
     },
     auditor: { bytesPerRun: e.GLIMPSE_AUDIT_BYTES_PER_RUN },
+    replicator: { policy: replicationPolicy },
     updater: { stuckSavingMs: e.GLIMPSE_STUCK_SAVING_MINUTES * 60_000 },
     reaper: {
       delayedDelete: e.GLIMPSE_DELAYED_DELETE,
@@ -197,4 +200,25 @@ export async function runWithConfig(main: (config: AppConfig) => Promise<void>):
     throw err;
   }
   await main(config);
+}
+
+/** The replication policy, every store it names configured and writable. */
+function checkedPolicy(text: string, stores: readonly StoreConfig[]): ReplicationRule[] {
+  const fail = (why: string) => new ConfigError(`Invalid configuration: GLIMPSE_REPLICATION_POLICY: ${why}`);
+  let rules: ReplicationRule[];
+  try {
+    rules = parseReplicationPolicy(text);
+  } catch (err) {
+    throw fail((err as Error).message);
+  }
+  const writable = stores.filter((s) => s.type !== 'http');
+  for (const rule of rules) {
+    if ('stores' in rule) {
+      const unknown = rule.stores.find((id) => !writable.some((s) => s.id === id));
+      if (unknown) throw fail(`${unknown} is not a writable store of GLIMPSE_STORES`);
+    } else if (rule.copies > writable.length) {
+      throw fail(`${rule.copies} copies asked, ${writable.length} writable stores configured`);
+    }
+  }
+  return rules;
 }

@@ -41,6 +41,7 @@ export const jobDefaults: Record<JobName, JobDefaults> = {
   [JobName.ReapImage]: imageJob,
   [JobName.RecoverImage]: imageJob,
   [JobName.AuditImage]: imageJob,
+  [JobName.ReplicateImage]: imageJob,
   [JobName.ImageImport]: imageJob,
   [JobName.ImageChecksum]: imageJob,
   [JobName.ImageVerifyFormat]: imageJob,

@@ -28,6 +28,8 @@ export const JobName = {
   RecoverImage: 'recover-image',
   /** The auditor's per-image job: check every copy exists with the recorded size (and, sampled, its checksums). */
   AuditImage: 'audit-image',
+  /** The replicator's per-image job: start a copy into the stores the image is short of (policy or bad copies). */
+  ReplicateImage: 'replicate-image',
   /** One import task: bring data from its source into the image's stores. */
   ImageImport: 'image-import',
   /** Hash one image location and record (or verify) checksum and os_hash_value. */
@@ -47,6 +49,7 @@ export const JobQueue = {
   [JobName.ReapImage]: QueueName.Maintenance,
   [JobName.RecoverImage]: QueueName.Maintenance,
   [JobName.AuditImage]: QueueName.Maintenance,
+  [JobName.ReplicateImage]: QueueName.Maintenance,
   [JobName.ImageImport]: QueueName.ImageImport,
   [JobName.ImageChecksum]: QueueName.ImageChecksum,
   [JobName.ImageVerifyFormat]: QueueName.ImageVerifyFormat,
@@ -98,6 +101,7 @@ export interface JobPayloads {
   [JobName.ReapImage]: { imageId: string };
   [JobName.RecoverImage]: { imageId: string };
   [JobName.AuditImage]: { imageId: string; rehash: boolean };
+  [JobName.ReplicateImage]: { imageId: string };
   [JobName.ImageImport]: ImageImportPayload;
   [JobName.ImageChecksum]: ImageLocationPayload;
   [JobName.ImageVerifyFormat]: ImageLocationPayload;
@@ -112,6 +116,8 @@ export interface JobResults {
   [JobName.ReapImage]: { outcome: 'reaped' | 'purged' | 'not-due' | 'skipped'; bytes: number };
   [JobName.RecoverImage]: { outcome: 'requeued' | 'unlocked' | 'live' | 'skipped' };
   [JobName.AuditImage]: { checked: number; bad: number; bytesHashed: number };
+  /** copying: a copy-image task was started (its id); in-place: nothing to do; busy: another import holds the lock. */
+  [JobName.ReplicateImage]: { outcome: 'copying' | 'in-place' | 'busy' | 'no-source' | 'skipped'; stores: string[]; taskId?: string };
   [JobName.ImageImport]: ImageImportResult;
   [JobName.ImageChecksum]: { checksum: string; osHashValue: string; size: number };
   [JobName.ImageVerifyFormat]: { format: string; virtualSize: number | null };

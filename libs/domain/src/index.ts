@@ -7,3 +7,4 @@ export * from './task/task.js';
 export * from './image/import-lock.js';
 export * from './image/import-request.js';
 export * from './image/image-list-query.js';
+export * from './image/replication-policy.js';

@@ -18,3 +18,4 @@ export * from './metadefs/metadef.repository.js';
 export * from './metadefs/metadef.schemas.js';
 export * from './metadefs/metadefs-persistence.module.js';
 export * from './maintenance/audit-finding.repository.js';
+export * from './tasks/import-claim.js';

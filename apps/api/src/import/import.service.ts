@@ -1,20 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName } from '@glimpse/contracts';
 import {
   conflict,
   forbidden,
   type Image,
-  IMPORT_LOCK_PROPERTY,
   type ImportMethod,
-  importLockIsStale,
   invalid,
   parseImportRequest,
   type RequestContext,
   unavailable,
 } from '@glimpse/domain';
-import { ImageRepository, TaskRepository } from '@glimpse/persistence';
+import { ImageRepository, openImportTask, releaseImportLock, TaskRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { DEFAULT_URL_FILTER, screenUrl } from '@glimpse/web-download';
 import { ImageAccess } from '../images/image-access.service.js';
@@ -55,35 +52,19 @@ export class ImportService {
     const targets = importTargets(req, call.headerStore, image, this.stores);
     if (targets.length === 0) return null;
 
-    const taskId = randomUUID();
-    const now = new Date();
-    await this.tasks.create({
-      id: taskId,
-      type: 'api_image_import',
-      status: 'pending',
-      input: { image_id: imageId, import_req: req.raw, backend: targets },
-      result: null,
-      owner: image.owner,
-      message: '',
+    const taskId = await openImportTask(this.images, this.tasks, {
       imageId,
+      owner: image.owner,
+      input: { import_req: req.raw, backend: targets },
       requestId: call.requestId,
       userId: ctx.userId,
-      bytesDone: 0,
-      bytesTotal: null,
-      expiresAt: null,
-      createdAt: now,
-      updatedAt: now,
+      lockTimeoutMs: this.config.import.lockTimeoutMs,
+      check: (current) => checkImportable(req.method, current),
     });
-    try {
-      await this.lock(imageId, req.method, taskId);
-    } catch (err) {
-      await this.tasks.remove(taskId);
-      throw err;
-    }
     try {
       await this.producer.enqueue(JobName.ImageImport, { taskId, imageId }, { jobId: taskId });
     } catch {
-      await this.unlock(imageId, taskId);
+      await releaseImportLock(this.images, imageId, taskId);
       await this.tasks.transition(taskId, 'pending', 'failure', { message: 'The import could not be queued.' });
       throw unavailable('The import could not be queued; try again later.');
     }
@@ -104,29 +85,6 @@ export class ImportService {
     const image = await this.access.visible(ctx, imageId);
     if (!ctx.isAdmin) throw forbidden('You are not authorized to complete copy_image action.');
     return image;
-  }
-
-  /** Claims the image for the task, unless a live import holds it; the write is conditional on the revision. */
-  private async lock(imageId: string, method: ImportMethod, taskId: string): Promise<void> {
-    await this.images.mutate(imageId, async (current) => {
-      checkImportable(method, current);
-      const holder = current.properties[IMPORT_LOCK_PROPERTY];
-      if (holder) {
-        const task = await this.tasks.findById(holder);
-        if (!importLockIsStale(task, new Date(), this.config.import.lockTimeoutMs)) throw conflict('Image has active task');
-      }
-      return { properties: { ...current.properties, [IMPORT_LOCK_PROPERTY]: taskId } };
-    });
-  }
-
-  private async unlock(imageId: string, taskId: string): Promise<void> {
-    await this.images
-      .mutate(imageId, (current) => {
-        if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) return {};
-        const { [IMPORT_LOCK_PROPERTY]: _held, ...rest } = current.properties;
-        return { properties: rest };
-      })
-      .catch(() => undefined);
   }
 }
 

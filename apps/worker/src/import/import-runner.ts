@@ -217,11 +217,15 @@ export class ImportRunner {
   private async finish(imageId: string, taskId: string, input: ImportInput, written: StoredCopy[], failed: string[]): Promise<Image> {
     if (written.length === 0) throw invalid(`The import failed on every store: ${failed.join(', ')}`);
     const [first] = written as [Partial<ImportedCopy> & StoredCopy];
-    return this.images.mutate(imageId, (current) => {
+    let replaced: ImageLocation[] = [];
+    const image = await this.images.mutate(imageId, (current) => {
       if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) throw conflict(`Image ${imageId} is no longer locked by this import.`);
       if (current.status === 'deleted' || current.status === 'pending_delete') throw invalid(`Image ${imageId} was deleted during the import.`);
       const properties = endImportState(current.properties, failed);
-      const locations: ImageLocation[] = [...current.locations, ...written.map((c) => c.location)];
+      // A new copy replaces a copy the auditor found bad in the same store.
+      const into = new Set(written.map((c) => c.location.store));
+      replaced = current.locations.filter((l) => l.status === 'bad' && into.has(l.store));
+      const locations: ImageLocation[] = [...current.locations.filter((l) => !replaced.includes(l)), ...written.map((c) => c.location)];
       if (input.method === 'copy-image') return { locations, properties };
       return {
         status: 'active',
@@ -235,6 +239,10 @@ export class ImportRunner {
         ...(first.diskFormat ? { diskFormat: first.diskFormat } : {}),
       };
     });
+    // The replaced bad copy's bytes, unless the new copy was written over them.
+    const urls = new Set(written.map((c) => c.location.url));
+    for (const old of replaced) if (!urls.has(old.url)) await this.bytes.remove(old).catch(() => undefined);
+    return image;
   }
 
   /** Glance's revert: the lock released, the stores marked failed, an import's image back to queued. */

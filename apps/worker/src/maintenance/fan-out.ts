@@ -3,15 +3,17 @@ import type { Model } from 'mongoose';
 const PAGE = 500;
 
 /**
- * Pages through the ids of the documents matching `filter` (keyset on _id, a bounded page at a time, so a
+ * Pages through the documents matching `filter` (their ids, and the `select`ed fields) (keyset on _id, a bounded page at a time, so a
  * million candidates are never held at once) and hands each to `each` (which enqueues a small job). Returns the
  * number of candidates.
  */
-export async function fanOut(
+export async function fanOut<D extends { _id: string } = { _id: string }>(
   model: Pick<Model<{ _id: string }>, 'find'>,
   filter: Record<string, unknown>,
   signal: AbortSignal,
-  each: (id: string) => Promise<unknown>,
+  each: (id: string, doc: D) => Promise<unknown>,
+  /** Fields `each` needs besides the id (only the id by default). */
+  select: Record<string, 1> = {},
 ): Promise<number> {
   let after = '';
   let count = 0;
@@ -21,10 +23,10 @@ export async function fanOut(
       .find({ $and: [filter, { _id: { $gt: after } }] })
       .sort({ _id: 1 })
       .limit(PAGE)
-      .select({ _id: 1 })
-      .lean<{ _id: string }[]>()
+      .select({ ...select, _id: 1 })
+      .lean<D[]>()
       .exec();
-    for (const { _id } of page) await each(_id);
+    for (const doc of page) await each(doc._id, doc);
     count += page.length;
     if (page.length < PAGE) return count;
     after = page.at(-1)!._id;

@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
-import type { JobName, JobResults } from '@glimpse/contracts';
+import { JobName, type JobResults } from '@glimpse/contracts';
 import { type Image, type ImageLocation, ImageStatus } from '@glimpse/domain';
 import { AuditFindingRepository, ImageRepository } from '@glimpse/persistence';
+import { JobProducer } from '@glimpse/queue';
 import { HashingTap, StoreRegistry } from '@glimpse/storage';
 
 type Outcome = JobResults[typeof JobName.AuditImage];
@@ -12,7 +13,8 @@ type Outcome = JobResults[typeof JobName.AuditImage];
 /**
  * The auditor's work on one active image: every active copy must exist in its store with the recorded size,
  * and, when the sweep picked the image for re-hashing, hash to the recorded checksums. A missing or corrupt copy
- * is marked `bad` on the image (downloads skip it) and recorded as a finding an admin can list.
+ * is marked `bad` on the image (downloads skip it), recorded as a finding an admin can list, and a repair is
+ * requested from the replicator.
  */
 @Injectable()
 export class ImageAuditor {
@@ -22,6 +24,7 @@ export class ImageAuditor {
     private readonly images: ImageRepository,
     private readonly stores: StoreRegistry,
     private readonly findings: AuditFindingRepository,
+    private readonly producer: JobProducer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -41,12 +44,14 @@ export class ImageAuditor {
       this.logger.warn(`image ${imageId}: the ${location.store} copy is bad (${problem})`);
     }
     if (bad.length) {
-      await this.images.mutate(imageId, (current) => ({
+      const marked = await this.images.mutate(imageId, (current) => ({
         locations: current.locations.map((l) => {
           const hit = bad.find((b) => b.location.url === l.url);
           return hit ? { ...l, status: 'bad' as const, metadata: { ...l.metadata, problem: hit.problem } } : l;
         }),
       }));
+      // A repair from a good copy, by the replicator (one request per marking: the id names the revision).
+      await this.producer.enqueue(JobName.ReplicateImage, { imageId }, { jobId: `replicate-${imageId}@rev${marked.rev}` });
     }
     return { checked, bad: bad.length, bytesHashed };
   }

@@ -7,7 +7,9 @@ import { AuditorSweep } from './auditor.sweep.js';
 import { ImageAuditor } from './image-auditor.js';
 import { ImageReaper } from './image-reaper.js';
 import { ImageRecovery } from './image-recovery.js';
+import { ImageReplication } from './image-replication.js';
 import { ReaperSweep } from './reaper.sweep.js';
+import { ReplicatorSweep } from './replicator.sweep.js';
 import { UpdaterSweep } from './updater.sweep.js';
 
 /** Scheduled maintenance: the sweeps, their schedules and the processor that runs and records them. */
@@ -20,7 +22,9 @@ import { UpdaterSweep } from './updater.sweep.js';
     ImageRecovery,
     ImageAuditor,
     AuditorSweep,
-    { provide: SWEEPS_TOKEN, inject: [UpdaterSweep, ReaperSweep, AuditorSweep], useFactory: (...sweeps: Sweep[]) => sweeps },
+    ImageReplication,
+    ReplicatorSweep,
+    { provide: SWEEPS_TOKEN, inject: [UpdaterSweep, ReaperSweep, AuditorSweep, ReplicatorSweep], useFactory: (...sweeps: Sweep[]) => sweeps },
     MaintenanceProcessor,
     MaintenanceScheduler,
   ],

@@ -9,6 +9,7 @@ import { GlimpseWorkerHost } from '../processors/glimpse-worker-host.js';
 import { ImageAuditor } from './image-auditor.js';
 import { ImageReaper } from './image-reaper.js';
 import { ImageRecovery } from './image-recovery.js';
+import { ImageReplication } from './image-replication.js';
 import { type Sweep, SWEEPS_TOKEN } from './sweep.js';
 
 
@@ -23,18 +24,20 @@ export class MaintenanceProcessor extends GlimpseWorkerHost {
     private readonly reaper: ImageReaper,
     private readonly recovery: ImageRecovery,
     private readonly auditor: ImageAuditor,
+    private readonly replication: ImageReplication,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super(config);
     this.sweeps = new Map(sweeps.map((s) => [s.job, s]));
   }
 
-  async process(job: Job<SweepPayload, SweepResult>, _token?: string, signal?: AbortSignal): Promise<SweepResult | JobResults[typeof JobName.ReapImage | typeof JobName.RecoverImage | typeof JobName.AuditImage]> {
+  async process(job: Job<SweepPayload, SweepResult>, _token?: string, signal?: AbortSignal): Promise<SweepResult | JobResults[typeof JobName.ReapImage | typeof JobName.RecoverImage | typeof JobName.AuditImage | typeof JobName.ReplicateImage]> {
     // The per-image jobs a sweep fans out run here too (one processor per queue).
     const imageId = (job.data as unknown as { imageId?: string }).imageId!;
     if (job.name === JobName.ReapImage) return this.reaper.reap(imageId);
     if (job.name === JobName.RecoverImage) return this.recovery.recover(imageId);
     if (job.name === JobName.AuditImage) return this.auditor.audit(imageId, (job.data as unknown as { rehash: boolean }).rehash, signal ?? new AbortController().signal);
+    if (job.name === JobName.ReplicateImage) return this.replication.replicate(imageId);
     const sweep = this.sweeps.get(job.name as SweepJob);
     if (!sweep) throw new UnrecoverableError(`no sweep implements ${job.name} yet`);
     const id = job.id ?? `${job.name}:${job.data.tick}`;

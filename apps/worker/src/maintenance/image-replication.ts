@@ -1,0 +1,69 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { JobName, type JobResults } from '@glimpse/contracts';
+import { conflict, GlimpseError, ImageStatus, replicaTargets } from '@glimpse/domain';
+import { ImageRepository, openImportTask, releaseImportLock, TaskRepository } from '@glimpse/persistence';
+import { JobProducer } from '@glimpse/queue';
+import { StoreRegistry } from '@glimpse/storage';
+
+type Outcome = JobResults[typeof JobName.ReplicateImage];
+
+/**
+ * The replicator's work on one image: the stores the placement policy wants it in, and those whose copy the
+ * auditor found bad, get a new copy through a copy-image import task. The task takes the image's import lock
+ * (so it never races a user's copy-image or another replication), copies from a good copy, verifies the new
+ * copy against the image's checksums before adding its location (a bad copy in that store is replaced), and
+ * reports in the image's task list and `os_glance_failed_import` like any copy-image.
+ */
+@Injectable()
+export class ImageReplication {
+  private readonly logger = new Logger(ImageReplication.name);
+
+  constructor(
+    private readonly images: ImageRepository,
+    private readonly tasks: TaskRepository,
+    private readonly producer: JobProducer,
+    private readonly stores: StoreRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The writable stores, the default one first: where N-copies rules put their copies. */
+  get writable(): string[] {
+    const ids = this.stores.stores.filter((s) => !s.readOnly).map((s) => s.id);
+    return [this.stores.defaultId, ...ids.filter((id) => id !== this.stores.defaultId)];
+  }
+
+  async replicate(imageId: string): Promise<Outcome> {
+    const image = await this.images.findById(imageId);
+    if (!image || image.status !== ImageStatus.Active) return { outcome: 'skipped', stores: [] };
+    if (!image.locations.some((l) => l.status === 'active')) return { outcome: 'no-source', stores: [] };
+    const targets = replicaTargets(image, this.config.replicator.policy, this.writable);
+    if (targets.length === 0) return { outcome: 'in-place', stores: [] };
+    let taskId: string;
+    try {
+      taskId = await openImportTask(this.images, this.tasks, {
+        imageId,
+        owner: image.owner,
+        input: { import_req: { method: { name: 'copy-image' }, stores: targets }, backend: targets, requested_by: 'replicator' },
+        requestId: null,
+        userId: null,
+        lockTimeoutMs: this.config.import.lockTimeoutMs,
+        check: (current) => {
+          if (current.status !== ImageStatus.Active) throw conflict(`Image ${imageId} is ${current.status}`);
+        },
+      });
+    } catch (err) {
+      if (err instanceof GlimpseError && (err.kind === 'conflict' || err.kind === 'not-found')) return { outcome: 'busy', stores: [] };
+      throw err;
+    }
+    try {
+      await this.producer.enqueue(JobName.ImageImport, { taskId, imageId }, { jobId: taskId });
+    } catch (err) {
+      await releaseImportLock(this.images, imageId, taskId);
+      await this.tasks.transition(taskId, 'pending', 'failure', { message: 'The copy could not be queued.' }).catch(() => undefined);
+      throw err;
+    }
+    this.logger.log(`image ${imageId}: copying into ${targets.join(', ')} (task ${taskId})`);
+    return { outcome: 'copying', stores: targets, taskId };
+  }
+}
