@@ -7,6 +7,8 @@ import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import type { S3StoreOptions } from '@glimpse/config';
 import { ImageRepository } from '@glimpse/persistence';
 import { closeIdleHashers, FileStore, HashingTap, LocationNotFound, S3Store } from '@glimpse/storage';
 import { type RunningApi, startApi } from '../support/api-app.js';
@@ -30,10 +32,11 @@ function failingSource(bytes: Buffer): Readable {
 describe('S3 store against a real S3 server (Versity Gateway)', () => {
   let s3: RunningS3;
   let store: S3Store;
+  let options: S3StoreOptions;
 
   before(async () => {
     s3 = await startS3Server();
-    store = new S3Store('objects', {
+    options = {
       endpoint: s3.endpoint,
       region: 'us-east-1',
       bucket: s3.bucket,
@@ -43,7 +46,8 @@ describe('S3 store against a real S3 server (Versity Gateway)', () => {
       partSize: PART,
       queueSize: 2,
       prefix: 'images/',
-    });
+    };
+    store = new S3Store('objects', options);
   });
   after(async () => {
     await store?.close();
@@ -102,6 +106,33 @@ describe('S3 store against a real S3 server (Versity Gateway)', () => {
       assert.ok(!(await s3.keys()).includes(`images/${name}`), name);
     }
     assert.deepEqual(await s3.pendingUploads(), []);
+  });
+
+  it('lists the objects named like images under its prefix and aborts multipart uploads left stale', async () => {
+    const put = await store.put('listed-one', Readable.from([randomBytes(1000)]));
+    const foreign = new S3Store('foreign', { ...options, prefix: 'other/' });
+    await foreign.put('not-mine', Readable.from([Buffer.from('x')]));
+    const nested = await store.put('nested/deeper', Readable.from([Buffer.from('y')]));
+    const listed = [];
+    for await (const object of store.listObjects()) listed.push(object);
+    const mine = listed.find((o) => o.imageId === 'listed-one');
+    assert.equal(mine?.location, put.location);
+    assert.ok(mine && Date.now() - mine.modifiedMs < 10 * 60_000, 'the modification time is recent');
+    assert.ok(listed.every((o) => o.location.startsWith(`s3://${s3.bucket}/images/`) && !o.imageId.includes('/')), JSON.stringify(listed));
+
+    // An upload an interrupted writer left open: kept while fresh, aborted once idle long enough.
+    const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey } });
+    const open = await client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: 'images/interrupted' }));
+    await client.send(new UploadPartCommand({ Bucket: s3.bucket, Key: 'images/interrupted', UploadId: open.UploadId, PartNumber: 1, Body: randomBytes(1024) }));
+    await client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: 'other/interrupted' }));
+    client.destroy();
+    assert.equal(await store.removeStalePartials(3600_000), 0);
+    assert.equal((await s3.pendingUploads()).length, 2);
+    assert.equal(await store.removeStalePartials(0), 1);
+    assert.deepEqual((await s3.pendingUploads()).map((u) => u.split(':')[0]), ['other/interrupted']);
+    await foreign.removeStalePartials(0);
+    await foreign.close();
+    await store.delete(nested.location);
   });
 
   it('refuses locations outside its bucket', async () => {

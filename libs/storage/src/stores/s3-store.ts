@@ -1,4 +1,13 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  paginateListObjectsV2,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import type { S3StoreOptions } from '@glimpse/config';
@@ -86,6 +95,51 @@ export class S3Store implements Store {
       if (isNotFound(err)) return null;
       throw err;
     }
+  }
+
+  /** The objects under this store's prefix named like an image (a key with a further `/` is not this store's). */
+  async *listObjects(): AsyncIterable<{ location: string; imageId: string; modifiedMs: number }> {
+    const { bucket, prefix } = this.options;
+    for await (const page of paginateListObjectsV2({ client: this.client, pageSize: 1000 }, { Bucket: bucket, Prefix: prefix })) {
+      for (const object of page.Contents ?? []) {
+        const imageId = object.Key?.slice(prefix.length);
+        if (!imageId || imageId.includes('/')) continue;
+        yield { location: `s3://${bucket}/${object.Key}`, imageId, modifiedMs: object.LastModified?.getTime() ?? 0 };
+      }
+    }
+  }
+
+  /**
+   * Multipart uploads under this store's prefix that nobody has added a part to for `idleMs` (a live writer
+   * keeps adding parts) are aborted.
+   */
+  async removeStalePartials(idleMs: number): Promise<number> {
+    const { bucket, prefix } = this.options;
+    let removed = 0;
+    let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+    for (;;) {
+      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, ...markers }));
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId || Date.now() - (upload.Initiated?.getTime() ?? 0) < idleMs) continue;
+        if (Date.now() - (await this.lastPartMs(upload.Key, upload.UploadId)) < idleMs) continue; // a live writer
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }));
+        removed++;
+      }
+      if (!page.IsTruncated || !page.NextKeyMarker) return removed;
+      markers = { KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker };
+    }
+  }
+
+  /** When the upload last received a part (0 when it has none). */
+  private async lastPartMs(key: string, uploadId: string): Promise<number> {
+    let latest = 0;
+    let marker: string | undefined;
+    do {
+      const page = await this.client.send(new ListPartsCommand({ Bucket: this.options.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }));
+      for (const part of page.Parts ?? []) latest = Math.max(latest, part.LastModified?.getTime() ?? 0);
+      marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+    } while (marker);
+    return latest;
   }
 
   properties(): Record<string, unknown> {
