@@ -21,7 +21,7 @@ bash "$harness/setup-catalog.sh" "http://127.0.0.1:$port" >/dev/null || exit 1
 # bytes uploaded under any declared disk_format (so the format gate only refuses unsafe images, not mismatches).
 export GLIMPSE_PORT=$port GLIMPSE_DATA_DIR=$data GLIMPSE_DB_NAME="tempest_$(basename "$data" | tr -c 'a-zA-Z0-9\n' _)" GLIMPSE_QUEUE_PREFIX=tempest \
   GLIMPSE_AUTH=keystone GLIMPSE_KEYSTONE_URL=http://127.0.0.1:5000 GLIMPSE_KEYSTONE_USERNAME=glance \
-  GLIMPSE_KEYSTONE_PASSWORD=secretglance GLIMPSE_KEYSTONE_PROJECT_NAME=service \
+  GLIMPSE_KEYSTONE_PASSWORD=secretglance GLIMPSE_KEYSTONE_PROJECT_NAME=service GLIMPSE_KEYSTONE_TIMEOUT_SECONDS=30 \
   GLIMPSE_STORES=local:file,second:file GLIMPSE_WEB_DOWNLOAD_ALLOWED_NETWORKS=127.0.0.1/32 \
   GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS=80,443,8765 GLIMPSE_FORMAT_REQUIRE_MATCH=false LOG_LEVEL=warn
 node "$dist/apps/api/src/metadefs/load-metadefs.js" load /etc/glance/metadefs >/dev/null || exit 1

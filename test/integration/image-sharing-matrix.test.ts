@@ -62,7 +62,9 @@ describe('cross-project matrix: who sees and may change what', () => {
         const where = `${caller} on ${vis}`;
         const sees = SEES[vis].includes(caller);
         assert.equal((await call('GET', `/v2/images/${id}`, caller)).status, sees ? 200 : 404, `show: ${where}`);
-        assert.equal((await call('GET', `/v2/images/${id}/file`, caller)).status, sees ? 204 : 404, `download (no data yet): ${where}`);
+        // Secure RBAC: downloading needs the member role; a reader sees the image but may not fetch its data.
+        const download = !sees ? 404 : caller === 'ownerReader' ? 403 : 204;
+        assert.equal((await call('GET', `/v2/images/${id}/file`, caller)).status, download, `download (no data yet): ${where}`);
         assert.equal(listed.includes(id), LISTS[vis].includes(caller), `listed: ${where}`);
         const patch = await fetch(`${api.url}/v2/images/${id}`, {
           method: 'PATCH',

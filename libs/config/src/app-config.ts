@@ -1,5 +1,5 @@
 import type { UrlFilterOptions } from '@glimpse/web-download';
-import type { ReplicationRule } from '@glimpse/domain';
+import type { PolicySettings, ReplicationRule } from '@glimpse/domain';
 import type { StoreConfig } from './stores-config.js';
 
 /** The typed configuration every module receives. Built once by loadConfig(). */
@@ -17,6 +17,8 @@ export interface AppConfig {
     tokensFile?: string;
     keystone?: KeystoneConfig;
   };
+  /** The policy engine's settings (rules from GLIMPSE_POLICY_FILE already read and checked). */
+  policy: PolicySettings;
   import: {
     methods: Array<'glance-direct' | 'web-download' | 'copy-image'>;
     lockTimeoutMs: number;

@@ -68,6 +68,15 @@ export const envSchema = z.object({
    * (X-Project-Id/X-Tenant-Id, X-User-Id, X-Roles); `tokens` maps X-Auth-Token values from GLIMPSE_TOKENS_FILE.
    */
   GLIMPSE_AUTH: z.enum(['noauth', 'tokens', 'keystone']).default('noauth'),
+  /**
+   * Policy: `secure-rbac` (Glance's current defaults: project admin / member / reader personas) or `legacy`
+   * (Glance's deprecated defaults: admin or owner). GLIMPSE_POLICY_FILE (YAML or JSON, oslo.policy's format)
+   * overrides rules by name.
+   */
+  GLIMPSE_POLICY_DEFAULTS: z.enum(['secure-rbac', 'legacy']).default('secure-rbac'),
+  GLIMPSE_POLICY_FILE: z.string().min(1).optional(),
+  /** Refuse tokens scoped to the system or a domain (every image API action is project-scoped). */
+  GLIMPSE_POLICY_ENFORCE_SCOPE: bool.default(true),
   /** noauth is refused on a non-loopback GLIMPSE_HOST unless this is true. */
   GLIMPSE_NOAUTH_ALLOW_REMOTE: bool.default(false),
   /** noauth: the project and roles of a request that sends no identity headers (Glance: no project, admin). */

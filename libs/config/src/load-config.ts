@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { QueueName } from '@glimpse/contracts';
 import type { AppConfig, KeystoneConfig } from './app-config.js';
 import { type Env, envSchema } from './env.schema.js';
+import { readPolicyFile } from './policy-config.js';
 import { parseStores, type StoreConfig } from './stores-config.js';
 import { parseReplicationPolicy, type ReplicationRule } from '@glimpse/domain';
 
@@ -75,6 +76,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tokensFile: e.GLIMPSE_TOKENS_FILE,
       keystone,
     },
+    policy: { defaults: e.GLIMPSE_POLICY_DEFAULTS, overrides: policyOverrides(e.GLIMPSE_POLICY_FILE), enforceScope: e.GLIMPSE_POLICY_ENFORCE_SCOPE },
     health: { timeoutMs: Math.round(e.HEALTH_TIMEOUT_SECONDS * 1000) },
     format: {
       requireMatch: e.GLIMPSE_FORMAT_REQUIRE_MATCH,
@@ -221,4 +223,13 @@ function checkedPolicy(text: string, stores: readonly StoreConfig[]): Replicatio
     }
   }
   return rules;
+}
+
+function policyOverrides(path: string | undefined): Record<string, string> {
+  if (!path) return {};
+  try {
+    return readPolicyFile(path);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: GLIMPSE_POLICY_FILE=${path}: ${(err as Error).message}`);
+  }
 }

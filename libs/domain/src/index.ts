@@ -8,3 +8,6 @@ export * from './image/import-lock.js';
 export * from './image/import-request.js';
 export * from './image/image-list-query.js';
 export * from './image/replication-policy.js';
+export * from './policy/policy.js';
+export * from './policy/policy-defaults.js';
+export * from './policy/policy-rule.js';

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { JobName, type SweepJob, sweepJobId } from '@glimpse/contracts';
-import { forbidden, invalid, notFound, type RequestContext } from '@glimpse/domain';
+import { invalid, notFound, Policy, type RequestContext } from '@glimpse/domain';
 import { AuditFindingRepository, MaintenanceRunRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { Ctx } from '../auth/ctx.decorator.js';
+import { enforce, ownProject } from '../policy/enforce.js';
 
 const SWEEP_OF: Record<string, SweepJob> = {
   auditor: JobName.AuditorSweep,
@@ -13,9 +14,6 @@ const SWEEP_OF: Record<string, SweepJob> = {
   reaper: JobName.ReaperSweep,
 };
 
-function assertAdmin(ctx: RequestContext): void {
-  if (!ctx.isAdmin) throw forbidden('You are not authorized to complete run_maintenance action.');
-}
 
 /** Operators run a maintenance sweep on demand and read what the runs did (Glimpse's own API, admin only). */
 @Controller('v2/admin/maintenance')
@@ -24,12 +22,13 @@ export class MaintenanceController {
     private readonly producer: JobProducer,
     private readonly runs: MaintenanceRunRepository,
     private readonly findings: AuditFindingRepository,
+    private readonly policy: Policy,
   ) {}
 
   /** What the auditor found: copies missing, of the wrong size or with the wrong checksums (newest first). */
   @Get('findings')
   async listFindings(@Ctx() ctx: RequestContext) {
-    assertAdmin(ctx);
+    enforce(this.policy, ctx, 'run_maintenance', ownProject(ctx));
     const findings = await this.findings.list(1000);
     return { findings: findings.map((f) => ({ image_id: f.imageId, store: f.store, problem: f.problem, found_at: f.foundAt.toISOString() })) };
   }
@@ -37,7 +36,7 @@ export class MaintenanceController {
   @Post(':sweep')
   @HttpCode(202)
   async run(@Ctx() ctx: RequestContext, @Param('sweep') sweep: string) {
-    assertAdmin(ctx);
+    enforce(this.policy, ctx, 'run_maintenance', ownProject(ctx));
     const job = SWEEP_OF[sweep];
     if (!job) throw notFound(`No maintenance sweep named ${sweep}; sweeps: ${Object.keys(SWEEP_OF).join(', ')}.`);
     const now = new Date();
@@ -49,7 +48,7 @@ export class MaintenanceController {
 
   @Get('runs')
   async list(@Ctx() ctx: RequestContext, @Query('sweep') sweep?: string, @Query('limit') limit?: string) {
-    assertAdmin(ctx);
+    enforce(this.policy, ctx, 'run_maintenance', ownProject(ctx));
     const job = sweep === undefined ? undefined : SWEEP_OF[sweep];
     if (sweep !== undefined && !job) throw invalid(`Unknown sweep ${sweep}.`);
     const n = limit === undefined ? 25 : Number(limit);
@@ -59,7 +58,7 @@ export class MaintenanceController {
 
   @Get('runs/:id')
   async show(@Ctx() ctx: RequestContext, @Param('id') id: string) {
-    assertAdmin(ctx);
+    enforce(this.policy, ctx, 'run_maintenance', ownProject(ctx));
     const run = await this.runs.findById(id);
     if (!run) throw notFound(`No maintenance run ${id}.`);
     return runView(run);

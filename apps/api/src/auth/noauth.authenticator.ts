@@ -5,7 +5,8 @@ import { type Authenticator, contextFrom } from './authenticator.js';
 
 /**
  * Trusts the identity headers that Keystone's auth middleware forwards. A request without them acts as the
- * configured default project (Glance's unauthenticated context: no project, admin).
+ * configured default project (Glance's unauthenticated context: no project, admin); one naming a project but
+ * no roles acts as a member of that project.
  */
 export class NoauthAuthenticator implements Authenticator {
   constructor(private readonly config: AppConfig['auth']) {}
@@ -17,6 +18,7 @@ export class NoauthAuthenticator implements Authenticator {
     if (project === null && user === null && roles === undefined) {
       return contextFrom(this.config.noauthDefaultProject, null, this.config.noauthDefaultRoles);
     }
-    return contextFrom(project, user, (roles ?? '').split(','));
+    // Keystone's middleware always forwards X-Roles; a caller naming a project without roles acts as its member.
+    return contextFrom(project, user, roles === undefined ? ['member'] : roles.split(','));
   }
 }

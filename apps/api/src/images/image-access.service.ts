@@ -1,35 +1,58 @@
 import { Injectable } from '@nestjs/common';
-import { canSeeImage, forbidden, type Image, isOwnerOrAdmin, notFound, type RequestContext, isReadOnly } from '@glimpse/domain';
+import { canSeeImage, forbidden, type Image, isOwnerOrAdmin, notFound, Policy, type PolicyTarget, type RequestContext } from '@glimpse/domain';
 import { ImageRepository, MemberRepository } from '@glimpse/persistence';
+import { enforce } from '../policy/enforce.js';
 
-/** Loads images as the caller may see them: 404 for what it may not see, 403 for what it sees but may not change. */
+/**
+ * Loads images as the caller may see them and checks what it may do, as Glance does: an image the caller may
+ * not see (visibility and membership, then the `get_image` rule) is 404; an action the policy refuses on an image
+ * it sees is 403. With the legacy policy, changes also need the owner's project (or an admin), as Glance's
+ * database layer requires.
+ */
 @Injectable()
 export class ImageAccess {
   constructor(
     private readonly images: ImageRepository,
     private readonly members: MemberRepository,
+    private readonly policy: Policy,
   ) {}
 
   async visible(ctx: RequestContext, id: string): Promise<Image> {
     const image = await this.images.findById(id);
-    if (image && (await this.maysee(ctx, image))) return image;
+    if (image) {
+      const member = await this.membership(ctx, image);
+      if (canSeeImage(image, ctx, member ? { status: 'accepted' } : null) && this.policy.allows(ctx, 'get_image', this.targetOf(ctx, image, member))) {
+        return image;
+      }
+    }
     throw notFound(`No image found with ID ${id}`);
   }
 
-  /** The image, if the caller owns it (or is admin); 403 if it only sees it, 404 if not even that. */
-  async owned(ctx: RequestContext, id: string, action = 'modify_image'): Promise<Image> {
+  /** The image, if the caller may take `action` on it (404 if it may not see it, 403 if it may not act). */
+  async permitted(ctx: RequestContext, id: string, action: string): Promise<Image> {
     const image = await this.visible(ctx, id);
-    if (!isOwnerOrAdmin(image, ctx)) throw forbidden(`You are not authorized to complete ${action} action.`);
-    if (isReadOnly(ctx)) {
-      throw forbidden(`You are not authorized to complete ${action} action.`);
-    }
+    await this.enforce(ctx, image, action);
     return image;
   }
 
-  private async maysee(ctx: RequestContext, image: Image): Promise<boolean> {
-    if (ctx.isAdmin || image.visibility !== 'shared' || image.owner === ctx.projectId || ctx.projectId === null) {
-      return canSeeImage(image, ctx, null);
+  /** 403 unless the caller may take `action` on this (visible) image. */
+  async enforce(ctx: RequestContext, image: Image, action: string, extra: PolicyTarget = {}): Promise<void> {
+    enforce(this.policy, ctx, action, { ...this.targetOf(ctx, image, await this.membership(ctx, image)), ...extra });
+    if (this.policy.settings.defaults === 'legacy' && MUTATIONS.has(action) && !isOwnerOrAdmin(image, ctx)) {
+      throw forbidden('You do not own this image');
     }
-    return canSeeImage(image, ctx, await this.members.find(image.id, ctx.projectId));
+  }
+
+  /** Whether the caller's project is a member of the (shared) image. */
+  private async membership(ctx: RequestContext, image: Image): Promise<boolean> {
+    if (image.visibility !== 'shared' || ctx.projectId === null || image.owner === ctx.projectId) return false;
+    return (await this.members.find(image.id, ctx.projectId)) !== null;
+  }
+
+  private targetOf(ctx: RequestContext, image: Image, member: boolean): PolicyTarget {
+    return { id: image.id, project_id: image.owner, owner: image.owner, visibility: image.visibility, member_id: member ? ctx.projectId : null, status: image.status };
   }
 }
+
+/** Actions Glance's legacy mode keeps to the owner's project (check_is_image_mutable). */
+const MUTATIONS = new Set(['modify_image', 'delete_image', 'upload_image', 'deactivate', 'reactivate', 'delete_image_location', 'add_member', 'delete_member']);

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
-import type { RequestContext } from '@glimpse/domain';
+import { Policy, type RequestContext } from '@glimpse/domain';
+import { enforce, ownProject } from '../policy/enforce.js';
 import { Ctx } from '../auth/ctx.decorator.js';
 import { baseUrl } from '../http/base-url.js';
 import { imageView } from './image-view.js';
@@ -17,6 +18,7 @@ export class ImagesController {
     private readonly images: ImagesService,
     private readonly listing: ImageListing,
     private readonly stores: StoreRegistry,
+    private readonly policy: Policy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -33,6 +35,7 @@ export class ImagesController {
 
   @Get()
   async list(@Ctx() ctx: RequestContext, @Query() query: RawQuery, @Req() req: Request) {
+    enforce(this.policy, ctx, 'get_images', ownProject(ctx));
     const parsed = parseListQuery(query, LIMIT_MAX);
     const images = await this.listing.page(parsed, { projectId: ctx.projectId, isAdmin: ctx.isAdmin });
     return { images: images.map((i) => imageView(i)), ...pageLinks(req.url, images.length === parsed.limit ? images.at(-1)?.id : undefined), schema: '/v2/schemas/images' };

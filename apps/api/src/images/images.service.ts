@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { randomUUID } from 'node:crypto';
-import { forbidden, type Image, ImageStatus, invalid, notFound, type RequestContext, tooLarge, isReadOnly } from '@glimpse/domain';
+import { forbidden, type Image, ImageStatus, invalid, notFound, Policy, type RequestContext, tooLarge } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
+import { enforce } from '../policy/enforce.js';
 import { ImageAccess } from './image-access.service.js';
 import { assertNoFourByteUtf8, screenCreateBody, TAG_QUOTA } from './image-input.js';
 import { applyPatch } from './patch/apply-patch.js';
@@ -14,19 +15,23 @@ export class ImagesService {
   constructor(
     private readonly images: ImageRepository,
     private readonly access: ImageAccess,
+    private readonly policy: Policy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(ctx: RequestContext, body: unknown): Promise<Image> {
     const doc = screenCreateBody(body);
-    if (isReadOnly(ctx)) {
-      throw forbidden('You are not authorized to complete add_image action.');
+    const owner = doc.owner !== undefined ? (doc.owner as string | null) : ctx.projectId;
+    const visibility = (doc.visibility as Image['visibility'] | undefined) ?? 'shared';
+    const target = { project_id: owner, owner, visibility };
+    if (!this.policy.allows(ctx, 'add_image', target)) {
+      if (owner !== ctx.projectId) throw forbidden(`You are not permitted to create images owned by '${String(owner)}'.`);
+      enforce(this.policy, ctx, 'add_image', target);
     }
-    if (doc.visibility === 'public' && !ctx.isAdmin) {
-      throw forbidden('You are not authorized to complete publicize_image action.');
-    }
-    if (doc.owner !== undefined && doc.owner !== ctx.projectId && !ctx.isAdmin) {
-      throw forbidden(`You are not permitted to create images owned by '${String(doc.owner)}'.`);
+    if (visibility === 'public') enforce(this.policy, ctx, 'publicize_image', target);
+    if (visibility === 'community') enforce(this.policy, ctx, 'communitize_image', target);
+    if (this.policy.settings.defaults === 'legacy' && owner !== ctx.projectId && !ctx.isAdmin) {
+      throw forbidden(`You are not permitted to create images owned by '${String(owner)}'.`);
     }
     const now = new Date();
     const core = new Set(['id', 'name', 'visibility', 'protected', 'os_hidden', 'owner', 'min_disk', 'min_ram', 'container_format', 'disk_format', 'tags']);
@@ -37,13 +42,13 @@ export class ImagesService {
       id: (doc.id as string | undefined)?.toLowerCase() ?? randomUUID(),
       name: (doc.name as string | null | undefined) ?? null,
       status: ImageStatus.Queued,
-      visibility: (doc.visibility as Image['visibility'] | undefined) ?? 'shared',
+      visibility,
       protected: (doc.protected as boolean | undefined) ?? false,
       osHidden: (doc.os_hidden as boolean | undefined) ?? false,
       checksum: null,
       osHashAlgo: null,
       osHashValue: null,
-      owner: doc.owner !== undefined ? (doc.owner as string | null) : ctx.projectId,
+      owner,
       size: null,
       virtualSize: null,
       minDisk: (doc.min_disk as number | undefined) ?? 0,
@@ -68,15 +73,16 @@ export class ImagesService {
   async update(ctx: RequestContext, id: string, contentType: string | undefined, body: unknown): Promise<Image> {
     const dialect = patchDialect(contentType);
     const ops = parsePatch(dialect, body);
-    await this.access.owned(ctx, id, 'modify_image');
-    return this.images.mutate(id, (current) => applyPatch(current, ops, dialect, ctx));
+    const image = await this.access.permitted(ctx, id, 'modify_image');
+    const target = { project_id: image.owner, owner: image.owner, visibility: image.visibility };
+    return this.images.mutate(id, (current) => applyPatch(current, ops, dialect, ctx, (action) => this.policy.allows(ctx, action, target)));
   }
 
   /** PUT /tags/{tag}: idempotent. */
   async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
     if (tag.length > 255) throw invalid(`Provided object does not match schema 'image': '${tag}' is too long.`);
     assertNoFourByteUtf8(tag, 'tag');
-    await this.access.owned(ctx, id, 'modify_image');
+    await this.access.permitted(ctx, id, 'modify_image');
     await this.images.mutate(id, (current) => {
       if (current.tags.includes(tag)) return {};
       if (current.tags.length >= TAG_QUOTA) throw tooLarge(`Maximum number of tags (${TAG_QUOTA}) exceeded.`);
@@ -86,7 +92,7 @@ export class ImagesService {
 
   /** DELETE /tags/{tag}: 404 when the image has no such tag. */
   async removeTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
-    await this.access.owned(ctx, id, 'modify_image');
+    await this.access.permitted(ctx, id, 'modify_image');
     await this.images.mutate(id, (current) => {
       if (!current.tags.includes(tag)) throw notFound();
       return { tags: current.tags.filter((t) => t !== tag) };
@@ -95,7 +101,7 @@ export class ImagesService {
 
   /** active → deactivated (deactivated: nothing to do); any other status → 403, as Glance answers. */
   async deactivate(ctx: RequestContext, id: string): Promise<void> {
-    await this.access.owned(ctx, id, 'deactivate');
+    await this.access.permitted(ctx, id, 'deactivate');
     await this.images.mutate(id, (current) => {
       if (current.status === ImageStatus.Deactivated) return {};
       if (current.status !== ImageStatus.Active) throw forbidden(`Not allowed to deactivate image in status '${current.status}'`);
@@ -105,7 +111,7 @@ export class ImagesService {
 
   /** deactivated → active (active: nothing to do); any other status → 403. */
   async reactivate(ctx: RequestContext, id: string): Promise<void> {
-    await this.access.owned(ctx, id, 'reactivate');
+    await this.access.permitted(ctx, id, 'reactivate');
     await this.images.mutate(id, (current) => {
       if (current.status === ImageStatus.Active) return {};
       if (current.status !== ImageStatus.Deactivated) throw forbidden(`Not allowed to reactivate image in status '${current.status}'`);
@@ -115,7 +121,7 @@ export class ImagesService {
 
   /** Marks the image deleted (or pending_delete); the reaper removes its data. */
   async delete(ctx: RequestContext, id: string): Promise<Image> {
-    const visible = await this.access.owned(ctx, id, 'delete_image');
+    const visible = await this.access.permitted(ctx, id, 'delete_image');
     if (visible.status === ImageStatus.Deleted) throw notFound(`Failed to find image ${id} to delete`);
     return this.images.mutate(id, (image) => {
       if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);

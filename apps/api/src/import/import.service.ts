@@ -3,7 +3,6 @@ import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName } from '@glimpse/contracts';
 import {
   conflict,
-  forbidden,
   type Image,
   type ImportMethod,
   invalid,
@@ -81,9 +80,9 @@ export class ImportService {
   }
 
   private async authorize(ctx: RequestContext, imageId: string, method: ImportMethod): Promise<Image> {
-    if (method !== 'copy-image') return this.access.owned(ctx, imageId, 'modify_image');
+    if (method !== 'copy-image') return this.access.permitted(ctx, imageId, 'modify_image');
     const image = await this.access.visible(ctx, imageId);
-    if (!ctx.isAdmin) throw forbidden('You are not authorized to complete copy_image action.');
+    await this.access.enforce(ctx, image, 'copy_image');
     return image;
   }
 }

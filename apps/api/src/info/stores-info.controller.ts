@@ -1,12 +1,16 @@
 import { Controller, Get } from '@nestjs/common';
-import { forbidden, type RequestContext } from '@glimpse/domain';
+import { Policy, type RequestContext } from '@glimpse/domain';
 import { type Store, StoreRegistry } from '@glimpse/storage';
 import { Ctx } from '../auth/ctx.decorator.js';
+import { enforce, ownProject } from '../policy/enforce.js';
 
 /** /v2/info/stores and its admin (or service) detail. */
 @Controller('v2/info/stores')
 export class StoresInfoController {
-  constructor(private readonly stores: StoreRegistry) {}
+  constructor(
+    private readonly stores: StoreRegistry,
+    private readonly policy: Policy,
+  ) {}
 
   @Get()
   list() {
@@ -15,9 +19,7 @@ export class StoresInfoController {
 
   @Get('detail')
   detail(@Ctx() ctx: RequestContext) {
-    if (!ctx.isAdmin && !ctx.roles.includes('service')) {
-      throw forbidden('You are not authorized to complete stores_info_detail action.');
-    }
+    enforce(this.policy, ctx, 'stores_info_detail', ownProject(ctx));
     return {
       stores: this.visible().map((s) => ({ ...this.summary(s), type: s.type, weight: s.weight, properties: s.properties() })),
     };

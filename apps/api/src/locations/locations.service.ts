@@ -4,7 +4,6 @@ import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName } from '@glimpse/contracts';
 import {
   conflict,
-  forbidden,
   type Image,
   IMPORT_LOCK_PROPERTY,
   ImageStatus,
@@ -41,7 +40,7 @@ export class LocationsService {
     const { url, validation } = this.parse(body);
     const store = this.stores.stores.find((s) => s.type === 'http');
     if (!store) throw invalid('Locations need an http store, and none is configured (GLIMPSE_STORES).');
-    const image = await this.access.owned(ctx, imageId, 'add_location');
+    const image = await this.access.permitted(ctx, imageId, 'set_image_location');
     if (image.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${image.status} to ${validation ? 'importing' : 'active'} is not allowed`);
     if (!image.diskFormat || !image.containerFormat) throw invalid('Properties disk_format, container_format must be set prior to adding a location.');
 
@@ -73,7 +72,7 @@ export class LocationsService {
   /** GET: the image's locations (admin only: URLs may carry credentials). */
   async list(ctx: RequestContext, imageId: string): Promise<{ url: string; metadata: Record<string, unknown> }[]> {
     const image = await this.access.visible(ctx, imageId);
-    if (!ctx.isAdmin && !ctx.roles.includes('service')) throw forbidden('You are not authorized to complete fetch_image_location action.');
+    await this.access.enforce(ctx, image, 'fetch_image_location');
     return image.locations.filter((l) => l.status === 'active').map((l) => ({ url: l.url, metadata: l.metadata }));
   }
 

@@ -3,7 +3,7 @@ import { conflict, invalid, notFound, type RequestContext } from '@glimpse/domai
 import { type MetadefContent, type MetadefNamespace, MetadefRepository } from '@glimpse/persistence';
 import { assertMatchesSchema } from '../schemas/schema-validator.js';
 import { checkBody, READ_ONLY, READ_ONLY_TIMES } from './metadef-body.js';
-import { MetadefAccess } from './metadef-access.js';
+import { METADEF_ACTIONS, MetadefAccess } from './metadef-access.js';
 import {
   objectSchema,
   propertySchema,
@@ -36,18 +36,18 @@ export class MetadefContentsService {
   ) {}
 
   async list(ctx: RequestContext, nsName: string, kind: Kind): Promise<{ ns: MetadefNamespace; items: MetadefContent[] }> {
-    const ns = await this.access.visible(ctx, nsName);
+    const ns = await this.access.visible(ctx, nsName, METADEF_ACTIONS[kind].read);
     return { ns, items: await this.repo.listContents(ns.uid, kind) };
   }
 
   async get(ctx: RequestContext, nsName: string, kind: Kind, name: string): Promise<MetadefContent> {
-    const ns = await this.access.visible(ctx, nsName);
+    const ns = await this.access.visible(ctx, nsName, METADEF_ACTIONS[kind].read);
     return this.found(ns, kind, name);
   }
 
   /** GET .../properties/{name}?resource_type=X: the name carries X's prefix, which must be there. */
   async getProperty(ctx: RequestContext, nsName: string, name: string, resourceType?: string): Promise<MetadefContent> {
-    const ns = await this.access.visible(ctx, nsName);
+    const ns = await this.access.visible(ctx, nsName, 'get_metadef_property');
     let stored = name;
     if (resourceType) {
       const association = await this.repo.getContent(ns.uid, 'resource_type_association', resourceType);
@@ -65,7 +65,7 @@ export class MetadefContentsService {
   async create(ctx: RequestContext, nsName: string, kind: Kind, body: unknown, tagName?: string): Promise<{ ns: MetadefNamespace; item: MetadefContent }> {
     const ns = await this.access.visible(ctx, nsName);
     const { name, definition } = parseBody(kind, body, tagName);
-    MetadefAccess.assertAdmin(ctx);
+    this.access.enforce(ctx, METADEF_ACTIONS[kind].add, ns);
     const now = new Date();
     const item: MetadefContent = { kind, name, body: definition, createdAt: now, updatedAt: now };
     if (kind === 'resource_type_association') await this.repo.ensureResourceType(name, false, now);
@@ -77,7 +77,7 @@ export class MetadefContentsService {
   async createTags(ctx: RequestContext, nsName: string, body: unknown, append: boolean): Promise<MetadefContent[]> {
     const ns = await this.access.visible(ctx, nsName);
     const b = checkBody<{ tags?: Array<{ name: string }> }>(body, 'tags', tagListSchema, READ_ONLY_TIMES);
-    MetadefAccess.assertAdmin(ctx);
+    this.access.enforce(ctx, 'add_metadef_tags', ns);
     const now = new Date();
     const tags = (b.tags ?? []).map((t): MetadefContent => ({ kind: 'tag', name: t.name, body: {}, createdAt: now, updatedAt: now }));
     const seen = new Set<string>();
@@ -97,7 +97,7 @@ export class MetadefContentsService {
   async update(ctx: RequestContext, nsName: string, kind: Kind, name: string, body: unknown): Promise<{ ns: MetadefNamespace; item: MetadefContent }> {
     const ns = await this.access.visible(ctx, nsName);
     const parsed = parseBody(kind, body);
-    MetadefAccess.assertAdmin(ctx);
+    this.access.enforce(ctx, METADEF_ACTIONS[kind].modify, ns);
     const current = await this.found(ns, kind, name);
     const item: MetadefContent = { kind, name: parsed.name, body: parsed.definition, createdAt: current.createdAt, updatedAt: new Date() };
     if (!(await this.repo.replaceContent(ns.uid, current.name, item))) throw duplicate(ns, kind, parsed.name);
@@ -105,7 +105,7 @@ export class MetadefContentsService {
   }
 
   async delete(ctx: RequestContext, nsName: string, kind: Kind, name: string): Promise<void> {
-    const ns = await this.access.writable(ctx, nsName);
+    const ns = await this.access.writable(ctx, nsName, METADEF_ACTIONS[kind].remove);
     const item = await this.found(ns, kind, name);
     MetadefAccess.assertDeletable(ns, `${WHAT[kind]} ${item.name}`);
     await this.repo.deleteContent(ns.uid, kind, name);
@@ -113,7 +113,7 @@ export class MetadefContentsService {
 
   /** DELETE .../objects, .../properties, .../tags: everything of one kind. */
   async deleteAll(ctx: RequestContext, nsName: string, kind: Kind): Promise<void> {
-    const ns = await this.access.writable(ctx, nsName);
+    const ns = await this.access.writable(ctx, nsName, METADEF_ACTIONS[kind].removeAll);
     MetadefAccess.assertDeletable(ns, `namespace ${ns.namespace}`);
     await this.repo.deleteContents(ns.uid, kind);
   }

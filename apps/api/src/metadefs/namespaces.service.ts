@@ -40,6 +40,7 @@ export class NamespacesService {
 
   async list(ctx: RequestContext, query: Record<string, unknown>): Promise<NamespaceList> {
     const q = parseListQuery(query);
+    this.access.enforce(ctx, 'get_metadef_namespaces');
     if (!ctx.isAdmin) q.visibleTo = { owner: ctx.projectId };
     if (typeof query.marker === 'string') q.marker = await this.access.visible(ctx, query.marker);
     if (typeof query.resource_types === 'string') {
@@ -62,7 +63,7 @@ export class NamespacesService {
 
   async create(ctx: RequestContext, body: unknown): Promise<Record<string, unknown>> {
     const b = checkBody<NamespaceBody>(body, 'namespace', namespaceSchema, READ_ONLY);
-    MetadefAccess.assertAdmin(ctx);
+    this.access.enforce(ctx, 'add_metadef_namespace');
     for (const [name, p] of Object.entries(b.properties ?? {})) assertMatchesSchema(`property ${name}`, unnamedPropertySchema, p);
     const now = new Date();
     const ns: MetadefNamespace = {
@@ -90,7 +91,7 @@ export class NamespacesService {
   async update(ctx: RequestContext, name: string, body: unknown): Promise<Record<string, unknown>> {
     const current = await this.access.visible(ctx, name);
     const b = checkBody<NamespaceBody>(body, 'namespace', namespaceSchema, READ_ONLY);
-    MetadefAccess.assertAdmin(ctx);
+    this.access.enforce(ctx, 'modify_metadef_namespace', current);
     const next: MetadefNamespace = {
       ...current,
       namespace: b.namespace,
@@ -108,7 +109,7 @@ export class NamespacesService {
   }
 
   async delete(ctx: RequestContext, name: string): Promise<void> {
-    const ns = await this.access.writable(ctx, name);
+    const ns = await this.access.writable(ctx, name, 'delete_metadef_namespace');
     MetadefAccess.assertDeletable(ns, `namespace ${ns.namespace}`);
     await this.repo.deleteNamespace(ns);
   }

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import type { RequestContext } from '@glimpse/domain';
 import { MetadefRepository } from '@glimpse/persistence';
 import { Ctx } from '../auth/ctx.decorator.js';
+import { MetadefAccess } from './metadef-access.js';
 import { MetadefContentsService } from './metadef-contents.service.js';
 import { associationView, resourceTypeView } from './metadef-views.js';
 
@@ -11,10 +12,12 @@ export class ResourceTypesController {
   constructor(
     private readonly repo: MetadefRepository,
     private readonly contents: MetadefContentsService,
+    private readonly access: MetadefAccess,
   ) {}
 
   @Get('resource_types')
-  async index() {
+  async index(@Ctx() ctx: RequestContext) {
+    this.access.enforce(ctx, 'list_metadef_resource_types');
     return { resource_types: (await this.repo.listResourceTypes()).map(resourceTypeView) };
   }
 

@@ -1,23 +1,24 @@
 import { All, Controller, Get, Param, Query } from '@nestjs/common';
-import { forbidden, GlimpseError, invalid, notFound, type RequestContext } from '@glimpse/domain';
+import { GlimpseError, Policy, invalid, notFound, type RequestContext } from '@glimpse/domain';
 import { TaskRepository } from '@glimpse/persistence';
 import { Ctx } from '../auth/ctx.decorator.js';
+import { enforce, ownProject } from '../policy/enforce.js';
 import { ImageAccess } from '../images/image-access.service.js';
 import { parseTaskListQuery } from './task-list-query.js';
 import { imageTaskView, taskStubView, taskView } from './task-view.js';
 
-/** Glance's legacy tasks API: admin-only by default (tasks_api_access). */
-function assertTasksAccess(ctx: RequestContext): void {
-  if (!ctx.isAdmin) throw forbidden('You are not authorized to complete tasks_api_access action.');
-}
 
 @Controller('v2/tasks')
 export class TasksController {
-  constructor(private readonly tasks: TaskRepository) {}
+  constructor(
+    private readonly tasks: TaskRepository,
+    private readonly policy: Policy,
+  ) {}
 
   @Get()
   async list(@Ctx() ctx: RequestContext, @Query() query: Record<string, unknown>) {
-    assertTasksAccess(ctx);
+    enforce(this.policy, ctx, 'tasks_api_access', ownProject(ctx));
+    enforce(this.policy, ctx, 'get_tasks', ownProject(ctx));
     const q = parseTaskListQuery(query);
     const marker = q.markerId ? await this.tasks.findById(q.markerId) : undefined;
     if (q.markerId && !marker) throw invalid(`Invalid marker. Task ${q.markerId} could not be found.`);
@@ -38,7 +39,8 @@ export class TasksController {
 
   @Get(':id')
   async show(@Ctx() ctx: RequestContext, @Param('id') id: string) {
-    assertTasksAccess(ctx);
+    enforce(this.policy, ctx, 'tasks_api_access', ownProject(ctx));
+    enforce(this.policy, ctx, 'get_task', ownProject(ctx));
     const task = await this.tasks.findById(id);
     if (!task) throw notFound(`Task with the given ID ${id} could not be found`);
     return taskView(task);

@@ -21,8 +21,3 @@ export function canSeeImage(
   if (ctx.projectId !== null && image.owner === ctx.projectId) return true;
   return image.visibility === 'shared' && membership !== null;
 }
-
-/** A caller with only the reader role may look but never change anything. */
-export function isReadOnly(ctx: RequestContext): boolean {
-  return !ctx.isAdmin && ctx.roles.includes('reader') && !ctx.roles.includes('member');
-}

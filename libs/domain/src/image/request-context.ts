@@ -13,8 +13,3 @@ export interface RequestContext {
 export function hasRole(ctx: RequestContext, role: string): boolean {
   return ctx.roles.includes(role);
 }
-
-/** Readers may look but not change; members and admins may change what they own. */
-export function canWrite(ctx: RequestContext): boolean {
-  return ctx.isAdmin || !ctx.roles.length || ctx.roles.some((r) => r !== 'reader');
-}

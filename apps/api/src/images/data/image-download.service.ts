@@ -23,7 +23,7 @@ export class ImageDownloadService {
   ) {}
 
   async open(ctx: RequestContext, id: string, headers: { range?: string; contentRange?: string }): Promise<Download> {
-    const image = await this.access.visible(ctx, id);
+    const image = await this.access.permitted(ctx, id, 'download_image');
     if (image.status === ImageStatus.Deactivated && !ctx.isAdmin) {
       throw forbidden('The requested image has been deactivated. Image data download is forbidden.');
     }

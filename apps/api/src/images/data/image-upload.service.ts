@@ -23,7 +23,7 @@ export class ImageUploadService {
 
   /** queued → saving → active, with size, checksum, os_hash_* and the new location; any failure → queued. */
   async upload(ctx: RequestContext, id: string, req: IncomingMessage, storeId: string | undefined): Promise<Image> {
-    const image = await this.access.owned(ctx, id, 'upload_image');
+    const image = await this.access.permitted(ctx, id, 'upload_image');
     assertOctetStream(req);
     const store = this.stores.writable(storeId);
     const declared = this.checkDeclared(req);
@@ -80,7 +80,7 @@ export class ImageUploadService {
   /** queued → uploading with the data in the staging area and its size recorded; any failure → queued. */
   async stage(ctx: RequestContext, id: string, req: IncomingMessage): Promise<Image> {
     if (!this.config.import.methods.includes('glance-direct')) throw notFound('The resource could not be found.');
-    const image = await this.access.owned(ctx, id, 'upload_image');
+    const image = await this.access.permitted(ctx, id, 'upload_image');
     assertOctetStream(req);
     const declared = this.checkDeclared(req);
     if (image.status === ImageStatus.Queued && (await this.staging.exists(id))) throw conflict(`Image ${id} already has staged data.`);

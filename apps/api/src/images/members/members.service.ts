@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import {
   forbidden,
-  type Image,
   type ImageMember,
   invalid,
   isOwnerOrAdmin,
-  isReadOnly,
   MEMBER_STATUSES,
   type MemberStatus,
   notFound,
@@ -34,7 +32,7 @@ export class MembersService {
     const memberId = (body as { member?: unknown } | null)?.member;
     if (typeof memberId !== 'string' || memberId === '') throw invalid('Member to be added not specified');
     if (memberId.length > 255) throw invalid('Member id is too long (max 255).');
-    this.assertOwner(ctx, image, 'create');
+    await this.access.enforce(ctx, image, 'add_member');
     if (image.visibility !== 'shared') throw forbidden(`Not allowed to create members for image ${imageId}.`);
     if ((await this.members.listForImage(imageId)).length >= MEMBER_QUOTA) {
       throw tooLarge(`Maximum number of image members (${MEMBER_QUOTA}) exceeded.`);
@@ -44,6 +42,7 @@ export class MembersService {
 
   async list(ctx: RequestContext, imageId: string): Promise<ImageMember[]> {
     const image = await this.access.visible(ctx, imageId);
+    await this.access.enforce(ctx, image, 'get_members');
     if (image.visibility !== 'shared') throw forbidden(`Only shared images have members.`);
     const all = await this.members.listForImage(imageId);
     return isOwnerOrAdmin(image, ctx) ? all : all.filter((m) => m.memberId === ctx.projectId);
@@ -51,6 +50,7 @@ export class MembersService {
 
   async show(ctx: RequestContext, imageId: string, memberId: string): Promise<ImageMember> {
     const image = await this.access.visible(ctx, imageId);
+    await this.access.enforce(ctx, image, 'get_member');
     const member = image.visibility === 'shared' ? await this.members.find(imageId, memberId) : null;
     if (!member || !(isOwnerOrAdmin(image, ctx) || memberId === ctx.projectId)) {
       throw notFound(`${memberId} not found in the member list of the image ${imageId}.`);
@@ -65,7 +65,8 @@ export class MembersService {
       throw invalid('Incorrect request: Status must be "pending", "accepted" or "rejected".');
     }
     await this.show(ctx, imageId, memberId);
-    if (memberId !== ctx.projectId) throw forbidden(`Not allowed to update members for image ${image.id}.`);
+    await this.access.enforce(ctx, image, 'modify_member');
+    if (memberId !== ctx.projectId && !ctx.isAdmin) throw forbidden(`Not allowed to update members for image ${image.id}.`);
     const updated = await this.members.setStatus(imageId, memberId, status as MemberStatus);
     if (!updated) throw notFound(`${memberId} not found in the member list of the image ${imageId}.`);
     return updated;
@@ -74,11 +75,8 @@ export class MembersService {
   async remove(ctx: RequestContext, imageId: string, memberId: string): Promise<void> {
     const image = await this.access.visible(ctx, imageId);
     await this.show(ctx, imageId, memberId);
-    this.assertOwner(ctx, image, 'delete');
+    await this.access.enforce(ctx, image, 'delete_member');
     await this.members.remove(imageId, memberId);
   }
 
-  private assertOwner(ctx: RequestContext, image: Image, action: 'create' | 'delete'): void {
-    if (!isOwnerOrAdmin(image, ctx) || isReadOnly(ctx)) throw forbidden(`Not allowed to ${action} members for image ${image.id}.`);
-  }
 }

@@ -27,9 +27,10 @@ function editable(image: Image): Record<string, unknown> {
 /**
  * Applies PATCH operations to the image as Glance does (read-only, reserved and base-attribute rules, 2.0's
  * stricter add), validates the result against the image schema, checks who may make which change, and returns
- * the changes to write. Throws 400/403/409 in Glance's words.
+ * the changes to write. `may` asks the policy (publicize_image, communitize_image).
+ * Returns Throws 400/403/409 in Glance's words.
  */
-export function applyPatch(image: Image, ops: readonly PatchOp[], dialect: PatchDialect, ctx: RequestContext): ImageChanges {
+export function applyPatch(image: Image, ops: readonly PatchOp[], dialect: PatchDialect, ctx: RequestContext, may: (action: string) => boolean): ImageChanges {
   const doc = editable(image);
   for (const { op, name, value } of ops) {
     if (name === 'id' || READ_ONLY_ATTRIBUTES.has(name)) throw forbidden(`Attribute '${name}' is read-only.`);
@@ -48,9 +49,8 @@ export function applyPatch(image: Image, ops: readonly PatchOp[], dialect: Patch
   assertValidImageDocument(doc);
 
   if (doc.owner !== image.owner && !ctx.isAdmin) throw forbidden("Owner can't be updated by non admin.");
-  if (doc.visibility !== image.visibility && doc.visibility === 'public' && !ctx.isAdmin) {
-    throw forbidden('You are not authorized to complete publicize_image action.');
-  }
+  const publishing = doc.visibility === image.visibility ? null : VISIBILITY_ACTIONS[doc.visibility as string];
+  if (publishing && !may(publishing)) throw forbidden(`You are not authorized to complete ${publishing} action.`);
   const formatsChanged = doc.disk_format !== image.diskFormat || doc.container_format !== image.containerFormat;
   if (formatsChanged && !FORMAT_EDITABLE.has(image.status)) {
     throw forbidden('Properties disk_format, container_format can be only replaced for a queued image.');
@@ -71,3 +71,6 @@ export function applyPatch(image: Image, ops: readonly PatchOp[], dialect: Patch
     properties,
   };
 }
+
+/** The policy rule a change to this visibility needs. */
+const VISIBILITY_ACTIONS: Record<string, string> = { public: 'publicize_image', community: 'communitize_image' };
