@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { randomUUID } from 'node:crypto';
 import { forbidden, type Image, ImageStatus, invalid, notFound, type RequestContext, tooLarge, isReadOnly } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
+import { QuotaService } from '../quotas/quota.service.js';
 import { ImageAccess } from './image-access.service.js';
 import { assertNoFourByteUtf8, screenCreateBody, TAG_QUOTA } from './image-input.js';
 import { applyPatch } from './patch/apply-patch.js';
@@ -14,6 +15,7 @@ export class ImagesService {
   constructor(
     private readonly images: ImageRepository,
     private readonly access: ImageAccess,
+    private readonly quotas: QuotaService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -28,12 +30,24 @@ export class ImagesService {
     if (doc.owner !== undefined && doc.owner !== ctx.projectId && !ctx.isAdmin) {
       throw forbidden(`You are not permitted to create images owned by '${String(doc.owner)}'.`);
     }
-    const now = new Date();
     const core = new Set(['id', 'name', 'visibility', 'protected', 'os_hidden', 'owner', 'min_disk', 'min_ram', 'container_format', 'disk_format', 'tags']);
     const properties = Object.fromEntries(
       Object.entries(doc).filter(([k]) => !core.has(k)).map(([k, v]) => [k, v as string]),
     );
-    return this.images.create({
+    const owner = doc.owner !== undefined ? (doc.owner as string | null) : ctx.projectId;
+    const image = this.newImage(doc, owner, properties);
+    const hold = await this.quotas.hold(owner, image.id, { image_count_total: 1 });
+    try {
+      return await this.images.create(image);
+    } finally {
+      // Released once the record exists (it counts from then on), or when the insert failed.
+      await hold.release();
+    }
+  }
+
+  private newImage(doc: Record<string, unknown>, owner: string | null, properties: Record<string, string>): Image {
+    const now = new Date();
+    return {
       id: (doc.id as string | undefined)?.toLowerCase() ?? randomUUID(),
       name: (doc.name as string | null | undefined) ?? null,
       status: ImageStatus.Queued,
@@ -43,7 +57,7 @@ export class ImagesService {
       checksum: null,
       osHashAlgo: null,
       osHashValue: null,
-      owner: doc.owner !== undefined ? (doc.owner as string | null) : ctx.projectId,
+      owner,
       size: null,
       virtualSize: null,
       minDisk: (doc.min_disk as number | undefined) ?? 0,
@@ -57,7 +71,7 @@ export class ImagesService {
       properties,
       locations: [],
       rev: 0,
-    });
+    };
   }
 
   get(ctx: RequestContext, id: string): Promise<Image> {
