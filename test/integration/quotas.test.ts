@@ -201,3 +201,19 @@ function openUpload(target: string, headers: Record<string, string>): { req: Cli
   });
   return { req, answer };
 }
+
+describe('without any quota configured', () => {
+  let api: RunningApi;
+  before(async () => {
+    api = await startApi(testConfig());
+  });
+  after(() => api.close());
+
+  it('enforces nothing and answers /v2/info/usage with an empty map, as Glance without unified limits', async () => {
+    const headers = { accept: 'application/json', 'x-project-id': 'free', 'x-roles': 'member' };
+    for (let i = 0; i < 4; i++) await createImage(api.url, headers);
+    const res = await fetch(`${api.url}/v2/info/usage`, { headers });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { usage: {} });
+  });
+});
