@@ -1,5 +1,6 @@
 import type { UrlFilterOptions } from '@glimpse/web-download';
 import type { PolicySettings, ReplicationRule } from '@glimpse/domain';
+import type { QuotasConfig } from './quotas-config.js';
 import type { StoreConfig } from './stores-config.js';
 
 /** The typed configuration every module receives. Built once by loadConfig(). */
@@ -49,6 +50,8 @@ export interface AppConfig {
     /** Staged data of glance-direct imports (PUT /v2/images/{id}/stage). */
     stagingDir: string;
   };
+  /** Per-project quotas (Glance's unified limits): defaults and per-project overrides. */
+  quotas: QuotasConfig;
   /** The reaper's rules (Glance's delayed_delete and scrub_time, and what Glance lacks: retention of records). */
   reaper: { delayedDelete: boolean; scrubTimeMs: number; killedGraceMs: number; deletedRetentionMs: number; partialGraceMs: number; orphanGraceMs: number };
   /** The auditor's re-hash budget per run. */

@@ -15,6 +15,9 @@ function csv<O>(item: z.ZodType<O>) {
   return z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v), z.array(item));
 }
 
+/** A quota: a whole number, or -1 for unlimited (Glance's meaning). */
+const quotaLimit = z.coerce.number().int().min(-1).max(Number.MAX_SAFE_INTEGER);
+
 const cronOrOff = z.string().refine((v) => v === 'off' || cron.validate(v), 'must be a cron expression or "off"');
 
 const mongoUri = z
@@ -167,6 +170,16 @@ export const envSchema = z.object({
   GLIMPSE_DEFAULT_STORE: z.string().min(1).optional(),
   /** Largest image in bytes accepted by upload, stage and import (Glance's image_size_cap, 1 TiB). */
   GLIMPSE_IMAGE_SIZE_CAP: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1099511627776),
+  /**
+   * Per-project quotas after Glance's unified limits: image_size_total and image_stage_total in MiB,
+   * image_count_total and image_count_uploading in images; -1 (the default) = unlimited.
+   */
+  GLIMPSE_QUOTA_IMAGE_SIZE_TOTAL: quotaLimit.default(-1),
+  GLIMPSE_QUOTA_IMAGE_STAGE_TOTAL: quotaLimit.default(-1),
+  GLIMPSE_QUOTA_IMAGE_COUNT_TOTAL: quotaLimit.default(-1),
+  GLIMPSE_QUOTA_IMAGE_COUNT_UPLOADING: quotaLimit.default(-1),
+  /** Per-project overrides: JSON {"<project id>": {"image_count_total": 10, ...}}; unnamed limits keep the defaults. */
+  GLIMPSE_QUOTA_PROJECTS: z.string().optional(),
   /** os_hash_algo of new image data (Glance's hashing_algorithm). */
   GLIMPSE_HASH_ALGO: z.enum(['sha1', 'sha224', 'sha256', 'sha384', 'sha512']).default('sha512'),
   /** Seconds a health probe waits for MongoDB or Redis before calling it down. */

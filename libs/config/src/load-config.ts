@@ -3,6 +3,7 @@ import { QueueName } from '@glimpse/contracts';
 import type { AppConfig, KeystoneConfig } from './app-config.js';
 import { type Env, envSchema } from './env.schema.js';
 import { readPolicyFile } from './policy-config.js';
+import { parseQuotaProjects, type QuotasConfig } from './quotas-config.js';
 import { parseStores, type StoreConfig } from './stores-config.js';
 import { parseReplicationPolicy, type ReplicationRule } from '@glimpse/domain';
 
@@ -53,8 +54,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: GLIMPSE_DEFAULT_STORE=${JSON.stringify(defaultStore)}: not a writable store of GLIMPSE_STORES`);
   }
   const replicationPolicy = checkedPolicy(e.GLIMPSE_REPLICATION_POLICY, stores);
+  const quotas = quotasConfig(e);
   return {
     dataDir,
+    quotas,
     http: { host: e.GLIMPSE_HOST, port: e.GLIMPSE_PORT, publicUrl: e.GLIMPSE_PUBLIC_URL?.replace(/\/+$/, '') },
     mongo: {
       uri: e.MONGODB_URI,
@@ -173,6 +176,23 @@ function keystoneConfig(e: Env): KeystoneConfig {
     cacheMs: Math.round(e.GLIMPSE_KEYSTONE_CACHE_SECONDS * 1000),
     timeoutMs: Math.round(e.GLIMPSE_KEYSTONE_TIMEOUT_SECONDS * 1000),
   };
+}
+
+function quotasConfig(e: Env): QuotasConfig {
+  let projects: QuotasConfig['projects'];
+  try {
+    projects = parseQuotaProjects(e.GLIMPSE_QUOTA_PROJECTS);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: GLIMPSE_QUOTA_PROJECTS: ${(err as Error).message}`);
+  }
+  const defaults = {
+    image_size_total: e.GLIMPSE_QUOTA_IMAGE_SIZE_TOTAL,
+    image_stage_total: e.GLIMPSE_QUOTA_IMAGE_STAGE_TOTAL,
+    image_count_total: e.GLIMPSE_QUOTA_IMAGE_COUNT_TOTAL,
+    image_count_uploading: e.GLIMPSE_QUOTA_IMAGE_COUNT_UPLOADING,
+  };
+  const enabled = Object.values(defaults).some((v) => v >= 0) || Object.values(projects).some((p) => Object.values(p).some((v) => v >= 0));
+  return { enabled, defaults, projects };
 }
 
 function offOr(schedule: string): string | null {

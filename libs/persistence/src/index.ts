@@ -19,3 +19,6 @@ export * from './metadefs/metadef.schemas.js';
 export * from './metadefs/metadefs-persistence.module.js';
 export * from './maintenance/audit-finding.repository.js';
 export * from './tasks/import-claim.js';
+export * from './quotas/quota-ledger.repository.js';
+export * from './quotas/quota-usage.js';
+export * from './quotas/quotas-persistence.module.js';

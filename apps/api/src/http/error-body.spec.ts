@@ -27,4 +27,9 @@ describe('errorBody', () => {
     assert.equal(type, 'text/plain; charset=UTF-8');
     assert.equal(body, `404 Not Found\n\n${message}\n\n   `);
   });
+
+  it('names 413 as WebOb does (v2-images-file-put-over-size-cap-413.txt), not as Node does', () => {
+    assert.equal(errorBody(413, 'x', undefined).body.split('\n')[0], '413 Request Entity Too Large');
+    assert.equal(JSON.parse(errorBody(413, 'x', 'application/json').body).title, 'Request Entity Too Large');
+  });
 });

@@ -5,7 +5,7 @@ import { STATUS_CODES } from 'node:http';
  * JSON for application/json, an HTML page for text/html or * / *, plain text otherwise.
  */
 export function errorBody(status: number, message: string, accept: string | undefined): { type: string; body: string } {
-  const title = STATUS_CODES[status] ?? 'Error';
+  const title = WEBOB_TITLES[status] ?? STATUS_CODES[status] ?? 'Error';
   const code = `${status} ${title}`;
   const a = (accept ?? '').toLowerCase();
   if (a.includes('application/json')) {
@@ -22,6 +22,9 @@ export function errorBody(status: number, message: string, accept: string | unde
   }
   return { type: 'text/plain; charset=UTF-8', body: `${code}\n\n${message.replace(/\s*\n\s*/g, '  ')}\n\n   ` };
 }
+
+/** Where WebOb's reason phrases (what Glance writes) differ from Node's. */
+const WEBOB_TITLES: Record<number, string> = { 413: 'Request Entity Too Large', 416: 'Request Range Not Satisfiable' };
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -3,6 +3,8 @@ import { ImagesPersistenceModule } from '@glimpse/persistence';
 import { StorageModule } from '@glimpse/storage';
 import { AuthModule } from '../auth/auth.module.js';
 import { StoresInfoController } from '../info/stores-info.controller.js';
+import { UsageInfoController } from '../info/usage-info.controller.js';
+import { QuotasModule } from '../quotas/quotas.module.js';
 import { ImageDataController } from './data/image-data.controller.js';
 import { ImageDownloadService } from './data/image-download.service.js';
 import { ImageUploadService } from './data/image-upload.service.js';
@@ -15,9 +17,9 @@ import { MembersService } from './members/members.service.js';
 
 /** The /v2/images resource. */
 @Module({
-  imports: [AuthModule, ImagesPersistenceModule, StorageModule],
-  controllers: [ImagesController, ImageDataController, StoresInfoController, SchemasController, MembersController],
+  imports: [AuthModule, ImagesPersistenceModule, StorageModule, QuotasModule],
+  controllers: [ImagesController, ImageDataController, StoresInfoController, UsageInfoController, SchemasController, MembersController],
   providers: [ImagesService, ImageAccess, ImageUploadService, ImageDownloadService, MembersService],
-  exports: [ImagesService, ImageAccess],
+  exports: [ImagesService, ImageAccess, QuotasModule],
 })
 export class ImagesModule {}

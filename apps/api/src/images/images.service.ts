@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { forbidden, type Image, ImageStatus, invalid, notFound, Policy, type RequestContext, tooLarge } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
 import { enforce } from '../policy/enforce.js';
+import { QuotaService } from '../quotas/quota.service.js';
 import { ImageAccess } from './image-access.service.js';
 import { assertNoFourByteUtf8, screenCreateBody, TAG_QUOTA } from './image-input.js';
 import { applyPatch } from './patch/apply-patch.js';
@@ -16,6 +17,7 @@ export class ImagesService {
     private readonly images: ImageRepository,
     private readonly access: ImageAccess,
     private readonly policy: Policy,
+    private readonly quotas: QuotaService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -33,12 +35,23 @@ export class ImagesService {
     if (this.policy.settings.defaults === 'legacy' && owner !== ctx.projectId && !ctx.isAdmin) {
       throw forbidden(`You are not permitted to create images owned by '${String(owner)}'.`);
     }
-    const now = new Date();
     const core = new Set(['id', 'name', 'visibility', 'protected', 'os_hidden', 'owner', 'min_disk', 'min_ram', 'container_format', 'disk_format', 'tags']);
     const properties = Object.fromEntries(
       Object.entries(doc).filter(([k]) => !core.has(k)).map(([k, v]) => [k, v as string]),
     );
-    return this.images.create({
+    const image = this.newImage(doc, owner, visibility, properties);
+    const hold = await this.quotas.hold(owner, image.id, { image_count_total: 1 });
+    try {
+      return await this.images.create(image);
+    } finally {
+      // Released once the record exists (it counts from then on), or when the insert failed.
+      await hold.release();
+    }
+  }
+
+  private newImage(doc: Record<string, unknown>, owner: string | null, visibility: Image['visibility'], properties: Record<string, string>): Image {
+    const now = new Date();
+    return {
       id: (doc.id as string | undefined)?.toLowerCase() ?? randomUUID(),
       name: (doc.name as string | null | undefined) ?? null,
       status: ImageStatus.Queued,
@@ -62,7 +75,7 @@ export class ImagesService {
       properties,
       locations: [],
       rev: 0,
-    });
+    };
   }
 
   get(ctx: RequestContext, id: string): Promise<Image> {

@@ -10,10 +10,11 @@ import {
   type RequestContext,
   unavailable,
 } from '@glimpse/domain';
-import { ImageRepository, openImportTask, releaseImportLock, TaskRepository } from '@glimpse/persistence';
+import { ImageRepository, openImportTask, type QuotaUsage, releaseImportLock, TaskRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { DEFAULT_URL_FILTER, screenUrl } from '@glimpse/web-download';
 import { ImageAccess } from '../images/image-access.service.js';
+import { QuotaService } from '../quotas/quota.service.js';
 import { importTargets, STORE_CHOICE, type StoreChoice } from './import-targets.js';
 
 export interface ImportCall {
@@ -33,6 +34,7 @@ export class ImportService {
     private readonly tasks: TaskRepository,
     private readonly access: ImageAccess,
     private readonly producer: JobProducer,
+    private readonly quotas: QuotaService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(STORE_CHOICE) private readonly stores: StoreChoice,
   ) {}
@@ -60,9 +62,17 @@ export class ImportService {
       lockTimeoutMs: this.config.import.lockTimeoutMs,
       check: (current) => checkImportable(req.method, current),
     });
+    // The hold follows the task: it counts while the task is pending or processing (the worker's records then
+    // show the import), so a crash of this process or the worker cannot leak it.
+    const hold = await this.quotas.hold(image.owner, imageId, importUsage(req.method, image, targets.length), taskId).catch(async (err) => {
+      await releaseImportLock(this.images, imageId, taskId);
+      await this.tasks.remove(taskId);
+      throw err;
+    });
     try {
       await this.producer.enqueue(JobName.ImageImport, { taskId, imageId }, { jobId: taskId });
     } catch {
+      await hold.release();
       await releaseImportLock(this.images, imageId, taskId);
       await this.tasks.transition(taskId, 'pending', 'failure', { message: 'The import could not be queued.' });
       throw unavailable('The import could not be queued; try again later.');
@@ -85,6 +95,18 @@ export class ImportService {
     await this.access.enforce(ctx, image, 'copy_image');
     return image;
   }
+}
+
+/**
+ * What the image will use while and after it is imported: an upload in progress, and its data once per store.
+ * glance-direct knows the size from staging; web-download learns it only later, so it needs room for a byte
+ * (the project must not be at its limit); copy-image adds a copy per target store to those it has.
+ */
+function importUsage(method: ImportMethod, image: Image, targets: number): Partial<QuotaUsage> {
+  const size = image.size ?? 0;
+  if (method === 'web-download') return { image_count_uploading: 1, image_size_total: 1 };
+  if (method === 'glance-direct') return { image_count_uploading: 1, image_size_total: size * targets };
+  return { image_count_uploading: 1, image_size_total: size * (image.locations.length + targets) };
 }
 
 /** Glance's method/status matrix (409s) and the formats an import needs. */

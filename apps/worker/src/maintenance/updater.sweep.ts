@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { IMPORT_LOCK_PROPERTY, ImageStatus } from '@glimpse/domain';
-import { ImageRepository, ProjectUsageRepository } from '@glimpse/persistence';
+import { ImageRepository, ProjectUsageRepository, QuotaLedgerRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { fanOut, tickId } from './fan-out.js';
 import type { Sweep } from './sweep.js';
@@ -10,7 +10,8 @@ import type { Sweep } from './sweep.js';
 /**
  * The updater: fans out a recover-image job for every image that may be stuck — importing, saving without a
  * recent heartbeat, or holding an import lock — (the job decides, from the task and the lock timeout), then
- * recomputes per-project usage counters (image count and bytes per status) from the records.
+ * recomputes per-project usage counters (image count and bytes per status) from the records, and removes the quota
+ * holds whose owner died (a request without heartbeat for GLIMPSE_STUCK_SAVING_MINUTES, an import whose task ended).
  */
 @Injectable()
 export class UpdaterSweep implements Sweep {
@@ -18,6 +19,7 @@ export class UpdaterSweep implements Sweep {
 
   constructor(
     private readonly usage: ProjectUsageRepository,
+    private readonly quotaLedger: QuotaLedgerRepository,
     private readonly images: ImageRepository,
     private readonly producer: JobProducer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -37,6 +39,7 @@ export class UpdaterSweep implements Sweep {
       this.producer.enqueue(JobName.RecoverImage, { imageId: id }, { jobId: `recover-${id}@${tick}` }),
     );
     const projects = await this.usage.recompute();
+    await this.quotaLedger.dropDeadHolds();
     return { candidates: candidates + projects, enqueued: candidates, bytes: 0, errors: 0 };
   }
 }

@@ -2,10 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { conflict, GlimpseError, type Image, ImageStatus, invalid, notFound, type RequestContext, tooLarge } from '@glimpse/domain';
-import { ImageRepository } from '@glimpse/persistence';
+import { ImageRepository, type QuotaUsage } from '@glimpse/persistence';
 import { HashingTap, InspectorFormatGate, SizeMeter, StagingArea, StoreRegistry } from '@glimpse/storage';
+import { QuotaMeter } from '../../quotas/quota-meter.js';
+import { type QuotaHold, QuotaService } from '../../quotas/quota.service.js';
 import { ImageAccess } from '../image-access.service.js';
-import { abandon, assertOctetStream, declaredSize, feed } from './request-body.js';
+import { abandon, assertOctetStream, declaredSize } from './request-body.js';
 
 /** PUT /v2/images/{id}/file and /stage: stream the body into a store (or staging) in one pass. */
 @Injectable()
@@ -18,6 +20,7 @@ export class ImageUploadService {
     private readonly stores: StoreRegistry,
     private readonly staging: StagingArea,
     private readonly gate: InspectorFormatGate,
+    private readonly quotas: QuotaService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -28,7 +31,9 @@ export class ImageUploadService {
     const store = this.stores.writable(storeId);
     const declared = this.checkDeclared(req);
     this.assertCanLeaveQueued(image, ImageStatus.Saving);
-    await this.images.transition(id, ImageStatus.Queued, ImageStatus.Saving);
+    // Quotas: one more upload in progress, and the declared bytes (more are reserved as they arrive).
+    const hold = await this.leaveQueued(image, ImageStatus.Saving, { image_count_uploading: 1, image_size_total: declared.size ?? 0 });
+    const meter = new QuotaMeter(hold, 'image_size_total', declared.size ?? 0);
     const watcher = this.gate.watcher();
     const tap = new HashingTap({
       hashAlgo: image.osHashAlgo ?? this.config.storage.hashAlgo,
@@ -39,12 +44,13 @@ export class ImageUploadService {
     // Heartbeat: a `saving` image whose updated_at stops moving belongs to a dead API process (the updater's cue).
     const heartbeat = setInterval(
       () => void this.images.update(id, { status: ImageStatus.Saving }, {}).catch(() => undefined),
-      Math.max(5000, this.config.updater.stuckSavingMs / 4),
+      this.heartbeatMs(),
     );
     try {
-      feed(req, tap);
+      meter.carry(req, tap);
       const put = await store.put(id, tap, { sizeHint: declared.size });
       location = put.location;
+      meter.assertWithinQuota();
       const digests = await tap.digest();
       if (declared.explicit && declared.size !== digests.size) {
         throw invalid(`Image size ${digests.size} does not match the declared size ${declared.size}.`);
@@ -67,13 +73,16 @@ export class ImageUploadService {
       location = undefined;
       return activated;
     } catch (err) {
-      abandon(req, tap);
+      abandon(req, meter);
+      meter.destroy();
       tap.destroy();
       if (location) await store.delete(location).catch((e) => this.logger.warn({ err: e, location }, 'could not remove data of a failed upload'));
       await this.backToQueued(id, ImageStatus.Saving);
-      throw err;
+      throw meter.failure ?? err;
     } finally {
       clearInterval(heartbeat);
+      // After the record shows the data (or the image went back to queued): the hold has done its part.
+      await hold.release();
     }
   }
 
@@ -84,13 +93,15 @@ export class ImageUploadService {
     assertOctetStream(req);
     const declared = this.checkDeclared(req);
     if (image.status === ImageStatus.Queued && (await this.staging.exists(id))) throw conflict(`Image ${id} already has staged data.`);
-    await this.images.transition(id, ImageStatus.Queued, ImageStatus.Uploading);
+    const hold = await this.leaveQueued(image, ImageStatus.Uploading, { image_count_uploading: 1, image_stage_total: declared.size ?? 0 });
+    const quota = new QuotaMeter(hold, 'image_stage_total', declared.size ?? 0);
     const meter = new SizeMeter(this.config.storage.imageSizeCap);
     let staged = false;
     try {
-      feed(req, meter);
+      quota.carry(req, meter);
       const put = await this.staging.put(id, meter);
       staged = true;
+      quota.assertWithinQuota();
       if (declared.explicit && declared.size !== put.size) {
         throw invalid(`Image size ${put.size} does not match the declared size ${declared.size}.`);
       }
@@ -99,12 +110,30 @@ export class ImageUploadService {
         return updated;
       });
     } catch (err) {
-      abandon(req, meter);
+      abandon(req, quota);
+      quota.destroy();
       meter.destroy();
       if (staged) await this.staging.remove(id).catch(() => undefined);
       await this.backToQueued(id, ImageStatus.Uploading);
-      throw err;
+      throw quota.failure ?? err;
+    } finally {
+      await hold.release();
     }
+  }
+
+  /** Reserves the quota, then moves the image out of queued; the hold goes if the move fails. */
+  private async leaveQueued(image: Image, to: ImageStatus, amounts: Partial<QuotaUsage>): Promise<QuotaHold> {
+    const hold = await this.quotas.hold(image.owner, image.id, amounts);
+    await this.images.transition(image.id, ImageStatus.Queued, to).catch(async (err) => {
+      await hold.release();
+      throw err;
+    });
+    hold.keepAlive(this.heartbeatMs());
+    return hold;
+  }
+
+  private heartbeatMs(): number {
+    return Math.max(5000, this.config.updater.stuckSavingMs / 4);
   }
 
   /** A declared size over the cap is refused before reading a byte. */
