@@ -8,7 +8,8 @@
  * The mix (C = min(2000, records / 50), or GLIMPSE_BENCH_SWEEP_CANDIDATES): C pending_delete images past scrub_time with a 1 KiB file each (the
  * reaper's candidates), C active images with a 4 KiB file each (the auditor's, all within its re-hash budget);
  * of the rest, 60% deleted within retention without data, 15% queued, 10% deactivated, 5% killed within their
- * grace, 5% pending_delete within scrub_time, 5% uploading — none a candidate of either sweep.
+ * grace, 5% pending_delete within scrub_time, 5% uploading — none a candidate of either sweep. Each sweep is
+ * given GLIMPSE_BENCH_SWEEP_MAX_SECONDS (default 1800); past it the figures say how far it got.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,12 +51,14 @@ function rssSampler(pid: number): () => number {
 export default async function sweepBench(args: string[]): Promise<void> {
   const total = Number(args[0] ?? process.env.GLIMPSE_BENCH_SWEEP_RECORDS ?? 1_000_000);
   const candidates = Number(process.env.GLIMPSE_BENCH_SWEEP_CANDIDATES ?? Math.min(2000, Math.floor(total / 50)));
+  const maxSeconds = Number(process.env.GLIMPSE_BENCH_SWEEP_MAX_SECONDS ?? 1800);
   const settings = { GLIMPSE_DELAYED_DELETE: 'true', GLIMPSE_SCRUB_TIME_SECONDS: '3600', GLIMPSE_KILLED_GRACE_MINUTES: '60' };
   const stack = await startBenchStack(settings, { worker: false });
-  const worker = spawnWorker(workerEnv(stack.config, {
+  const env = workerEnv(stack.config, {
     ...settings, WORKER_QUEUES: 'maintenance',
     GLIMPSE_SCHEDULE_AUDITOR: 'off', GLIMPSE_SCHEDULE_REPLICATOR: 'off', GLIMPSE_SCHEDULE_UPDATER: 'off', GLIMPSE_SCHEDULE_REAPER: 'off',
-  }));
+  });
+  let worker = spawnWorker(env);
   const queue: Queue = stack.api.get(JobProducer).queueFor(JobName.ReaperSweep);
   const events = new QueueEvents(QueueName.Maintenance, { connection: redisOptions(stack.config.redis.url, 'queue') as ConnectionOptions, prefix: stack.config.queue.prefix });
   try {
@@ -100,9 +103,13 @@ export default async function sweepBench(args: string[]): Promise<void> {
     console.log(`seeded ${total} image records in ${s(seedMs).trim()} (${(total / (seedMs / 1000)).toFixed(0)} records/s): ` +
       `${due} reaper candidates (1 KiB files), ${active} auditor candidates (4 KiB files)`);
 
-    while ((await queue.getWorkersCount()) === 0) await sleep(100);
-    await sleep(2000);
-    const restRss = procMemory(worker.pid!, 'VmRSS');
+    /** Waits until the worker consumes the queue and has settled; its RSS then. */
+    const atRest = async () => {
+      while ((await queue.getWorkersCount()) === 0) await sleep(100);
+      await sleep(2000);
+      return procMemory(worker.pid!, 'VmRSS');
+    };
+    let restRss = await atRest();
     console.log(`worker process ${worker.pid}: RSS at rest ${mb(restRss).trim()}\n`);
 
     // The sweeps' own filters (ReaperSweep.run, AuditorSweep.run), streamed through a cursor: the database's cost.
@@ -119,7 +126,16 @@ export default async function sweepBench(args: string[]): Promise<void> {
       { sweep: 'auditor', filter: { status: 'active' } },
     ];
     console.log('sweep      bare find   sweep job   all per-image jobs   jobs   jobs/s   worker peak RSS   growth     failed');
+    let busy = false;
     for (const { sweep, filter } of sweeps) {
+      if (busy) {
+        // The worker is still busy with the last sweep's jobs: this sweep gets an empty queue and a fresh worker.
+        await stopWorker(worker);
+        await queue.obliterate({ force: true });
+        worker = spawnWorker(env);
+        restRss = await atRest();
+        console.log(`${''.padEnd(8)}(the last sweep's jobs dropped; a new worker process ${worker.pid}: RSS at rest ${mb(restRss).trim()})`);
+      }
       let t0 = performance.now();
       let found = 0;
       for await (const doc of images.find(filter, { projection: { _id: 1 } })) if (doc._id) found++;
@@ -131,22 +147,28 @@ export default async function sweepBench(args: string[]): Promise<void> {
       const res = await fetch(`${stack.url}/v2/admin/maintenance/${sweep}`, { method: 'POST', headers: admin });
       if (res.status !== 202) throw new Error(`POST ${sweep}: ${res.status}`);
       const { job_id: jobId } = (await res.json()) as { job_id: string };
-      await (await queue.getJob(jobId))!.waitUntilFinished(events, 3_600_000);
+      // Each sweep gets at most GLIMPSE_BENCH_SWEEP_MAX_SECONDS; past it, what was done is reported.
+      const end = t0 + maxSeconds * 1000;
+      const sweepDone = await (await queue.getJob(jobId))!.waitUntilFinished(events, maxSeconds * 1000).then(() => true, () => false);
       const sweepMs = performance.now() - t0;
+      let pending = 0;
       for (;;) {
         const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
-        if (Object.values(counts).every((n) => n === 0)) break;
+        pending = Object.values(counts).reduce((a, b) => a + b, 0);
+        if (pending === 0 || performance.now() > end) break;
         await sleep(50);
       }
       const allMs = performance.now() - t0;
       const peak = stop();
-      const jobs = (await queue.getCompletedCount()) - completedBefore - 1;
+      const jobs = (await queue.getCompletedCount()) - completedBefore - (sweepDone ? 1 : 0);
+      const capped = (done: boolean, ms: number) => (done ? s(ms) : `>${maxSeconds} s`.padStart(10));
       const failed = await queue.getFailedCount();
-      console.log(`${sweep.padEnd(8)}${s(findMs)}${s(sweepMs)}${s(allMs).padStart(21)}${String(jobs).padStart(7)}` +
-        `${(jobs / (allMs / 1000)).toFixed(0).padStart(9)}${mb(peak).padStart(18)}${mb(peak - restRss).padStart(11)}${String(failed).padStart(7)}` +
-        `   (bare find: ${found} ids)`);
+      console.log(`${sweep.padEnd(8)}${s(findMs)}${capped(sweepDone, sweepMs)}${capped(pending === 0, allMs).padStart(21)}${String(jobs).padStart(7)}` +
+        `${(jobs / (allMs / 1000)).toFixed(2).padStart(9)}${mb(peak).padStart(18)}${mb(peak - restRss).padStart(11)}${String(failed).padStart(7)}` +
+        `   (bare find: ${found} ids${pending ? `; ${pending} jobs not done by then` : ''})`);
+      busy = pending > 0;
     }
-    console.log(`\nworker VmHWM (peak since start): ${mb(procMemory(worker.pid!, 'VmHWM')).trim()}; RSS at rest before the sweeps: ${mb(restRss).trim()}`);
+    console.log(`\nworker ${worker.pid} VmHWM (peak since it started): ${mb(procMemory(worker.pid!, 'VmHWM')).trim()}; RSS at rest before its sweep: ${mb(restRss).trim()}`);
   } finally {
     await stopWorker(worker, 'SIGTERM');
     await events.close();
