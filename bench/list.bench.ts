@@ -5,12 +5,12 @@
  * and sort (the database's own cost), pages/s at 16 concurrent clients, creates/s at 16 concurrent clients, and
  * the server's query plan for the default page.
  */
-import { randomUUID } from 'node:crypto';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { type ImageListQuery } from '@glimpse/domain';
 import { ImageListing, listFilter, propPair, sortSpec } from '@glimpse/persistence';
 import { parseListQuery } from '../apps/api/src/images/listing/list-query.js';
+import { imageRecord, insertImageRecords } from '../test/support/image-records.js';
 import { startBenchStack } from './support/bench-stack.js';
 
 const PROJECT = 'bench-project';
@@ -47,21 +47,16 @@ export default async function listBench(args: string[]): Promise<void> {
     const images = stack.api.get<Connection>(getConnectionToken()).collection('images');
     let t = performance.now();
     const base = Date.now() - total * 1000;
-    for (let i = 0; i < total; i += 5000) {
-      const batch = [];
-      for (let j = i; j < Math.min(total, i + 5000); j++) {
-        const props = { os_distro: j % 3 ? 'debian' : 'ubuntu' };
-        batch.push({
-          _id: randomUUID(), name: `image-${j}`, status: j % 10 ? 'active' : 'queued', visibility: j % 4 ? 'private' : 'public',
-          protected: false, osHidden: false, checksum: null, osHashAlgo: null, osHashValue: null, owner: j % 2 ? PROJECT : `p-${j % 97}`,
-          size: j % 5 ? j * 1024 : null, virtualSize: null, minDisk: 0, minRam: 0, containerFormat: 'bare', diskFormat: 'raw',
-          createdAt: new Date(base + j * 1000), updatedAt: new Date(base + j * 1000), deletedAt: null,
-          tags: j % 50 ? ['common'] : ['common', 'rare'], props: Object.entries(props).map(([k, v]) => ({ k, v })),
-          propPairs: Object.entries(props).map(([k, v]) => propPair(k, v)), locations: [], rev: 0,
-        });
-      }
-      await images.insertMany(batch as never[], { ordered: false });
-    }
+    await insertImageRecords(images, total, (j) => {
+      const props = { os_distro: j % 3 ? 'debian' : 'ubuntu' };
+      return imageRecord({
+        name: `image-${j}`, status: j % 10 ? 'active' : 'queued', visibility: j % 4 ? 'private' : 'public',
+        owner: j % 2 ? PROJECT : `p-${j % 97}`, size: j % 5 ? j * 1024 : null,
+        createdAt: new Date(base + j * 1000), updatedAt: new Date(base + j * 1000),
+        tags: j % 50 ? ['common'] : ['common', 'rare'], props: Object.entries(props).map(([k, v]) => ({ k, v })),
+        propPairs: Object.entries(props).map(([k, v]) => propPair(k, v)),
+      });
+    });
     console.log(`seeded ${total} images in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     const listing = stack.api.get(ImageListing);

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { TaskRepository } from '@glimpse/persistence';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { imageServer } from '../support/image-server.js';
-import { testConfig, testServices, uniqueId } from '../support/test-config.js';
+import { testConfig } from '../support/test-config.js';
+import { spawnWorker, stopWorker, workerEnv } from '../support/worker-process.js';
 
 const MiB = 1 << 20;
 const SIZE = 512 * MiB;
-const workerEntry = resolve(import.meta.dirname, '..', '..', 'apps', 'worker', 'src', 'main.js');
 
 async function digest(path: string, algo: string): Promise<string> {
   const hash = createHash(algo);
@@ -36,7 +36,7 @@ describe('a worker killed with SIGKILL in the middle of a 512 MiB import', () =>
   const workers: ChildProcess[] = [];
 
   const startWorker = (): ChildProcess => {
-    const child = spawn(process.execPath, ['--enable-source-maps', workerEntry], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawnWorker(env);
     workers.push(child);
     return child;
   };
@@ -56,26 +56,18 @@ describe('a worker killed with SIGKILL in the middle of a 512 MiB import', () =>
         res.end();
       },
     });
-    const { mongoUri, redisUrl } = testServices();
-    const id = uniqueId();
-    env = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/root',
-      MONGODB_URI: mongoUri.replace(/(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/, `$1/t_${id}`),
-      REDIS_URL: redisUrl,
-      GLIMPSE_QUEUE_PREFIX: `t${id}`,
-      GLIMPSE_DATA_DIR: join(work, 'data'),
+    const settings = {
       GLIMPSE_IMAGE_SIZE_CAP: String(SIZE),
       GLIMPSE_WEB_DOWNLOAD_ALLOWED_NETWORKS: '127.0.0.1/32',
       GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS: String(server.port),
-      WORKER_QUEUES: 'image-import',
-      LOG_LEVEL: 'warn',
     };
-    api = await startApi(testConfig(env));
+    const config = testConfig({ GLIMPSE_DATA_DIR: join(work, 'data'), ...settings });
+    env = workerEnv(config, { ...settings, WORKER_QUEUES: 'image-import' });
+    api = await startApi(config);
   });
 
   after(async () => {
-    for (const w of workers) w.kill('SIGKILL');
+    await Promise.all(workers.map((w) => stopWorker(w)));
     await api?.close();
     await server?.close();
     rmSync(work, { recursive: true, force: true });
@@ -100,8 +92,7 @@ describe('a worker killed with SIGKILL in the middle of a 512 MiB import', () =>
       assert.notEqual(t?.status, 'success', 'the import finished before the kill');
       await sleep(100);
     }
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    await stopWorker(first);
     const mid = await tasks.findById(task!.id);
     assert.equal(mid?.status, 'processing');
 
