@@ -8,6 +8,8 @@ import { StoreRegistry } from '@glimpse/storage';
 import { fanOut, tickId } from './fan-out.js';
 import type { Sweep } from './sweep.js';
 
+type Sized = { _id: string; size?: number | null };
+
 /**
  * The auditor's tick: one audit-image job per active image (existence and size of every copy). A rotating
  * sample, continuing where the last tick stopped, is also re-hashed, up to GLIMPSE_AUDIT_BYTES_PER_RUN bytes.
@@ -32,10 +34,9 @@ export class AuditorSweep implements Sweep {
     let planned = 0;
     let last = start;
     // First the images after the cursor (they are due for re-hashing first), then the ones before it.
-    const visit = async (id: string, rehashable: boolean) => {
+    const visit = async (id: string, size: number, rehashable: boolean) => {
       let rehash = false;
       if (rehashable && planned < budget) {
-        const size = (await this.images.findById(id))?.size ?? 0;
         if (planned + size <= budget) {
           planned += size;
           rehash = true;
@@ -44,27 +45,41 @@ export class AuditorSweep implements Sweep {
       }
       await this.producer.enqueue(JobName.AuditImage, { imageId: id, rehash }, { jobId: `audit-${id}@${tick}` });
     };
-    let candidates = await fanOut(this.images.model, { status: ImageStatus.Active, _id: { $gt: start } }, signal, (id) => visit(id, true));
+    // The size comes with the page: no lookup per image.
+    const withSize = { size: 1 } as const;
+    let candidates = await fanOut<Sized>(this.images.model, { status: ImageStatus.Active, _id: { $gt: start } }, signal, (id, d) => visit(id, d.size ?? 0, true), withSize);
     const wrapped = planned < budget;
-    candidates += await fanOut(this.images.model, { status: ImageStatus.Active, _id: { $lte: start } }, signal, (id) => visit(id, wrapped));
+    candidates += await fanOut<Sized>(this.images.model, { status: ImageStatus.Active, _id: { $lte: start } }, signal, (id, d) => visit(id, d.size ?? 0, wrapped), withSize);
     // Next tick re-hashes from where this one stopped (from the start again once every image had its turn).
     await this.state.setCursor('auditor', planned < budget ? '' : last);
     const orphans = await this.findOrphans(signal);
     return { candidates, enqueued: candidates, bytes: planned, errors: 0, orphans };
   }
 
-  /** Objects in a store that no image references: recorded as findings; the reaper removes them after a grace. */
+  /**
+   * Objects in a store that no image references: recorded as findings; the reaper removes them after a grace.
+   * The images are looked up a batch of objects at a time.
+   */
   private async findOrphans(signal: AbortSignal): Promise<number> {
     let orphans = 0;
     for (const store of this.stores.stores) {
       if (!store.listObjects) continue;
+      let batch: { location: string; imageId: string }[] = [];
+      const judge = async () => {
+        const images = new Map((await this.images.findByIds(batch.map((o) => o.imageId))).map((i) => [i.id, i]));
+        for (const object of batch) {
+          if (images.get(object.imageId)?.locations.some((l) => l.store === store.id && l.url === object.location)) continue;
+          await this.state.record({ imageId: object.imageId, store: store.id, problem: 'orphan', location: object.location, foundAt: new Date() });
+          orphans++;
+        }
+        batch = [];
+      };
       for await (const object of store.listObjects()) {
         signal.throwIfAborted();
-        const image = await this.images.findById(object.imageId);
-        if (image?.locations.some((l) => l.store === store.id && l.url === object.location)) continue;
-        await this.state.record({ imageId: object.imageId, store: store.id, problem: 'orphan', location: object.location, foundAt: new Date() });
-        orphans++;
+        batch.push(object);
+        if (batch.length === 500) await judge();
       }
+      await judge();
     }
     return orphans;
   }
