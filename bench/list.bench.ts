@@ -6,7 +6,7 @@
  * the server's query plan of each page (FerretDB: which of filter, sort and limit it pushed down to its backend, and
  * whether PostgreSQL answers with an index or a sequential scan; MongoDB: the winning plan's stages and documents
  * examined). `GLIMPSE_BENCH_DB=ferretdb-pg` runs it on FerretDB's PostgreSQL backend (see bench/support/bench-stack.ts);
- * BENCH_LIST_ROUNDS, BENCH_LIST_SECONDS and BENCH_LIST_BATCH (insertMany batch, default 10000) tune it.
+ * BENCH_LIST_ROUNDS, BENCH_LIST_SECONDS, BENCH_LIST_BATCH (insertMany batch, default 10000) and BENCH_LIST_CASES tune it.
  */
 import { randomUUID } from 'node:crypto';
 import { getConnectionToken } from '@nestjs/mongoose';
@@ -105,12 +105,13 @@ export default async function listBench(args: string[]): Promise<void> {
     console.log(`seeded ${total} images in ${seeded.toFixed(1)} s (${(total / seeded).toFixed(0)}/s, insertMany of ${size})`);
 
     const listing = stack.api.get(ImageListing);
-    const cases: [string, string][] = [
+    const only = process.env.BENCH_LIST_CASES?.split(',').filter(Boolean); // e.g. "name,tag": those pages only
+    const cases = ([
       ['default sort', ''],
       ['name filter', `?name=image-${Math.floor(total / 2)}`],
       ['tag filter', '?tag=rare'],
       ['in: status filter', '?status=in:active,queued'],
-    ];
+    ] as [string, string][]).filter(([label]) => !only || only.some((word) => label.includes(word)));
     console.log('\nquery plan of each page:');
     for (const [label, query] of cases) {
       const plan = (await listing.explain(parseListQuery(Object.fromEntries(new URLSearchParams(query)), 1000), { projectId: PROJECT, isAdmin: false })) as Json;
