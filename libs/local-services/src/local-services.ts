@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { AppConfig, ResolvedConfig } from '@glimpse/config';
 import { type ServiceSpec, serviceStatus, startService, stopService } from './service-process.js';
 
-function findExecutable(name: string, explicit: string | undefined, searchPath: string[]): string | undefined {
+/** The first executable `name` on the search path, or `explicit` when it is executable. */
+export function findExecutable(name: string, explicit: string | undefined, searchPath: string[]): string | undefined {
   const candidates = explicit ? [explicit] : searchPath.map((dir) => join(dir, name));
   return candidates.find((path) => {
     try {

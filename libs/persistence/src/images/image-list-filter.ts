@@ -70,15 +70,20 @@ export function listFilter(query: ImageListQuery, scope: ListScope): Filter {
     createdAt: range(query.createdAt),
     updatedAt: range(query.updatedAt),
   };
-  for (const [k, v] of Object.entries(exact)) if (v !== undefined) and.push({ [k]: v });
+  // An equality on a plain value goes at the top level of the filter, where FerretDB 1.x pushes it down to its
+  // backend as a WHERE clause (it pushes nothing inside $and/$or); MongoDB reads both shapes alike.
+  const top: Filter = {};
+  for (const [k, v] of Object.entries(exact)) if (v !== undefined) (isPlain(v) ? (top[k] = v) : and.push({ [k]: v }));
   if (query.tags.length) and.push({ tags: { $all: query.tags } });
   if (query.size !== undefined) and.push({ size: query.size });
   if (query.sizeMin !== undefined) and.push({ size: { $gte: query.sizeMin } });
   if (query.sizeMax !== undefined) and.push({ size: { $lte: query.sizeMax } });
   const pairs = Object.entries(query.properties).map(([k, v]) => propPair(k, v));
   if (pairs.length) and.push({ propPairs: { $all: pairs } });
-  return { $and: and };
+  return { ...top, $and: and };
 }
+
+const isPlain = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Date;
 
 export function sortSpec(query: ImageListQuery): Record<string, 1 | -1> {
   return Object.fromEntries(query.sort.map((s) => [FIELD[s.key], s.dir === 'asc' ? 1 : -1]));
