@@ -18,26 +18,34 @@ export class ImageAccess {
   ) {}
 
   async visible(ctx: RequestContext, id: string): Promise<Image> {
+    return (await this.load(ctx, id)).image;
+  }
+
+  /** The image, if the caller may take `action` on it (404 if it may not see it, 403 if it may not act). */
+  async permitted(ctx: RequestContext, id: string, action: string): Promise<Image> {
+    const { image, member } = await this.load(ctx, id);
+    this.check(ctx, image, member, action);
+    return image;
+  }
+
+  /** 403 unless the caller may take `action` on this (visible) image. */
+  async enforce(ctx: RequestContext, image: Image, action: string): Promise<void> {
+    this.check(ctx, image, await this.membership(ctx, image), action);
+  }
+
+  private async load(ctx: RequestContext, id: string): Promise<{ image: Image; member: boolean }> {
     const image = await this.images.findById(id);
     if (image) {
       const member = await this.membership(ctx, image);
       if (canSeeImage(image, ctx, member ? { status: 'accepted' } : null) && this.policy.allows(ctx, 'get_image', this.targetOf(ctx, image, member))) {
-        return image;
+        return { image, member };
       }
     }
     throw notFound(`No image found with ID ${id}`);
   }
 
-  /** The image, if the caller may take `action` on it (404 if it may not see it, 403 if it may not act). */
-  async permitted(ctx: RequestContext, id: string, action: string): Promise<Image> {
-    const image = await this.visible(ctx, id);
-    await this.enforce(ctx, image, action);
-    return image;
-  }
-
-  /** 403 unless the caller may take `action` on this (visible) image. */
-  async enforce(ctx: RequestContext, image: Image, action: string, extra: PolicyTarget = {}): Promise<void> {
-    enforce(this.policy, ctx, action, { ...this.targetOf(ctx, image, await this.membership(ctx, image)), ...extra });
+  private check(ctx: RequestContext, image: Image, member: boolean, action: string): void {
+    enforce(this.policy, ctx, action, this.targetOf(ctx, image, member));
     if (this.policy.settings.defaults === 'legacy' && MUTATIONS.has(action) && !isOwnerOrAdmin(image, ctx)) {
       throw forbidden('You do not own this image');
     }
