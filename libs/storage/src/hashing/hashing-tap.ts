@@ -7,7 +7,7 @@ export interface HashingTapOptions {
   hashAlgo?: string;
   /** Bytes allowed through; one more fails the stream with a 413 before that byte reaches the store. */
   limit?: number;
-  /** Sees every chunk that passes (the format gate's watcher). */
+  /** Sees every chunk that passes (the format gate's watcher, an import's progress); throwing fails the stream. */
   observe?: (chunk: Buffer) => void;
 }
 
@@ -60,7 +60,12 @@ export class HashingTap extends Transform {
       callback(tooLarge('The incoming image is too large: The provided image is too large.'));
       return;
     }
-    this.observe?.(chunk);
+    try {
+      this.observe?.(chunk);
+    } catch (err) {
+      // The observer refuses the data (the format gate's early refusal): the stream fails with its error.
+      return callback(err as Error);
+    }
     const pending = this.hasher.update(chunk);
     if (!pending) return this.passOn ? callback(null, chunk) : callback();
     // The ring is full: the chunk goes on to the store at once (its write overlaps the hashing), and the next
