@@ -12,13 +12,18 @@ export interface Digests {
 }
 
 /**
- * Takes each filled slot of the ring, in order, while the workers hash it (a store writing it in place);
- * `done` hands the slot back. The view is valid only until `done` is called.
+ * Takes the filled slots of the ring while the workers hash them (a store writing them in place): the slots
+ * that filled up while earlier calls were busy come in one call (up to SINK_BATCH), and up to SINK_CALLS calls
+ * run at once, so round trips to the disk overlap. Calls come in byte order (`offset`: where the first slot's
+ * bytes start) but may finish in any order; `done` hands the slots back; the views are valid until then.
  */
-export type SlotSink = (data: Uint8Array, done: (err?: Error | null) => void) => void;
+export type SlotSink = (slots: Uint8Array[], offset: number, done: (err?: Error | null) => void) => void;
 
 export const SLOT_SIZE = 1 << 20;
 const DEFAULT_SLOTS = 16;
+/** At most this many slots per sink call, and this many calls at once. */
+const SINK_BATCH = 4;
+const SINK_CALLS = 3;
 /** Idle worker pairs (with their ring) kept for the next hasher: a worker costs tens of milliseconds to start,
  * and a ring's first touch of its fresh pages costs about as much. */
 const MAX_IDLE = 4;
@@ -42,9 +47,10 @@ export class ParallelHasher {
   private offset = 0;
   private size = 0;
   private sink: SlotSink | null = null;
-  /** Filled slots (index, length) the sink has yet to take, in order; `sinking` while it holds one. */
+  /** Filled slots (index, length) the sink has yet to take, in order; `sinking`: its calls under way. */
   private readonly toSink: Array<[number, number]> = [];
-  private sinking = false;
+  private sinking = 0;
+  private sunk = 0;
   /** The one pending wait (for a free slot, or for the digests), settled by the workers' answers. */
   private waiter: { resolve: () => void; reject: (err: Error) => void } | null = null;
   private failure: Error | null = null;
@@ -140,16 +146,20 @@ export class ParallelHasher {
   }
 
   private feedSink(): void {
-    if (this.sinking || this.finished || !this.toSink.length) return;
-    const [slot, length] = this.toSink.shift()!;
-    this.sinking = true;
-    this.sink!(this.view.subarray(slot * SLOT_SIZE, slot * SLOT_SIZE + length), (err) => {
-      this.sinking = false;
-      if (err) return this.fail(err);
-      this.refs[slot]!--;
-      this.wake();
-      this.feedSink();
-    });
+    while (this.sinking < SINK_CALLS && !this.finished && this.toSink.length) {
+      const batch = this.toSink.splice(0, SINK_BATCH);
+      const offset = this.sunk;
+      const views = batch.map(([slot, length]) => this.view.subarray(slot * SLOT_SIZE, slot * SLOT_SIZE + length));
+      for (const view of views) this.sunk += view.length;
+      this.sinking++;
+      this.sink!(views, offset, (err) => {
+        this.sinking--;
+        if (err) return this.fail(err);
+        for (const [slot] of batch) this.refs[slot]!--;
+        this.wake();
+        this.feedSink();
+      });
+    }
   }
 
   private received(i: number, m: FromWorker): void {
