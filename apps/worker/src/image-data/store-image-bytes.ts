@@ -17,11 +17,18 @@ export class StoreImageBytes implements ImageBytes {
   async write(storeId: string, imageId: string, source: AsyncIterable<Buffer>, signal: AbortSignal, observe?: (chunk: Buffer) => void): Promise<StoredCopy> {
     const store = this.stores.writable(storeId);
     const tap = new HashingTap({ hashAlgo: this.config.storage.hashAlgo, limit: this.config.storage.imageSizeCap, observe });
-    // An error on either side destroys both, so the store sees the failure and keeps nothing. A stream is piped
-    // as it is: wrapping it in Readable.from would add a stage per chunk.
+    // An error on either side destroys both, so the store sees the failure and keeps nothing. A stream is taken
+    // as it is: wrapping it in Readable.from would add a stage per chunk. The store comes first: a file store
+    // takes the tap's ring slots, and the source's chunks then go straight into the ring.
     const readable = source instanceof Readable ? source : Readable.from(source, { objectMode: false });
-    const hashed = pipeline(readable, tap, () => undefined);
-    const put = await store.put(imageId, hashed, { signal });
+    const putting = store.put(imageId, tap, { signal });
+    if (tap.sinking) {
+      tap.drink(readable);
+      tap.once('close', () => readable.destroy());
+    } else {
+      pipeline(readable, tap, () => undefined);
+    }
+    const put = await putting;
     const digests = await tap.digest();
     return {
       location: { url: put.location, store: store.id, metadata: { store: store.id }, status: 'active' },

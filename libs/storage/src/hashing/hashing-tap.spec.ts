@@ -79,4 +79,31 @@ describe('HashingTap', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('drinks a source straight into the slots a file store sinks, and keeps nothing when the source fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glimpse-tap-'));
+    try {
+      const store = new FileStore('local', dir);
+      const data = randomBytes(20 * SLOT_SIZE + 777);
+      const tap = new HashingTap({ hashAlgo: 'sha512' });
+      const put = store.put('img', tap);
+      assert.ok(tap.sinking);
+      tap.drink(Readable.from(pieces(data, 65536), { objectMode: false }));
+      assert.equal((await put).size, data.length);
+      assert.ok(readFileSync(join(dir, 'img')).equals(data));
+      assert.deepEqual(await tap.digest(), { size: data.length, md5: hex('md5', data), hashAlgo: 'sha512', hashValue: hex('sha512', data) });
+
+      async function* broken(): AsyncGenerator<Buffer> {
+        yield* pieces(data.subarray(0, 5 * SLOT_SIZE), 65536);
+        throw new Error('source gone');
+      }
+      const failing = new HashingTap();
+      const lost = store.put('lost', failing);
+      failing.drink(Readable.from(broken(), { objectMode: false }));
+      await assert.rejects(lost, /source gone/);
+      assert.deepEqual(readdirSync(dir), ['img']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { tooLarge } from '@glimpse/domain';
 import { type Digests, ParallelHasher, type SlotSink } from './parallel-hasher.js';
 
@@ -52,6 +52,49 @@ export class HashingTap extends Transform {
       // The stream's failure (413, client gone) is the promise's: nothing else listens to this stream.
       this.on('error', reject);
       if (this.destroyed) reject(this.errored ?? new Error('The stream was destroyed before its end.'));
+    });
+  }
+
+  /** Whether a store sinks the slots (then `drink` may feed it). */
+  get sinking(): boolean {
+    return !this.passOn;
+  }
+
+  /**
+   * Takes `source`'s chunks straight into the ring (once a store sinks the slots): a 'data' listener instead of
+   * a pipe into this stream, so a chunk costs no stream stage on the way; the source is paused while the ring
+   * is full and ended into this stream at its end. A failure destroys this stream with it.
+   */
+  drink(source: Readable): void {
+    if (this.passOn) throw new Error('Only a tap whose slots a store sinks can drink its source.');
+    // The source may end while its last chunk still waits for the ring: the end then waits for it.
+    let waiting = false;
+    let ended = false;
+    const onData = (chunk: Buffer) => {
+      if (this.destroyed) return;
+      waiting = true;
+      this._transform(chunk, 'buffer' as BufferEncoding, (err) => {
+        waiting = false;
+        if (err) {
+          source.pause();
+          this.destroy(err);
+        } else if (ended) this.end();
+        else if (source.isPaused()) source.resume();
+      });
+      if (waiting) source.pause();
+    };
+    const onEnd = () => {
+      ended = true;
+      if (!waiting) this.end();
+    };
+    const onError = (err: Error) => this.destroy(err);
+    source.on('data', onData);
+    source.once('end', onEnd);
+    source.once('error', onError);
+    this.once('close', () => {
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', onError);
     });
   }
 

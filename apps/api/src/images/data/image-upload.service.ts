@@ -42,8 +42,11 @@ export class ImageUploadService {
       Math.max(5000, this.config.updater.stuckSavingMs / 4),
     );
     try {
+      // The store first: a file store takes the tap's ring slots (decided before the first byte), and the body
+      // is then fed straight into the ring.
+      const putting = store.put(id, tap, { sizeHint: declared.size });
       feed(req, tap);
-      const put = await store.put(id, tap, { sizeHint: declared.size });
+      const put = await putting;
       location = put.location;
       const digests = await tap.digest();
       if (declared.explicit && declared.size !== digests.size) {
