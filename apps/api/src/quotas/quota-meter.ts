@@ -43,6 +43,8 @@ export class QuotaMeter extends Transform {
    * it; a quota failure only cuts the sink short, since its reader may not listen yet: callers check `failure`.
    */
   carry(req: IncomingMessage, sink: Writable): void {
+    // No limit to count against: the body goes straight to the sink (a file store's ring, without a stream stage).
+    if (this.allowed === Number.POSITIVE_INFINITY) return feed(req, sink);
     feed(req, this);
     this.on('error', (err) => sink.destroy(err === this.failure ? undefined : err));
     this.pipe(sink);

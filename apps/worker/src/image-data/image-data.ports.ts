@@ -12,7 +12,8 @@ export interface StoredCopy {
 
 /** What an import needs of the stores: write with checksums in one pass, read a copy back, remove one. */
 export interface ImageBytes {
-  write(storeId: string, imageId: string, source: AsyncIterable<Buffer>, signal: AbortSignal): Promise<StoredCopy>;
+  /** `observe` sees every chunk on its way to the store (in the hashing pass); throwing stops the write. */
+  write(storeId: string, imageId: string, source: AsyncIterable<Buffer>, signal: AbortSignal, observe?: (chunk: Buffer) => void): Promise<StoredCopy>;
   read(location: ImageLocation, signal: AbortSignal): Promise<Readable>;
   remove(location: ImageLocation): Promise<void>;
   /** The staged file of a glance-direct import. */

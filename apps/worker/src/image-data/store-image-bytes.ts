@@ -14,12 +14,21 @@ export class StoreImageBytes implements ImageBytes {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async write(storeId: string, imageId: string, source: AsyncIterable<Buffer>, signal: AbortSignal): Promise<StoredCopy> {
+  async write(storeId: string, imageId: string, source: AsyncIterable<Buffer>, signal: AbortSignal, observe?: (chunk: Buffer) => void): Promise<StoredCopy> {
     const store = this.stores.writable(storeId);
-    const tap = new HashingTap({ hashAlgo: this.config.storage.hashAlgo, limit: this.config.storage.imageSizeCap });
-    // An error on either side destroys both, so the store sees the failure and keeps nothing.
-    const hashed = pipeline(Readable.from(source, { objectMode: false }), tap, () => undefined);
-    const put = await store.put(imageId, hashed, { signal });
+    const tap = new HashingTap({ hashAlgo: this.config.storage.hashAlgo, limit: this.config.storage.imageSizeCap, observe });
+    // An error on either side destroys both, so the store sees the failure and keeps nothing. A stream is taken
+    // as it is: wrapping it in Readable.from would add a stage per chunk. The store comes first: a file store
+    // takes the tap's ring slots, and the source's chunks then go straight into the ring.
+    const readable = source instanceof Readable ? source : Readable.from(source, { objectMode: false });
+    const putting = store.put(imageId, tap, { signal });
+    if (tap.sinking) {
+      tap.drink(readable);
+      tap.once('close', () => readable.destroy());
+    } else {
+      pipeline(readable, tap, () => undefined);
+    }
+    const put = await putting;
     const digests = await tap.digest();
     return {
       location: { url: put.location, store: store.id, metadata: { store: store.id }, status: 'active' },

@@ -19,7 +19,6 @@ import {
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
@@ -130,12 +129,12 @@ export class ImportRunner {
     const source = await this.sources.open(input, image.id, signal);
     const watcher = this.gate.watcher();
     const progress = (done: number) => void this.tasks.progress(task.id, done, source.size, `Copied ${Math.round(done / MiB)} MiB`).catch(() => undefined);
-    const copy = await this.bytes.write(
-      input.targets[0]!,
-      image.id,
-      observe(meter(16 * MiB, progress)(decompress(source.body)), (c) => watch(watcher, c)),
-      signal,
-    );
+    const metered = meter(16 * MiB, progress);
+    const copy = await this.bytes.write(input.targets[0]!, image.id, await decompress(source.body), signal, (c) => {
+      metered.see(c);
+      watch(watcher, c);
+    });
+    metered.end();
     const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
     try {
       checkValidation(copy, input.validation);
@@ -164,14 +163,18 @@ export class ImportRunner {
     try {
       const source = await this.sources.open(input, image.id, signal);
       const watcher = this.gate.watcher();
-      const tap = new HashingTap({ hashAlgo: this.config.storage.hashAlgo, limit: this.config.storage.imageSizeCap });
       const progress = (done: number) => void this.tasks.progress(task.id, done, source.size, `Downloaded ${Math.round(done / MiB)} MiB`).catch(() => undefined);
-      await pipeline(
-        Readable.from(observe(meter(16 * MiB, progress)(decompress(source.body)), (c) => watch(watcher, c))),
-        tap,
-        createWriteStream(staged),
-        { signal },
-      );
+      const metered = meter(16 * MiB, progress);
+      const tap = new HashingTap({
+        hashAlgo: this.config.storage.hashAlgo,
+        limit: this.config.storage.imageSizeCap,
+        observe: (c) => {
+          metered.see(c);
+          watch(watcher, c);
+        },
+      });
+      await pipeline(await decompress(source.body), tap, createWriteStream(staged), { signal });
+      metered.end();
       const downloaded = await tap.digest();
       checkValidation({ size: downloaded.size, checksum: downloaded.md5, osHashAlgo: downloaded.hashAlgo, osHashValue: downloaded.hashValue }, input.validation);
       const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
@@ -293,13 +296,6 @@ function watch(watcher: FormatWatcher, chunk: Buffer): void {
   watcher.push(chunk);
   const refusal = watcher.earlyRefusal();
   if (refusal) throw new GlimpseError('unsupported-media-type', `Image format refused: ${refusal.reason}`);
-}
-
-async function* observe(source: AsyncIterable<Buffer>, see: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
-  for await (const chunk of source) {
-    see(chunk);
-    yield chunk;
-  }
 }
 
 /** A copy must hold the same bytes as the image already records, or it is removed and refused. */

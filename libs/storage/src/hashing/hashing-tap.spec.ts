@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, describe, it } from 'node:test';
 import { GlimpseError } from '@glimpse/domain';
+import { FileStore } from '../stores/file-store.js';
 import { HashingTap } from './hashing-tap.js';
 import { closeIdleHashers, SLOT_SIZE } from './parallel-hasher.js';
 
@@ -44,5 +48,62 @@ describe('HashingTap', () => {
     const out: Buffer[] = [];
     await assert.rejects(pipeline(Readable.from(pieces(data, 65536)), tap, collector(out)), (err) => err instanceof GlimpseError && err.kind === 'too-large');
     assert.ok(Buffer.concat(out).length <= 2 * SLOT_SIZE + 10);
+  });
+
+  it('lets a file store write the ring slots in place: same bytes and digests, unaligned tail included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glimpse-tap-'));
+    try {
+      const store = new FileStore('local', dir);
+      for (const size of [0, 100, 20 * SLOT_SIZE, 20 * SLOT_SIZE + 4097]) {
+        const data = randomBytes(size);
+        const tap = new HashingTap({ hashAlgo: 'sha512' });
+        Readable.from(pieces(data, 65536 + 13)).pipe(tap);
+        const put = await store.put(`img${size}`, tap);
+        assert.equal(put.size, size);
+        assert.ok(readFileSync(join(dir, `img${size}`)).equals(data));
+        assert.deepEqual(await tap.digest(), { size, md5: hex('md5', data), hashAlgo: 'sha512', hashValue: hex('sha512', data) });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves nothing in the file store when the slot source fails (413 mid-way)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glimpse-tap-'));
+    try {
+      const tap = new HashingTap({ limit: 5 * SLOT_SIZE });
+      Readable.from(pieces(randomBytes(8 * SLOT_SIZE), 65536)).pipe(tap);
+      await assert.rejects(new FileStore('local', dir).put('img', tap), (err) => err instanceof GlimpseError && err.kind === 'too-large');
+      assert.deepEqual(readdirSync(dir), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('drinks a source straight into the slots a file store sinks, and keeps nothing when the source fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glimpse-tap-'));
+    try {
+      const store = new FileStore('local', dir);
+      const data = randomBytes(20 * SLOT_SIZE + 777);
+      const tap = new HashingTap({ hashAlgo: 'sha512' });
+      const put = store.put('img', tap);
+      assert.ok(tap.sinking);
+      tap.drink(Readable.from(pieces(data, 65536), { objectMode: false }));
+      assert.equal((await put).size, data.length);
+      assert.ok(readFileSync(join(dir, 'img')).equals(data));
+      assert.deepEqual(await tap.digest(), { size: data.length, md5: hex('md5', data), hashAlgo: 'sha512', hashValue: hex('sha512', data) });
+
+      async function* broken(): AsyncGenerator<Buffer> {
+        yield* pieces(data.subarray(0, 5 * SLOT_SIZE), 65536);
+        throw new Error('source gone');
+      }
+      const failing = new HashingTap();
+      const lost = store.put('lost', failing);
+      failing.drink(Readable.from(broken(), { objectMode: false }));
+      await assert.rejects(lost, /source gone/);
+      assert.deepEqual(readdirSync(dir), ['img']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { invalid } from '@glimpse/domain';
+import { HashingTap } from '../hashing/hashing-tap.js';
 import { type ByteRange, LocationNotFound, type PutOptions, type PutResult, type Store } from '../store.js';
+import { SlotFileWriter } from './slot-file-writer.js';
 
 const CHUNK = 1 << 20;
 
@@ -24,24 +26,50 @@ export class FileStore implements Store {
   ) {}
 
   async put(imageId: string, source: Readable, options: PutOptions = {}): Promise<PutResult> {
-    await fs.mkdir(this.dir, { recursive: true });
     const final = join(this.dir, safeName(imageId));
     // One writer per image and store at a time (the image's status or import lock guarantees it), so the
     // temporary name is fixed: a retry after a crash overwrites the dead writer's partial file.
     const temp = join(this.dir, `.${safeName(imageId)}.part`);
+    // A hashing tap's ring slots are written in place; it must be told before its first byte, so before any await.
+    if (source instanceof HashingTap) return this.putSlots(source, temp, final, options);
+    await fs.mkdir(this.dir, { recursive: true });
     let size = 0;
     try {
       // `flush`: the file is fsynced before its descriptor closes, and the pipeline ends only after the close.
       const out = createWriteStream(temp, { flags: 'w', highWaterMark: CHUNK, flush: true });
       await pipeline(source, out, { signal: options.signal });
       size = out.bytesWritten;
-      await fs.rename(temp, final);
-      await syncDir(this.dir);
+      await this.commit(temp, final);
     } catch (err) {
       await fs.rm(temp, { force: true });
       throw err;
     }
     return { location: pathToFileURL(final).href, size };
+  }
+
+  private async putSlots(source: HashingTap, temp: string, final: string, options: PutOptions): Promise<PutResult> {
+    const writer = new SlotFileWriter(temp, fs.mkdir(this.dir, { recursive: true }));
+    const sunk = source.sinkSlots(writer.sink);
+    const abort = () => source.destroy(options.signal?.reason instanceof Error ? options.signal.reason : new Error('The write was aborted.'));
+    if (options.signal?.aborted) abort();
+    options.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const size = await sunk;
+      await writer.finish();
+      await this.commit(temp, final);
+      return { location: pathToFileURL(final).href, size };
+    } catch (err) {
+      await writer.discard();
+      throw err;
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  /** The complete, fsynced temporary file takes its final name, durably. */
+  private async commit(temp: string, final: string): Promise<void> {
+    await fs.rename(temp, final);
+    await syncDir(this.dir);
   }
 
   async get(location: string, range?: ByteRange): Promise<Readable> {

@@ -47,8 +47,11 @@ export class ImageUploadService {
       this.heartbeatMs(),
     );
     try {
+      // The store first: a file store takes the tap's ring slots (decided before the first byte), and the body
+      // is then fed straight into the ring (through the quota meter when the project has a size limit).
+      const putting = store.put(id, tap, { sizeHint: declared.size });
       meter.carry(req, tap);
-      const put = await store.put(id, tap, { sizeHint: declared.size });
+      const put = await putting;
       location = put.location;
       meter.assertWithinQuota();
       const digests = await tap.digest();

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Writable } from 'node:stream';
 import { GlimpseError, invalid } from '@glimpse/domain';
+import { HashingTap } from '@glimpse/storage';
 
 /** Glance takes image data only as application/octet-stream (415 otherwise). */
 export function assertOctetStream(req: IncomingMessage): void {
@@ -40,7 +41,8 @@ export function feed(req: IncomingMessage, sink: Writable): void {
   req.once('aborted', gone);
   req.once('close', gone);
   req.once('error', gone);
-  req.pipe(sink);
+  if (sink instanceof HashingTap && sink.sinking) sink.drink(req);
+  else req.pipe(sink);
 }
 
 /** After a failure, stops reading the body; the connection is closed once the error answer is sent. */
