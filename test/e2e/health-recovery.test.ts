@@ -60,6 +60,10 @@ describe('health: 503 naming the dependency that is down, recovery without a res
     assert.equal(await stopService(mongoSpec(base)), true);
     const { body } = await waitForHttp(url, down('mongodb'), 20_000);
     assert.equal(JSON.parse(body).checks.redis.status, 'up');
+    // An API call meanwhile: a 503 to retry, in Glance's error shape, not a 500.
+    const call = await fetch(`${api.url}/v2/images`, { headers: { accept: 'application/json', 'x-project-id': 'p1', 'x-roles': 'member' } });
+    assert.equal(call.status, 503, await call.clone().text());
+    assert.equal(((await call.json()) as { code: string }).code, '503 Service Unavailable');
     assert.equal(await startService(mongoSpec(base)), true);
     await waitForHttp(url, (s) => s === 200, 30_000);
   });

@@ -72,6 +72,10 @@ export class GlanceExceptionFilter implements ExceptionFilter {
     }
     const bodyParser = bodyParserError(exception);
     if (bodyParser) return { ...bodyParser, headers: {} };
+    if (dependencyDown(exception)) {
+      this.logger.warn(`a dependency is unreachable: ${(exception as Error).message}`);
+      return { status: 503, message: 'The service is temporarily unavailable (its database or queue does not answer); try again.', headers: { 'Retry-After': '5' } };
+    }
     const errorId = randomUUID();
     this.logger.error(`unhandled error ${errorId}: ${exception instanceof Error ? (exception.stack ?? exception.message) : JSON.stringify(exception)}`);
     return {
@@ -98,4 +102,16 @@ function bodyParserError(exception: unknown): { status: number; message: string 
   if (type === 'entity.too.large') return { status: 413, message: 'Request body is too large.' };
   if (typeof status === 'number' && status >= 400 && status < 500) return { status, message: 'Bad request.' };
   return undefined;
+}
+
+/**
+ * MongoDB or Redis not answering (down, restarting, unreachable): a 503 the client may retry, not a 500. The
+ * drivers' error names, stable across their versions.
+ */
+function dependencyDown(exception: unknown): boolean {
+  const name = (exception as { name?: unknown } | null)?.name;
+  if (typeof name !== 'string') return false;
+  if (/^Mongo(ose)?(Network|NetworkTimeout|ServerSelection|TopologyClosed|NotConnected)Error$/.test(name)) return true;
+  const message = String((exception as { message?: unknown }).message ?? '');
+  return (name === 'MongooseError' && /buffering timed out/.test(message)) || (name === 'Error' && /Connection is closed|Stream isn't writeable|ECONNREFUSED/.test(message));
 }
