@@ -33,11 +33,12 @@ describe('health: 503 naming the dependency that is down, recovery without a res
   });
 
   after(async () => {
-    await api?.close({ dropDatabase: false }).catch(() => undefined);
+    // The servers first: closing the API removes its data directory, where their pid files are.
     await services?.stop().catch(() => undefined);
     // The servers this test restarted are its own too, whoever started them last.
     await stopService(redisSpec(base)).catch(() => false);
     await stopService(mongoSpec(base)).catch(() => false);
+    await api?.close({ dropDatabase: false }).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
