@@ -38,6 +38,12 @@ describe('auditor: missing and corrupt copies are found, marked bad and listed',
     return { id, file: fileURLToPath((await images.findById(id))!.locations[0]!.url) };
   };
   const audit = (ids: string[]) => stack.runSweep('auditor', 'audit', ids);
+  /** The bytes the last auditor run planned to re-hash, from the admin listing of runs. */
+  const lastRunBytes = async () => {
+    const res = await fetch(`${api.url}/v2/admin/maintenance/runs?sweep=auditor&limit=1`, { headers: admin });
+    const { runs } = (await res.json()) as { runs: { counts: { bytes: number } | null }[] };
+    return runs[0]?.counts?.bytes;
+  };
   const locationStatus = async (id: string) => (await images.findById(id))!.locations.map((l) => l.status);
 
   it('marks a deleted blob missing and a flipped byte as a checksum mismatch (within the rotating budget), leaves good copies alone', async () => {
@@ -51,6 +57,7 @@ describe('auditor: missing and corrupt copies are found, marked bad and listed',
 
     // Two runs: the re-hash budget covers two images per run, so the rotation reaches all three.
     await audit([good.id, gone.id, flipped.id]);
+    assert.equal(await lastRunBytes(), 2 * SIZE, 'the first run plans exactly two images\' bytes (sizes read with the candidates)');
     await audit([good.id, gone.id, flipped.id]);
     assert.deepEqual(await locationStatus(good.id), ['active']);
     assert.deepEqual(await locationStatus(gone.id), ['bad']);

@@ -37,6 +37,12 @@ export class StoreRegistry {
     return this.stores.length > 1;
   }
 
+  /** The ids of the stores copies may be written to, the default one first, then in configuration order. */
+  get writableIds(): string[] {
+    const ids = this.stores.filter((s) => !s.readOnly).map((s) => s.id);
+    return [this.defaultId, ...ids.filter((id) => id !== this.defaultId)];
+  }
+
   find(id: string): Store | undefined {
     return this.byId.get(id);
   }

@@ -37,7 +37,7 @@ export class ImageAccess {
     const image = await this.images.findById(id);
     if (image) {
       const member = await this.membership(ctx, image);
-      if (canSeeImage(image, ctx, member ? { status: 'accepted' } : null) && this.policy.allows(ctx, 'get_image', this.targetOf(ctx, image, member))) {
+      if (canSeeImage(image, ctx, member) && this.policy.allows(ctx, 'get_image', this.targetOf(ctx, image, member))) {
         return { image, member };
       }
     }

@@ -27,17 +27,11 @@ export class ImageReplication {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The writable stores, the default one first: where N-copies rules put their copies. */
-  get writable(): string[] {
-    const ids = this.stores.stores.filter((s) => !s.readOnly).map((s) => s.id);
-    return [this.stores.defaultId, ...ids.filter((id) => id !== this.stores.defaultId)];
-  }
-
   async replicate(imageId: string): Promise<Outcome> {
     const image = await this.images.findById(imageId);
     if (!image || image.status !== ImageStatus.Active) return { outcome: 'skipped', stores: [] };
     if (!image.locations.some((l) => l.status === 'active')) return { outcome: 'no-source', stores: [] };
-    const targets = replicaTargets(image, this.config.replicator.policy, this.writable);
+    const targets = replicaTargets(image, this.config.replicator.policy, this.stores.writableIds);
     if (targets.length === 0) return { outcome: 'in-place', stores: [] };
     let taskId: string;
     try {

@@ -5,7 +5,7 @@ import { type ImageLocation, ImageStatus, replicaTargets, type Visibility } from
 import { ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { fanOut, tickId } from './fan-out.js';
-import { ImageReplication } from './image-replication.js';
+import { StoreRegistry } from '@glimpse/storage';
 import type { Sweep } from './sweep.js';
 
 type Candidate = { _id: string; visibility: Visibility; locations: ImageLocation[] };
@@ -21,7 +21,7 @@ export class ReplicatorSweep implements Sweep {
 
   constructor(
     private readonly images: ImageRepository,
-    private readonly replication: ImageReplication,
+    private readonly stores: StoreRegistry,
     private readonly producer: JobProducer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -31,7 +31,7 @@ export class ReplicatorSweep implements Sweep {
     const policy = this.config.replicator.policy;
     const covered = policy.some((r) => r.visibility === '*') ? {} : { visibility: { $in: policy.map((r) => r.visibility) } };
     const filter = { status: ImageStatus.Active, $or: [{ 'locations.status': 'bad' }, ...(policy.length ? [covered] : [])] };
-    const writable = this.replication.writable;
+    const writable = this.stores.writableIds;
     let enqueued = 0;
     const candidates = await fanOut<Candidate>(
       this.images.model,

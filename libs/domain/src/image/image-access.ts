@@ -1,4 +1,4 @@
-import type { Image, ImageMember } from './image.js';
+import type { Image } from './image.js';
 import type { RequestContext } from './request-context.js';
 
 /** The owner's project (or an admin) acting on the image. */
@@ -13,11 +13,12 @@ export function isOwnerOrAdmin(image: Pick<Image, 'owner'>, ctx: RequestContext)
 export function canSeeImage(
   image: Pick<Image, 'owner' | 'visibility' | 'status'>,
   ctx: RequestContext,
-  membership: Pick<ImageMember, 'status'> | null,
+  /** Whether the caller's project is a member of the image (any status). */
+  isMember: boolean,
 ): boolean {
   if (ctx.isAdmin) return true;
   if (image.status === 'deleted') return false;
   if (image.visibility === 'public' || image.visibility === 'community') return true;
   if (ctx.projectId !== null && image.owner === ctx.projectId) return true;
-  return image.visibility === 'shared' && membership !== null;
+  return image.visibility === 'shared' && isMember;
 }
