@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchStack } from './support/bench-stack.js';
-import { benchRounds, benchSizes, curlGet, curlPut, fmt, MiB, mbps, median, randomFile, startReference, timedExec, withPeakRss } from './support/data-bench.js';
+import { benchRounds, benchSizes, curlGet, curlPut, fmt, interleave, MiB, mbps, median, randomFile, startReference, timedExec, withPeakRss } from './support/data-bench.js';
 
 const member = { 'x-project-id': 'bench', 'x-roles': 'member' };
 
@@ -46,15 +46,7 @@ export default async function downloadBench(args: string[]): Promise<void> {
         rss.push(peakGrowth / 1e6);
       };
       try {
-        for (let round = 0; round < rounds; round++) {
-          if (round % 2 === 0) {
-            await runReference();
-            await runService();
-          } else {
-            await runService();
-            await runReference();
-          }
-        }
+        await interleave(rounds, runReference, runService);
       } finally {
         await reference.close();
       }

@@ -1,103 +1,115 @@
 /**
- * `npm run bench -- import [size-MiB]` (default 1024): a web-download import of a random image served by a local
- * HTTP server, through the API and a worker in this process (MongoDB/Redis as for `npm start`), next to two
- * references measured in the same run on the same bytes:
- *   - download: `curl -o` of the same URL to a file on the same disk (what the import must approach);
+ * `npm run bench -- import [size-MiB]` (default 1024; GLIMPSE_BENCH_ROUNDS rounds, default 3): a web-download
+ * import of a random image served by a local HTTP server in its own process (support/reference-server.js, as a
+ * remote web server would be), through the API and a worker in this process (MongoDB/Redis as for `npm start`),
+ * interleaved round by round with the reference measured on the same bytes and the same disk:
+ *   - download: `curl -o` of the same URL to a file beside the store (what the import must approach);
+ * and, once, what bounds any import that checksums as it must:
  *   - hashing:  MD5 and SHA-512 of the same bytes, each alone on one core, and both in parallel off the main
- *               thread as the import does (with two cores, that is the import's ceiling).
- * Prints MB/s of each and the import's ratio to the plain download (target ≥ 0.8).
+ *               thread as the import does (the import's ceiling on a two-core machine).
+ * Prints MB/s (min/max over rounds), the ratio of medians to the plain download (target ≥ 0.8), and the CPU
+ * seconds per GiB the import took in this process (all threads) and in the source server.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { type ConnectionOptions, QueueEvents } from 'bullmq';
 import { JobName, QueueName } from '@glimpse/contracts';
 import { TaskRepository } from '@glimpse/persistence';
 import { JobProducer, redisOptions } from '@glimpse/queue';
 import { ParallelHasher } from '@glimpse/storage';
 import { startBenchStack } from './support/bench-stack.js';
+import { benchRounds, curlAsync, fmt, interleave, MiB, mbps, median, randomFile, startReference } from './support/data-bench.js';
 
-const MiB = 1 << 20;
-const run = promisify(execFile);
-/** A static file server for one file (argv[1]); prints its port. */
-const SERVE = `
-const http = require('node:http'), fs = require('node:fs');
-const file = process.argv[1], size = fs.statSync(file).size;
-const server = http.createServer((req, res) => { res.writeHead(200, { 'content-length': size }); fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(res); });
-server.listen(0, '127.0.0.1', () => console.log(server.address().port));
-`;
-const mbps = (bytes: number, ms: number) => (bytes / 1e6 / (ms / 1000)).toFixed(0);
+const headers = { 'content-type': 'application/json', 'x-project-id': 'bench', 'x-roles': 'member' };
 
 export default async function importBench(args: string[]): Promise<void> {
   const sizeMiB = Number(args[0] ?? 1024);
-  const work = mkdtempSync(join(tmpdir(), 'glimpse-bench-import-'));
-  const source = join(work, 'disk.raw');
-  execFileSync('sh', ['-c', `head -c ${sizeMiB * MiB} /dev/urandom > ${source}`]);
+  const rounds = process.env.GLIMPSE_BENCH_ROUNDS ? benchRounds() : 3;
+  const work = mkdtempSync(join(process.env.GLIMPSE_BENCH_DIR ?? tmpdir(), 'glimpse-bench-import-'));
+  const source = randomFile(work, sizeMiB);
   const size = statSync(source).size;
-  // The source server runs in its own process, as a remote web server would: it takes no CPU from the import.
-  const server = spawn(process.execPath, ['-e', SERVE, source], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
-  const url = `http://127.0.0.1:${port}/disk.raw`;
+  execFileSync('sync'); // the source's writeback must not run during the measured rounds
+  const server = await startReference('download', source);
+  const url = `${server.url}/file`;
+  const port = new URL(url).port;
   const stack = await startBenchStack({
     GLIMPSE_WEB_DOWNLOAD_ALLOWED_NETWORKS: '127.0.0.1/32',
-    GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS: String(port),
+    GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS: port,
     WORKER_QUEUES: 'image-import',
   });
+  const events = new QueueEvents(QueueName.ImageImport, { connection: redisOptions(stack.config.redis.url, 'queue') as ConnectionOptions, prefix: stack.config.queue.prefix });
   try {
-    // Reference 1: plain download to a file on the same disk.
-    let t = performance.now();
-    await run('curl', ['-sf', '-o', join(work, 'plain.raw'), url]); // async: this process serves the URL
-    const downloadMs = performance.now() - t;
-    rmSync(join(work, 'plain.raw'));
-
-    // Reference 2: each hash alone over the bytes (read from the page cache).
-    const hashMs: Record<string, number> = {};
-    for (const algo of ['md5', 'sha512']) {
-      const hash = createHash(algo);
-      t = performance.now();
-      for await (const chunk of createReadStream(source, { highWaterMark: MiB })) hash.update(chunk as Buffer);
-      hash.digest();
-      hashMs[algo] = performance.now() - t;
-    }
-
-    // Reference 3: the two hashes the import computes, in parallel off the main thread, from memory: the ceiling.
-    const block = randomBytes(64 * MiB);
-    const hasher = new ParallelHasher('sha512');
-    t = performance.now();
-    for (let done = 0; done < size; done += MiB) await hasher.update(block.subarray(done % block.length, (done % block.length) + MiB));
-    await hasher.digest();
-    const parallelMs = performance.now() - t;
-
-    // The import.
-    const headers = { 'content-type': 'application/json', 'x-project-id': 'bench', 'x-roles': 'member' };
-    const created = await fetch(`${stack.url}/v2/images`, { method: 'POST', headers, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
-    const { id } = (await created.json()) as { id: string };
-    const events = new QueueEvents(QueueName.ImageImport, { connection: redisOptions(stack.config.redis.url, 'queue') as ConnectionOptions, prefix: stack.config.queue.prefix });
     await events.waitUntilReady();
-    t = performance.now();
-    const started = await fetch(`${stack.url}/v2/images/${id}/import`, { method: 'POST', headers, body: JSON.stringify({ method: { name: 'web-download', uri: url } }) });
-    if (started.status !== 202) throw new Error(`import answered ${started.status}: ${await started.text()}`);
-    const [task] = await stack.api.get(TaskRepository).forImage(id);
-    const job = await stack.api.get(JobProducer).queueFor(JobName.ImageImport).getJob(task!.id);
-    await job!.waitUntilFinished(events, 3_600_000);
-    const importMs = performance.now() - t;
-    await events.close();
-    const image = (await (await fetch(`${stack.url}/v2/images/${id}`, { headers })).json()) as { status: string; size: number };
-    if (image.status !== 'active' || image.size !== size) throw new Error(`import ended ${image.status} with size ${image.size}`);
-
-    console.log(`web-download import of ${sizeMiB} MiB (page-cached source on 127.0.0.1)`);
-    console.log(`  curl download to disk    ${mbps(size, downloadMs).padStart(6)} MB/s   (reference)`);
-    console.log(`  md5 alone, one core      ${mbps(size, hashMs.md5!).padStart(6)} MB/s`);
-    console.log(`  sha512 alone, one core   ${mbps(size, hashMs.sha512!).padStart(6)} MB/s`);
-    console.log(`  md5+sha512 in parallel   ${mbps(size, parallelMs).padStart(6)} MB/s   (the import's hashing alone: its ceiling on this machine)`);
+    const hashing = await hashingReferences(source, size);
+    const plain = join(stack.config.dataDir, 'plain.raw'); // beside the store: the same disk
+    const ref: number[] = [];
+    const svc: number[] = [];
+    const cpu: number[] = [];
+    const runReference = async () => {
+      const { ms } = await curlAsync(['-sf', '-o', plain, url]);
+      if (statSync(plain).size !== size) throw new Error('the plain download is short');
+      rmSync(plain);
+      ref.push(mbps(size, ms));
+    };
+    const runImport = async () => {
+      const before = process.cpuUsage();
+      const ms = await importOnce(stack, events, url, size);
+      const used = process.cpuUsage(before);
+      svc.push(mbps(size, ms));
+      cpu.push((used.user + used.system) / 1e6 / (size / (1024 * MiB)));
+    };
+    await interleave(rounds, runReference, runImport);
+    console.log(`web-download import of ${sizeMiB} MiB from 127.0.0.1 (page-cached source), ${rounds} interleaved rounds; MB/s = 10^6 B/s, min/max over rounds`);
+    console.log(`  curl download to disk      ${fmt(ref).padStart(16)} MB/s   (reference)`);
+    console.log(`  md5 alone, one core        ${hashing.md5.toFixed(0).padStart(16)} MB/s`);
+    console.log(`  sha512 alone, one core     ${hashing.sha512.toFixed(0).padStart(16)} MB/s`);
+    console.log(`  md5+sha512 in parallel     ${hashing.parallel.toFixed(0).padStart(16)} MB/s   (the import's hashing alone: its ceiling here)`);
     console.log(`  import (API → worker → file store, md5+sha512 in the same pass)`);
-    console.log(`                           ${mbps(size, importMs).padStart(6)} MB/s   = ${(downloadMs / importMs).toFixed(2)} × the plain download (target ≥ 0.80), ${(parallelMs / importMs).toFixed(2)} × the hashing ceiling`);
+    console.log(`                             ${fmt(svc).padStart(16)} MB/s`);
+    console.log(`  ratio of medians import/download   ${(median(svc) / median(ref)).toFixed(2).padStart(8)}   (target ≥ 0.80); import/hashing ceiling ${(median(svc) / hashing.parallel).toFixed(2)}`);
+    console.log(`  import CPU in this process ${fmt(cpu.map((c) => c * 100)).padStart(16)} cs/GiB (all threads; hashing alone needs ${((1024 * MiB) / 1e6 / hashing.md5 + (1024 * MiB) / 1e6 / hashing.sha512).toFixed(2)} s/GiB)`);
   } finally {
+    await events.close();
     await stack.close();
-    server.kill();
+    await server.close();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** One import into a new image; the milliseconds from the import call until its job finished. */
+async function importOnce(stack: Awaited<ReturnType<typeof startBenchStack>>, events: QueueEvents, url: string, size: number): Promise<number> {
+  const created = await fetch(`${stack.url}/v2/images`, { method: 'POST', headers, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
+  const { id } = (await created.json()) as { id: string };
+  const t = performance.now();
+  const started = await fetch(`${stack.url}/v2/images/${id}/import`, { method: 'POST', headers, body: JSON.stringify({ method: { name: 'web-download', uri: url } }) });
+  if (started.status !== 202) throw new Error(`import answered ${started.status}: ${await started.text()}`);
+  const [task] = await stack.api.get(TaskRepository).forImage(id);
+  const job = await stack.api.get(JobProducer).queueFor(JobName.ImageImport).getJob(task!.id);
+  await job!.waitUntilFinished(events, 3_600_000);
+  const ms = performance.now() - t;
+  const image = (await (await fetch(`${stack.url}/v2/images/${id}`, { headers })).json()) as { status: string; size: number };
+  if (image.status !== 'active' || image.size !== size) throw new Error(`import ended ${image.status} with size ${image.size}`);
+  await fetch(`${stack.url}/v2/images/${id}`, { method: 'DELETE', headers });
+  return ms;
+}
+
+/** MB/s of MD5 and of SHA-512 alone over the file (page cache, one core each), and of both in parallel from memory. */
+async function hashingReferences(source: string, size: number): Promise<{ md5: number; sha512: number; parallel: number }> {
+  const alone: Record<string, number> = {};
+  for (const algo of ['md5', 'sha512']) {
+    const hash = createHash(algo);
+    const t = performance.now();
+    for await (const chunk of createReadStream(source, { highWaterMark: MiB })) hash.update(chunk as Buffer);
+    hash.digest();
+    alone[algo] = mbps(size, performance.now() - t);
+  }
+  const block = randomBytes(64 * MiB);
+  const hasher = new ParallelHasher('sha512');
+  const t = performance.now();
+  for (let done = 0; done < size; done += MiB) await hasher.update(block.subarray(done % block.length, (done % block.length) + MiB));
+  await hasher.digest();
+  return { md5: alone.md5!, sha512: alone.sha512!, parallel: mbps(size, performance.now() - t) };
 }

@@ -18,6 +18,7 @@ import {
   curlPut,
   fmt,
   hashRateMs,
+  interleave,
   MiB,
   mbps,
   median,
@@ -69,15 +70,7 @@ export default async function uploadBench(args: string[]): Promise<void> {
         await fetch(`${stack.url}/v2/images/${id}`, { method: 'DELETE', headers: member });
         rmSync(join(storeDir, id), { force: true });
       };
-      for (let round = 0; round < rounds; round++) {
-        if (round % 2 === 0) {
-          await runReference();
-          await runService();
-        } else {
-          await runService();
-          await runReference();
-        }
-      }
+      await interleave(rounds, runReference, runService);
       console.log(`\n${sizeMiB} MiB image (page-cached source, curl -T):`);
       console.log(`  node:crypto md5+sha512, one loop, one core   ${mbps(bytes, hashed.ms).toFixed(0).padStart(6)} MB/s`);
       console.log(`  dd bs=1M conv=fsync file copy                ${mbps(bytes, copyMs).toFixed(0).padStart(6)} MB/s`);

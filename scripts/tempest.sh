@@ -25,7 +25,7 @@ export GLIMPSE_PORT=$port GLIMPSE_DATA_DIR=$data GLIMPSE_DB_NAME="tempest_$(base
   GLIMPSE_STORES=local:file,second:file GLIMPSE_WEB_DOWNLOAD_ALLOWED_NETWORKS=127.0.0.1/32 \
   GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS=80,443,8765 GLIMPSE_FORMAT_REQUIRE_MATCH=false LOG_LEVEL=warn
 node "$dist/apps/api/src/metadefs/load-metadefs.js" load /etc/glance/metadefs >/dev/null || exit 1
-node "$dist/apps/standalone/src/main.js" >"$data/glimpse.log" 2>&1 &
+node $(node -p "require('./package.json').config.node_flags") "$dist/apps/standalone/src/main.js" >"$data/glimpse.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data" "$dist"' EXIT
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 1; done

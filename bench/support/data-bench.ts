@@ -126,6 +126,15 @@ export function curlAsync(args: string[]): Promise<{ ms: number; out: string }> 
   });
 }
 
+/** `rounds` rounds of both, the order swapped every round so neither always runs on a machine the other warmed. */
+export async function interleave(rounds: number, reference: () => Promise<unknown>, service: () => Promise<unknown>): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    const [first, second] = round % 2 === 0 ? [reference, service] : [service, reference];
+    await first();
+    await second();
+  }
+}
+
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;

@@ -1,8 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AppConfig } from '@glimpse/config';
 
 const workerEntry = resolve(import.meta.dirname, '..', '..', 'apps', 'worker', 'src', 'main.js');
+/** The node flags of the npm start scripts (package.json `config.node_flags`). */
+const NODE_FLAGS = (
+  JSON.parse(readFileSync(resolve(import.meta.dirname, '..', '..', '..', 'package.json'), 'utf8')) as { config: { node_flags: string } }
+).config.node_flags.split(/\s+/);
 
 /**
  * The environment of a worker process on the same MongoDB database, Redis queue prefix and data directory as
@@ -21,9 +26,12 @@ export function workerEnv(config: Pick<AppConfig, 'mongo' | 'redis' | 'queue' | 
   };
 }
 
-/** A real worker process (apps/worker/src/main.js of this build) with exactly `env`; its stderr is passed through. */
+/**
+ * A real worker process (apps/worker/src/main.js of this build, with the node flags `npm run start:worker` uses)
+ * with exactly `env`; its stderr is passed through.
+ */
 export function spawnWorker(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--enable-source-maps', workerEntry], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...NODE_FLAGS, workerEntry], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** Sends `signal` to a worker process (if still running; SIGKILL 10 s later) and resolves once it has exited. */

@@ -36,6 +36,8 @@ interface ImportInput extends ImportRequest {
 }
 
 const MiB = 1024 * 1024;
+/** A running import writes its progress (and so its liveness, which the import lock's takeover reads) this often. */
+const PROGRESS_EVERY_MS = 1000;
 
 /**
  * Runs one import task to its end: source → decompress → format gate → first store (checksums in the same
@@ -129,7 +131,7 @@ export class ImportRunner {
     const source = await this.sources.open(input, image.id, signal);
     const watcher = this.gate.watcher();
     const progress = (done: number) => void this.tasks.progress(task.id, done, source.size, `Copied ${Math.round(done / MiB)} MiB`).catch(() => undefined);
-    const metered = meter(16 * MiB, progress);
+    const metered = meter(PROGRESS_EVERY_MS, progress);
     const copy = await this.bytes.write(input.targets[0]!, image.id, await decompress(source.body), signal, (c) => {
       metered.see(c);
       watch(watcher, c);
@@ -164,7 +166,7 @@ export class ImportRunner {
       const source = await this.sources.open(input, image.id, signal);
       const watcher = this.gate.watcher();
       const progress = (done: number) => void this.tasks.progress(task.id, done, source.size, `Downloaded ${Math.round(done / MiB)} MiB`).catch(() => undefined);
-      const metered = meter(16 * MiB, progress);
+      const metered = meter(PROGRESS_EVERY_MS, progress);
       const tap = new HashingTap({
         hashAlgo: this.config.storage.hashAlgo,
         limit: this.config.storage.imageSizeCap,

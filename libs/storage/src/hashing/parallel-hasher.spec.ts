@@ -33,4 +33,24 @@ describe('ParallelHasher', () => {
     await h2.update(b);
     assert.deepEqual(await h2.digest(), { size: 5, md5: hex('md5', b), hashAlgo: 'sha1', hashValue: hex('sha1', b) });
   });
+
+  it('gives up cleanly: an aborted hasher (workers asleep on an empty ring) ends, and the next one is right', async () => {
+    const h = new ParallelHasher('sha512');
+    await h.update(randomBytes(5 * SLOT_SIZE));
+    h.abort();
+    await assert.rejects(Promise.resolve(h.update(Buffer.alloc(1))).then(() => h.digest()), /./, 'an aborted hasher takes nothing more');
+    const data = randomBytes(SLOT_SIZE + 9);
+    const next = new ParallelHasher('sha512');
+    await next.update(data);
+    assert.equal((await next.digest()).md5, hex('md5', data));
+  });
+
+  it('fails (does not hang) when a worker cannot hash: an unknown algorithm', async () => {
+    const h = new ParallelHasher('no-such-algorithm');
+    const fed = (async () => {
+      for (let i = 0; i < 40; i++) await h.update(Buffer.alloc(SLOT_SIZE));
+      return h.digest();
+    })();
+    await assert.rejects(fed, /digest|algorithm|not supported|Invalid/i);
+  });
 });

@@ -48,10 +48,15 @@ describe('decompress step', () => {
 });
 
 describe('meter step', () => {
-  it('counts the chunks it sees and reports progress', async () => {
+  it('counts the chunks it sees and reports progress when the interval has gone by, and the total at the end', async () => {
     const seen: number[] = [];
-    const metered = meter(4000, (n) => seen.push(n));
-    for await (const c of chunks(Buffer.alloc(10_000), 1000)) metered.see(c);
+    let clock = 0;
+    const metered = meter(1000, (n) => seen.push(n), () => clock);
+    // A chunk every 300 ms: reports at 1200 ms (4 chunks) and 2400 ms (8 chunks), then the total.
+    for await (const c of chunks(Buffer.alloc(10_000), 1000)) {
+      clock += 300;
+      metered.see(c);
+    }
     metered.end();
     assert.deepEqual(seen, [4000, 8000, 10_000]);
   });
