@@ -53,4 +53,12 @@ describe('ParallelHasher', () => {
     })();
     await assert.rejects(fed, /digest|algorithm|not supported|Invalid/i);
   });
+
+  it('settles a call waiting for room when it is aborted (no caller left hanging on a full ring)', async () => {
+    const h = new ParallelHasher('sha512');
+    const waiting = h.update(Buffer.alloc(64 * SLOT_SIZE));
+    assert.ok(waiting, 'the ring (16 slots) cannot take 64 MiB at once');
+    h.abort();
+    await assert.rejects(waiting, /aborted/);
+  });
 });

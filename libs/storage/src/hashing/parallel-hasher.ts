@@ -147,10 +147,9 @@ export class ParallelHasher {
     return { size: this.size, md5: this.digests[0]!, hashAlgo: this.hashAlgo, hashValue: this.digests[1]! };
   }
 
-  /** Gives up: the workers are stopped (they may still be reading the ring); later calls fail. */
+  /** Gives up: the workers are stopped (they may still be reading the ring); a pending and any later call fail. */
   abort(): void {
-    this.failure ??= new Error('The hashing was aborted.');
-    this.release(false);
+    this.fail(new Error('The hashing was aborted.'));
   }
 
   /** A slot no one uses (not being filled, not being sunk, hashed by every worker), or -1. */
@@ -277,6 +276,8 @@ export class ParallelHasher {
       this.signal(Ctrl.Aborted);
       for (const w of this.workers) void w.terminate();
     }
+    // A waitAsync still pending on a count that will not move again would hold this hasher (and its ring).
+    for (let i = 0; i < this.workers.length; i++) Atomics.notify(this.ctrl, Ctrl.Consumed + i);
   }
 }
 
