@@ -22,9 +22,12 @@ declare -A packages=(
   [genisoimage]=genisoimage
   [sfdisk]=fdisk
   [glance-manage]=glance-common # Glance's metadata definition files (/etc/glance/metadefs), loaded by the metadefs tests
+  # Keystone for the keystone-auth test (started by ../shared/tools/tempest/start-keystone.sh) and the conformance run
+  [keystone-wsgi-public]="python3-keystone uwsgi-core uwsgi-plugin-python3"
 )
 missing=()
-for cmd in "${!packages[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${packages[$cmd]}"); done
+# shellcheck disable=SC2206 # a value may name several packages
+for cmd in "${!packages[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=(${packages[$cmd]}); done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing Debian packages: ${missing[*]}"
