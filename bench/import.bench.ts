@@ -74,7 +74,7 @@ export default async function importBench(args: string[]): Promise<void> {
     console.log(`                             ${fmt(svc).padStart(20)} MB/s`);
     console.log(`  ratio of medians import/download ${ratio.toFixed(2).padStart(14)}   (target ≥ 0.80); import/parallel hashing ${(median(svc) / hashing.parallel).toFixed(2)}`);
     console.log(`  bound: an import that computes MD5 in the pass cannot outrun MD5 on one core: ${(hashing.md5 / median(ref)).toFixed(2)} × the download here`);
-    console.log(`  import CPU, this process   ${fmt(cpu).padStart(20)} s/GiB (all threads; MD5 + SHA-512 alone ${(fromMemory(hashing.md5) + fromMemory(hashing.sha512)).toFixed(2)} s/GiB)`);
+    console.log(`  import CPU, this process   ${fmt(cpu, 1).padStart(20)} s/GiB (all threads; MD5 + SHA-512 alone ${(fromMemory(hashing.md5) + fromMemory(hashing.sha512)).toFixed(2)} s/GiB)`);
   } finally {
     await events.close();
     await stack.close();

@@ -140,4 +140,4 @@ export const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-export const fmt = (xs: number[]): string => [...xs].sort((a, b) => a - b).map((x) => x.toFixed(0)).join('/');
+export const fmt = (xs: number[], digits = 0): string => [...xs].sort((a, b) => a - b).map((x) => x.toFixed(digits)).join('/');
