@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { ResolvedConfig } from '@glimpse/config';
 import { PinoNestLogger } from '@glimpse/common';
 import { ApiModule } from './api.module.js';
+import { assertJsonDepth } from './http/json-depth.js';
 import { requestId } from './http/request-id.js';
 import { versionPrefix } from './http/version-prefix.js';
 
@@ -27,10 +28,14 @@ export async function createApiApp(config: ResolvedConfig, logger: Logger): Prom
   app.use(requestId);
   app.use(versionPrefix);
   app.use(pinoHttp({ logger, genReqId: (req) => (req as unknown as { id: string }).id, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
-  app.useBodyParser('json', {
-    limit: '1mb',
-    // Image data routes take raw bodies: a JSON-typed upload is answered 415 by the route, never parsed here.
-    type: (req) => !/^\/v2\/images\/[^/]+\/(file|stage)\/?(\?|$)/.test(req.url ?? '') && JSON_TYPES.has((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()),
-  });
+  // express.json itself (not app.useBodyParser, whose options type leaves out `verify`).
+  app.use(
+    express.json({
+      limit: '1mb',
+      verify: assertJsonDepth,
+      // Image data routes take raw bodies: a JSON-typed upload is answered 415 by the route, never parsed here.
+      type: (req) => !/^\/v2\/images\/[^/]+\/(file|stage)\/?(\?|$)/.test(req.url ?? '') && JSON_TYPES.has((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()),
+    }),
+  );
   return app;
 }

@@ -13,6 +13,8 @@ const SWEEP_OF: Record<string, SweepJob> = {
   updater: JobName.UpdaterSweep,
   reaper: JobName.ReaperSweep,
 };
+/** The job of a sweep the request names (a name such as `constructor` is no sweep). */
+const sweepOf = (name: string): SweepJob | undefined => (Object.hasOwn(SWEEP_OF, name) ? SWEEP_OF[name] : undefined);
 
 
 /** Operators run a maintenance sweep on demand and read what the runs did (Glimpse's own API, admin only). */
@@ -37,7 +39,7 @@ export class MaintenanceController {
   @HttpCode(202)
   async run(@Ctx() ctx: RequestContext, @Param('sweep') sweep: string) {
     enforce(this.policy, ctx, 'run_maintenance', ownProject(ctx));
-    const job = SWEEP_OF[sweep];
+    const job = sweepOf(sweep);
     if (!job) throw notFound(`No maintenance sweep named ${sweep}; sweeps: ${Object.keys(SWEEP_OF).join(', ')}.`);
     const now = new Date();
     // Every request is a run of its own (a scheduled tick's id is shared by the replicas; a manual one is not).
@@ -49,7 +51,7 @@ export class MaintenanceController {
   @Get('runs')
   async list(@Ctx() ctx: RequestContext, @Query('sweep') sweep?: string, @Query('limit') limit?: string) {
     enforce(this.policy, ctx, 'run_maintenance', ownProject(ctx));
-    const job = sweep === undefined ? undefined : SWEEP_OF[sweep];
+    const job = sweep === undefined ? undefined : sweepOf(sweep);
     if (sweep !== undefined && !job) throw invalid(`Unknown sweep ${sweep}.`);
     const n = limit === undefined ? 25 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw invalid('limit must be an integer from 1 to 1000.');

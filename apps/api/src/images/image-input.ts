@@ -5,6 +5,14 @@ import { assertMatchesSchema } from '../schemas/schema-validator.js';
 export const PROPERTY_QUOTA = 128;
 export const TAG_QUOTA = 128;
 
+/**
+ * A record keyed by names a client chose (image attributes and properties): it inherits nothing, so `toString`
+ * is absent until set and `__proto__` is a key like any other instead of the record's prototype.
+ */
+export function clientRecord(source: object = {}): Record<string, unknown> {
+  return Object.assign(Object.create(null) as Record<string, unknown>, source);
+}
+
 /** Names no client may set: Glance keeps them for itself. */
 export function isReserved(name: string): boolean {
   return name === 'location' || name === 'deleted' || name === 'deleted_at' || name.startsWith('os_glance');
@@ -42,7 +50,7 @@ export function screenCreateBody(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('Request body must be a JSON object.');
   }
-  const doc: Record<string, unknown> = {};
+  const doc = clientRecord();
   for (const [key, value] of Object.entries(body)) {
     if (key === 'os_hash_algo' || key === 'os_hash_value') continue; // Glance ignores these on create
     if (key === 'locations' || isReserved(key)) throw forbidden(`Attribute '${key}' is reserved.`);

@@ -17,8 +17,8 @@ export interface ViewOptions {
 
 /** The API representation: custom properties flattened next to the core attributes. */
 export function imageView(image: Image, options: ViewOptions = {}): Record<string, unknown> {
-  const view: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(image.properties)) if (!HIDDEN_PROPERTIES.has(k)) view[k] = v;
+  // fromEntries, not assignments: a property named __proto__ is a key of the view, not its prototype.
+  const view: Record<string, unknown> = Object.fromEntries(Object.entries(image.properties).filter(([k]) => !HIDDEN_PROPERTIES.has(k)));
   Object.assign(view, {
     name: image.name,
     disk_format: image.diskFormat,

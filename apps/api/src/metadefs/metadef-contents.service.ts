@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { conflict, invalid, notFound, type RequestContext } from '@glimpse/domain';
+import { conflict, notFound, type RequestContext } from '@glimpse/domain';
 import { type MetadefContent, type MetadefNamespace, MetadefRepository } from '@glimpse/persistence';
 import { assertMatchesSchema } from '../schemas/schema-validator.js';
 import { checkBody, READ_ONLY, READ_ONLY_TIMES } from './metadef-body.js';
@@ -77,9 +77,10 @@ export class MetadefContentsService {
   async createTags(ctx: RequestContext, nsName: string, body: unknown, append: boolean): Promise<MetadefContent[]> {
     const ns = await this.access.visible(ctx, nsName);
     const b = checkBody<{ tags?: Array<{ name: string }> }>(body, 'tags', tagListSchema, READ_ONLY_TIMES);
+    const names = (b.tags ?? []).map((t) => parseBody('tag', t).name);
     this.access.enforce(ctx, 'add_metadef_tags', ns);
     const now = new Date();
-    const tags = (b.tags ?? []).map((t): MetadefContent => ({ kind: 'tag', name: t.name, body: {}, createdAt: now, updatedAt: now }));
+    const tags = names.map((name): MetadefContent => ({ kind: 'tag', name, body: {}, createdAt: now, updatedAt: now }));
     const seen = new Set<string>();
     for (const t of tags) {
       if (seen.has(t.name.toLowerCase())) throw duplicate(ns, 'tag', t.name);
@@ -153,9 +154,8 @@ function parseBody(kind: Kind, body: unknown, tagName?: string): { name: string;
       return { name, definition };
     }
     case 'tag': {
-      if (tagName !== undefined) return { name: tagName, definition: {} };
-      const { name } = checkBody<{ name: string }>(body, 'tag', tagSchema, READ_ONLY_TIMES);
-      if (!name) throw invalid('A tag needs a name.');
+      // POST .../tags/{name} names the tag in the path: the same rules as a name in a body.
+      const { name } = checkBody<{ name: string }>(tagName !== undefined ? { name: tagName } : body, 'tag', tagSchema, READ_ONLY_TIMES);
       return { name, definition: {} };
     }
     case 'resource_type_association': {

@@ -25,7 +25,7 @@ const SCHEMAS: Record<string, object> = {
 export class SchemasController {
   @Get(':name')
   show(@Param('name') name: string): object {
-    const schema = SCHEMAS[name];
+    const schema = Object.hasOwn(SCHEMAS, name) ? SCHEMAS[name] : undefined;
     if (!schema) throw notFound('The resource could not be found.');
     return schema;
   }

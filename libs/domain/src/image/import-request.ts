@@ -76,7 +76,7 @@ export function parseValidation(value: unknown): ValidationData {
   if ((algo === undefined) !== (hex === undefined)) throw invalid("'os_hash_algo' and 'os_hash_value' must be given together.");
   const out: ValidationData = {};
   if (algo !== undefined) {
-    if (typeof algo !== 'string' || !(algo in DIGEST_HEX_LENGTH)) throw invalid(`Unsupported os_hash_algo ${JSON.stringify(algo)}.`);
+    if (typeof algo !== 'string' || !Object.hasOwn(DIGEST_HEX_LENGTH, algo)) throw invalid(`Unsupported os_hash_algo ${JSON.stringify(algo)}.`);
     const length = DIGEST_HEX_LENGTH[algo as keyof typeof DIGEST_HEX_LENGTH];
     if (typeof hex !== 'string' || !new RegExp(`^[0-9a-fA-F]{${length}}$`).test(hex)) {
       throw invalid(`'os_hash_value' must be ${length} hexadecimal digits for ${algo}.`);

@@ -34,7 +34,7 @@ export class Policy {
 
   allows(ctx: RequestContext, action: string, target: PolicyTarget = {}): boolean {
     if (this.settings.enforceScope && ctx.projectId === null && (ctx.systemScope || ctx.domainId)) return false;
-    const roles = [...new Set(ctx.roles.flatMap((r) => [r, ...(IMPLIED[r] ?? [])]))];
+    const roles = [...new Set(ctx.roles.flatMap((r) => [r, ...(Object.hasOwn(IMPLIED, r) ? IMPLIED[r]! : [])]))];
     const credentials: Record<string, unknown> = {
       roles,
       project_id: ctx.projectId,

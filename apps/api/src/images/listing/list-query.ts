@@ -40,8 +40,7 @@ export function parseListQuery(q: RawQuery, limitMax: number, limitDefault = 25)
   if (memberStatus !== 'all' && !(MEMBER_STATUSES as readonly string[]).includes(memberStatus)) {
     throw invalid(`Invalid status value: ${memberStatus}`);
   }
-  const properties: Record<string, string> = {};
-  for (const key of Object.keys(q)) if (!KNOWN.has(key) && key !== 'changes-since') properties[key] = one(q, key)!;
+  const properties = Object.fromEntries(Object.keys(q).filter((key) => !KNOWN.has(key) && key !== 'changes-since').map((key) => [key, one(q, key)!]));
 
   return {
     visibility: (visibility ?? null) as ImageListQuery['visibility'],
@@ -136,9 +135,19 @@ function range(q: RawQuery, key: string): RangeMatch | undefined {
   const op = m && !/^\d/.test(v) ? m[1]! : 'eq';
   const when = m && !/^\d/.test(v) ? m[2]! : v;
   if (!OPS.has(op)) throw invalid('Unable to filter on a unknown operator.');
-  const date = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(when) ? new Date(when) : null;
-  if (!date || Number.isNaN(date.getTime())) throw invalid(`Bad "${key}" query filter format. Use ISO 8601 DateTime notation.`);
+  const date = /^\d{4}-\d{2}-\d{2}(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(when) ? new Date(when) : null;
+  if (!date || Number.isNaN(date.getTime()) || !isCalendarDay(when.slice(0, 10))) {
+    throw invalid(`Bad "${key}" query filter format. Use ISO 8601 DateTime notation.`);
+  }
   return { op: op as RangeMatch['op'], value: date };
+}
+
+/** `YYYY-MM-DD` names a day of the calendar (JavaScript's Date would read 2020-02-30 as March 1st). */
+function isCalendarDay(text: string): boolean {
+  const [y, m, d] = text.split('-').map(Number) as [number, number, number];
+  const day = new Date(0);
+  day.setUTCFullYear(y, m - 1, d);
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }
 
 /** Both syntaxes; created_at and id appended as tie-breakers (dir: the single given sort_dir, else desc). */
@@ -150,9 +159,11 @@ function sortOf(q: RawQuery): { key: SortKey; dir: SortDir }[] {
   let out: { key: SortKey; dir: SortDir }[];
   let tieDir: SortDir = 'desc';
   if (sort.length) {
-    out = sort.join(',').split(',').filter(Boolean).map((part) => {
-      const [key, dir = 'desc'] = part.split(':').map((s) => s.trim());
-      return { key: sortKey(key!), dir: sortDir(dir) };
+    // As Glance reads `k1:dir,k2`: split at the first colon (`name:asc:x` has the direction `asc:x`); no direction → desc.
+    out = sort.join(',').split(',').map((part) => {
+      const colon = part.indexOf(':');
+      const dir = colon < 0 ? '' : part.slice(colon + 1).trim();
+      return { key: sortKey((colon < 0 ? part : part.slice(0, colon)).trim()), dir: sortDir(dir || 'desc') };
     });
   } else {
     if (dirs.length > 1 && dirs.length !== keys.length) throw invalid('Number of sort dirs does not match the number of sort keys');

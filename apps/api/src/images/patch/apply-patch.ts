@@ -1,7 +1,7 @@
 import { conflict, forbidden, type Image, type RequestContext } from '@glimpse/domain';
 import type { ImageChanges } from '@glimpse/persistence';
 import { BASE_ATTRIBUTES, READ_ONLY_ATTRIBUTES } from '../../schemas/image.schema-doc.js';
-import { assertValidImageDocument, isReserved } from '../image-input.js';
+import { assertValidImageDocument, clientRecord, isReserved } from '../image-input.js';
 import type { PatchDialect, PatchOp } from './json-patch.js';
 
 /** The statuses in which disk_format and container_format may still change. */
@@ -9,7 +9,7 @@ const FORMAT_EDITABLE = new Set(['queued', 'importing']);
 
 /** What a client may edit of an image, in API names: the writable core attributes and the custom properties. */
 function editable(image: Image): Record<string, unknown> {
-  return {
+  return clientRecord({
     ...image.properties,
     name: image.name,
     visibility: image.visibility,
@@ -21,7 +21,7 @@ function editable(image: Image): Record<string, unknown> {
     container_format: image.containerFormat,
     disk_format: image.diskFormat,
     tags: image.tags,
-  };
+  });
 }
 
 /**
