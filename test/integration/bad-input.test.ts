@@ -130,6 +130,8 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
       post('{"__proto__": {"owner": "proj-b"}}', JSON_TYPE, { status: 400 }),
       post('{"constructor": {"prototype": {"x": 1}}}', JSON_TYPE, { status: 400 }),
       post({ name: 'x'.repeat(2_000_000) }, JSON_TYPE, { status: 413 }),
+      post('{"name": "lone \\ud800 surrogate"}', JSON_TYPE, { accepted: true }),
+      post('{"custom": "\\udfff"}', JSON_TYPE, { accepted: true }),
       post(`{"custom": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`, JSON_TYPE, { status: 400 }),
       post(`{"custom": ${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`, JSON_TYPE, { status: 400 }),
     ]);
@@ -303,6 +305,8 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
       list('created_at=gte:', 400),
       list('created_at=', 400),
       list('created_at=2020-13-45T99:99:99Z', 400),
+      list('created_at=2020-01-01T24:00:00Z', 400),
+      list('created_at=0050-01-01', ACCEPTED),
       list('created_at=gte:2020-01-01T00:00:00Z&created_at=lol', 400),
       list('updated_at=lt:yesterday', 400),
       list('updated_at=neq:2020-02-30', 400),
@@ -378,6 +382,42 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
     }
   });
 
+  it('images in the wrong state: staged, deactivated, deleted', async () => {
+    const made = await send({ method: 'POST', path: '/v2/images', headers: JSON_TYPE, body: { disk_format: 'raw', container_format: 'bare' } });
+    const { id } = JSON.parse(made.text) as { id: string };
+    assert.equal((await send({ method: 'PUT', path: `/v2/images/${id}/stage`, headers: OCTETS, body: 'xy' })).status, 204);
+    const imp = (body: unknown, extra: Partial<Case> = {}): Case => ({ method: 'POST', path: `/v2/images/${id}/import`, headers: JSON_TYPE, body, ...extra });
+    await expectRefused([
+      { method: 'PUT', path: `/v2/images/${id}/stage`, headers: OCTETS, body: 'xy', status: 409 },
+      { method: 'PUT', path: `/v2/images/${id}/file`, headers: OCTETS, body: 'xy', status: 409 },
+      { path: `/v2/images/${id}/file`, headers: { range: 'bytes=0-1' }, accepted: true },
+      imp({ method: { name: 'web-download', uri: 'http://example.com/x' } }, { status: 409 }),
+      imp({ method: { name: 'copy-image' } }, { headers: { ...ADMIN, ...JSON_TYPE }, status: 409 }),
+      imp({ method: { name: 'glance-direct' }, stores: ['nowhere'] }, { status: 409 }),
+      imp({ method: { name: 'glance-direct' }, stores: ['__proto__'] }, { status: 409 }),
+      imp({ method: { name: 'glance-direct' }, all_stores: true, stores: ['local'] }, { status: 400 }),
+      imp({ method: { name: 'glance-direct' }, all_stores_must_succeed: false }, { status: 400 }),
+      { method: 'POST', path: `/v2/images/${id}/actions/deactivate`, status: 403 },
+      { method: 'POST', path: `/v2/images/${id}/actions/reactivate`, status: 403 },
+      { method: 'POST', path: `/v2/images/${id}/actions/bogus`, status: 404 },
+    ]);
+    assert.equal((await send({ method: 'POST', path: `/v2/images/${active}/actions/deactivate` })).status, 204);
+    await expectRefused([
+      { path: `/v2/images/${active}/file`, status: 403 },
+      { method: 'PATCH', path: `/v2/images/${active}`, headers: PATCH21, body: [{ op: 'replace', path: '/disk_format', value: 'qcow2' }], status: 403 },
+      imp({ method: { name: 'copy-image' } }, { path: `/v2/images/${active}/import`, headers: { ...ADMIN, ...JSON_TYPE }, status: 409 }),
+    ]);
+    assert.equal((await send({ method: 'POST', path: `/v2/images/${active}/actions/reactivate` })).status, 204);
+    assert.equal((await send({ method: 'DELETE', path: `/v2/images/${id}` })).status, 204);
+    await expectRefused([
+      { path: `/v2/images/${id}`, status: 404 },
+      { method: 'DELETE', path: `/v2/images/${id}`, status: 404 },
+      { method: 'PUT', path: `/v2/images/${id}/stage`, headers: OCTETS, body: 'xy', status: 404 },
+      { method: 'PATCH', path: `/v2/images/${id}`, headers: PATCH21, body: [], status: 404 },
+      imp({ method: { name: 'glance-direct' } }, { status: 404 }),
+    ]);
+  });
+
   it('POST /import: missing and unknown methods, bad uri, stores and flags', async () => {
     const imp = (body: unknown, extra: Partial<Case> = {}): Case => ({ method: 'POST', path: `/v2/images/${queued}/import`, headers: JSON_TYPE, body, ...extra });
     await expectRefused([
@@ -418,6 +458,8 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
       imp({ method: { name: 'copy-image' } }),
       imp({ method: { name: 'copy-image' }, stores: ['nowhere'] }, { path: `/v2/images/${active}/import` }),
       imp({ method: { name: 'glance-direct' } }, { headers: { ...JSON_TYPE, 'x-image-meta-store': 'nowhere' } }),
+      imp({ method: { name: 'glance-direct' } }, { headers: { ...JSON_TYPE, 'x-image-meta-store': 'constructor' } }),
+      imp({ method: { name: 'copy-image' }, stores: ['constructor'] }, { path: `/v2/images/${active}/import` }),
       imp({ method: { name: 'glance-direct' } }, { headers: { 'content-type': 'text/plain' } }),
       imp({ method: { name: 'glance-direct' } }, { path: '/v2/images/not-a-uuid/import', status: 404 }),
     ]);
@@ -448,6 +490,12 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
     const made = await send({ method: 'POST', path: ns, headers: { ...ADMIN, ...JSON_TYPE }, body: { namespace: 'fuzz' } });
     assert.equal(made.status, 201, made.text);
     const admin = (c: Case): Case => ({ ...c, headers: { ...ADMIN, ...JSON_TYPE, ...c.headers } });
+    // A name that is no valid header text: the Location header percent-encodes it, and leads to the namespace.
+    const odd = await fetch(`${api.url}${ns}`, { method: 'POST', headers: { ...ADMIN, ...JSON_TYPE }, body: JSON.stringify({ namespace: 'ns-\u00e9\u4e2d/x\ny' }) });
+    assert.equal(odd.status, 201, await odd.text());
+    assert.equal(odd.headers.get('location'), `${ns}/ns-%C3%A9%E4%B8%AD%2Fx%0Ay`);
+    const shown = await send({ path: odd.headers.get('location')!, headers: ADMIN });
+    assert.equal((JSON.parse(shown.text) as { namespace: string }).namespace, 'ns-\u00e9\u4e2d/x\ny', shown.text);
     await expectRefused(
       ([
         { method: 'POST', path: ns, body: '{', status: 400 },
@@ -477,6 +525,10 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
         { method: 'POST', path: ns, body: { namespace: 'x11', resource_type_associations: [{ name: 5 }] }, status: 400 },
         { method: 'POST', path: ns, body: { namespace: 'x12', owner: 5 }, status: 400 },
         { method: 'POST', path: ns, body: { namespace: 'fuzz' }, status: 409 },
+        { method: 'POST', path: ns, body: { namespace: 'ns-\u4e2d\u6587' }, accepted: true },
+        { method: 'POST', path: ns, body: { namespace: 'ns-line\nbreak' }, accepted: true },
+        { method: 'POST', path: ns, body: { namespace: 'ns with space?#' }, accepted: true },
+        { method: 'POST', path: ns, body: '{"namespace": "ns-\\ud800"}', accepted: true },
         { method: 'POST', path: ns, body: { namespace: 'x13', created_at: 'now' }, status: 403 },
         { method: 'PUT', path: `${ns}/fuzz`, body: { namespace: 5 }, status: 400 },
         { method: 'PUT', path: `${ns}/fuzz`, body: '[]', status: 400 },

@@ -14,6 +14,20 @@ const times = (c: { createdAt: Date; updatedAt: Date | null }): Json => ({
 
 export const namespaceHref = (ns: string) => `/v2/metadefs/namespaces/${ns}`;
 
+/**
+ * The namespace's URL for a Location header: its name as one path segment, every byte outside RFC 3986's
+ * pchar percent-encoded (a header cannot carry a newline or a character past Latin-1; the body's `self` keeps
+ * the name as Glance shows it).
+ */
+export function namespaceLocation(ns: string): string {
+  let segment = '';
+  for (const byte of Buffer.from(ns, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    segment += /[\w\-.~!$&'()*+,;=:@]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return namespaceHref(segment);
+}
+
 /** What a namespace shows beside its own fields (GET /v2/metadefs/namespaces/{ns} fills all four). */
 export interface NamespaceParts {
   associations?: MetadefContent[];

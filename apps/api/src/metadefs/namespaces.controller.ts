@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, 
 import type { Request, Response } from 'express';
 import type { RequestContext } from '@glimpse/domain';
 import { Ctx } from '../auth/ctx.decorator.js';
-import { namespaceHref } from './metadef-views.js';
+import { namespaceLocation } from './metadef-views.js';
 import { NamespacesService } from './namespaces.service.js';
 
 const LIST = '/v2/metadefs/namespaces';
@@ -25,7 +25,7 @@ export class NamespacesController {
   @HttpCode(201)
   async create(@Ctx() ctx: RequestContext, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
     const view = await this.namespaces.create(ctx, body);
-    res.setHeader('Location', namespaceHref(view.namespace as string));
+    res.setHeader('Location', namespaceLocation(view.namespace as string));
     return view;
   }
 
