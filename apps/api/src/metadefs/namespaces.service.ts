@@ -148,7 +148,9 @@ export function contentsOf(b: NamespaceBody, at: Date): MetadefContent[] {
     });
   return [
     ...named(b.resource_type_associations, 'resource type association').map(({ name, ...rest }) => item('resource_type_association', name, rest)),
-    ...Object.entries(b.properties ?? {}).map(([name, { name: _n, ...schema }]) => item('property', name, schema)),
+    ...named(Object.entries(b.properties ?? {}).map(([name, { name: _n, ...schema }]) => ({ ...schema, name })), 'property').map(({ name, ...schema }) =>
+      item('property', name, schema),
+    ),
     ...named(b.objects, 'object').map(({ name, ...rest }) => item('object', name, rest)),
     ...named(b.tags, 'tag').map(({ name }) => item('tag', name, {})),
   ];
