@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { testConfig } from '../support/test-config.js';
@@ -34,6 +35,7 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
 
   const send = async (c: Case) => {
     const { method = 'GET', path, headers = {}, body } = c;
+    if (body instanceof Uint8Array && body.length > 1024 * 1024) return sendAlone(`${api.url}${path}`, method, { ...OWNER, ...headers }, body);
     const res = await fetch(`${api.url}${path}`, {
       method,
       headers: { ...OWNER, ...headers },
@@ -47,13 +49,13 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
   const expectRefused = async (cases: Case[]) => {
     const wrong: string[] = [];
     for (const c of cases) {
-      const body = typeof c.body === 'string' ? c.body : JSON.stringify(c.body);
+      const body = typeof c.body === 'string' ? c.body : c.body instanceof Uint8Array ? `(${c.body.length} bytes)` : JSON.stringify(c.body);
       const label = `${c.method ?? 'GET'} ${c.path.slice(0, 120)} ${JSON.stringify(c.headers ?? {}).slice(0, 120)} ${body?.slice(0, 80) ?? ''}`;
       let res;
       try {
         res = await send(c);
       } catch (err) {
-        wrong.push(`${label} → no answer (${(err as Error).name})`);
+        wrong.push(`${label} → no answer (${(err as Error).name}: ${String((err as Error).cause ?? (err as Error).message)})`);
         continue;
       }
       const problem = shapeProblem(res.status, res.text, c);
@@ -384,6 +386,15 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
       const res = await send({ method: 'POST', path: '/v2/images', headers: JSON_TYPE, body: { disk_format: 'raw', container_format: 'bare' } });
       return (JSON.parse(res.text) as { id: string }).id;
     };
+    // A refusal while the client is still sending a large body must still reach it (not a reset or a hang).
+    const big = new Uint8Array(8 * 1024 * 1024);
+    await expectRefused([
+      { method: 'PUT', path: file(active), headers: OCTETS, body: big, status: 409 },
+      { method: 'PUT', path: file(queued), headers: { 'content-type': 'text/plain' }, body: big, status: 415 },
+      { method: 'PUT', path: file('00000000-0000-0000-0000-000000000000'), headers: OCTETS, body: big, status: 404 },
+      { method: 'PUT', path: file(await fresh()), headers: { ...OCTETS, 'x-openstack-image-size': '10' }, body: big, status: 400 },
+      { method: 'PUT', path: `/v2/images/${active}/stage`, headers: OCTETS, body: big, status: 409 },
+    ]);
     await expectRefused([
       { method: 'PUT', path: file(await fresh()), headers: { ...OCTETS, 'content-range': 'garbage' }, body: 'xy', accepted: true },
       { method: 'PUT', path: file(await fresh()), headers: { ...OCTETS, 'content-range': 'bytes 0-1/2' }, body: 'xy', accepted: true },
@@ -654,6 +665,23 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
     ]);
   });
 });
+
+/**
+ * A large body on a connection of its own: a refusal before the body is read closes the connection, and a
+ * pooled client may meanwhile have queued its next request on that socket (ECONNRESET, a client-side race).
+ */
+function sendAlone(url: string, method: string, headers: Record<string, string>, body: Uint8Array): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: { ...headers, 'content-length': String(body.length) }, agent: false, timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout'))).on('error', reject);
+    // The server may answer and close before taking the whole body: the answer is what counts.
+    req.end(body);
+  });
+}
 
 /** What is wrong with an answer to a malformed request, or undefined when it is a proper refusal. */
 function shapeProblem(status: number, text: string, c: Case): string | undefined {
