@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { testConfig } from '../support/test-config.js';
@@ -651,6 +652,14 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
     );
   });
 
+  it('a request that is not HTTP gets 400 in Glance\'s plain-text shape', async () => {
+    const socket = connect(Number(new URL(api.url).port), '127.0.0.1');
+    socket.end('NOT HTTP AT ALL\r\n\r\n');
+    let raw = '';
+    for await (const chunk of socket) raw += String(chunk);
+    assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n[^]*\r\n\r\n400 Bad Request\n\nThe request is not valid HTTP\.\n\n {3}$/);
+  });
+
   it('very long and odd header values', async () => {
     await expectRefused([
       { path: '/v2/images/none', headers: { 'x-project-id': 'p'.repeat(8000) }, status: 404 },
@@ -661,6 +670,9 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
       { path: '/v2/images/none', headers: { 'x-auth-token': 't'.repeat(8000) }, status: 404 },
       { path: `/v2/images?name=${'n'.repeat(12000)}`, accepted: true },
       { path: `/v2/images/${'x'.repeat(12000)}`, status: 404 },
+      // Past Node's 16 KiB limit for the request line and headers: Node's 431, in Glance's shape.
+      { path: `/v2/images/${'x'.repeat(20000)}`, status: 431 },
+      { path: '/v2/images/none', headers: { 'x-roles': 'r'.repeat(20000) }, status: 431 },
       { path: '/v2/images/none', headers: { accept: 'application/json', 'x-openstack-request-id': 'r'.repeat(8000) }, status: 404 },
     ]);
   });

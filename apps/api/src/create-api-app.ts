@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { ResolvedConfig } from '@glimpse/config';
 import { PinoNestLogger } from '@glimpse/common';
 import { ApiModule } from './api.module.js';
+import { answerClientError } from './http/client-error.js';
 import { assertJsonDepth } from './http/json-depth.js';
 import { requestId } from './http/request-id.js';
 import { versionPrefix } from './http/version-prefix.js';
@@ -22,6 +23,7 @@ export async function createApiApp(config: ResolvedConfig, logger: Logger): Prom
     logger: new PinoNestLogger(logger),
     bodyParser: false,
   });
+  app.getHttpServer().on('clientError', answerClientError);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('etag', false);
