@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { ResolvedConfig } from '@glimpse/config';
@@ -11,7 +12,19 @@ import { assertJsonDepth } from './http/json-depth.js';
 import { requestId } from './http/request-id.js';
 import { versionPrefix } from './http/version-prefix.js';
 
-const JSON_TYPES = new Set(['application/json', 'application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch']);
+const PATCH_TYPES = new Set(['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch']);
+
+/**
+ * Which request bodies the JSON parser reads. Glance reads a POST or PUT body as JSON whatever its Content-Type
+ * (text/plain creates an image: shared/reference/glance-responses/v2-images-create-text-plain-content-type.txt);
+ * a PATCH only in the media types it names (any other gets the route's 415). Image data routes take raw
+ * bodies: a JSON-typed upload is answered 415 by the route, never parsed here.
+ */
+function readsJson(req: IncomingMessage): boolean {
+  if (/^\/v2\/images\/[^/]+\/(file|stage)\/?(\?|$)/.test(req.url ?? '')) return false;
+  if (req.method === 'PATCH') return PATCH_TYPES.has((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase());
+  return req.method === 'POST' || req.method === 'PUT';
+}
 
 /** Builds the API application (not yet listening). */
 export async function createApiApp(config: ResolvedConfig, logger: Logger): Promise<NestExpressApplication> {
@@ -35,8 +48,7 @@ export async function createApiApp(config: ResolvedConfig, logger: Logger): Prom
     express.json({
       limit: '1mb',
       verify: assertJsonDepth,
-      // Image data routes take raw bodies: a JSON-typed upload is answered 415 by the route, never parsed here.
-      type: (req) => !/^\/v2\/images\/[^/]+\/(file|stage)\/?(\?|$)/.test(req.url ?? '') && JSON_TYPES.has((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()),
+      type: readsJson,
     }),
   );
   return app;

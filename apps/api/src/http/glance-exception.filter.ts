@@ -63,8 +63,9 @@ export class GlanceExceptionFilter implements ExceptionFilter {
   }
 
   private describe(exception: unknown): { status: number; message: string; headers: Record<string, string> } {
-    // One thrown in Express middleware (the JSON body parser's verify hook) arrives wrapped by Nest's adapter.
-    if (exception instanceof HttpException && exception.cause instanceof GlimpseError) exception = exception.cause;
+    // Errors of Express middleware (the JSON body parser, its verify hook) arrive wrapped by Nest's adapter.
+    const cause = exception instanceof HttpException ? exception.cause : undefined;
+    if (cause instanceof GlimpseError || bodyParserError(cause)) exception = cause;
     if (exception instanceof GlimpseError) {
       return { status: STATUS[exception.kind], message: exception.message, headers: exception.headers };
     }
