@@ -682,6 +682,34 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
   });
 });
 
+
+describe('an answer given before the request body was read', () => {
+  let api: RunningApi;
+  before(async () => (api = await startApi(testConfig())));
+  after(() => api.close());
+
+  /** Sends the headers and the first KiB of a declared 8 MiB body, and resolves with the answer's status and Connection header. */
+  const partial = (path: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const req = request(`${api.url}${path}`, { method: 'PUT', headers: { ...OWNER, ...headers, 'content-length': String(8 << 20) }, timeout: 10_000 }, (res) => {
+        resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+        res.resume();
+        req.destroy();
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout'))).on('error', (err) => (err.message === 'socket hang up' ? undefined : reject(err)));
+      req.write(Buffer.alloc(1024));
+    });
+
+  it('says Connection: close, so a keep-alive client does not reuse the socket (404, 415)', async () => {
+    const created = await fetch(`${api.url}/v2/images`, { method: 'POST', headers: { ...OWNER, ...JSON_TYPE }, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
+    const { id } = (await created.json()) as { id: string };
+    assert.deepEqual(await partial('/v2/images/9c4f4e9a-6b0c-4d3e-8a51-000000000000/file', OCTETS), { status: 404, connection: 'close' });
+    assert.deepEqual(await partial(`/v2/images/${id}/file`, JSON_TYPE), { status: 415, connection: 'close' });
+    const whole = await fetch(`${api.url}/v2/images`, { method: 'POST', headers: { ...OWNER, ...JSON_TYPE }, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
+    assert.equal(whole.headers.get('connection'), 'keep-alive', 'a request read to its end keeps the connection');
+  });
+});
+
 /**
  * A large body on a connection of its own: a refusal before the body is read closes the connection, and a
  * pooled client may meanwhile have queued its next request on that socket (ECONNRESET, a client-side race).

@@ -21,15 +21,14 @@ export class ImageDataController {
     @Param('id') id: string,
     @Headers('x-image-meta-store') store: string | undefined,
     @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    await closeOnFailure(req, res, () => this.uploads.upload(ctx, id, req, store || undefined));
+    await this.uploads.upload(ctx, id, req, store || undefined);
   }
 
   @Put('stage')
   @HttpCode(204)
-  async stage(@Ctx() ctx: RequestContext, @Param('id') id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
-    await closeOnFailure(req, res, () => this.uploads.stage(ctx, id, req));
+  async stage(@Ctx() ctx: RequestContext, @Param('id') id: string, @Req() req: Request): Promise<void> {
+    await this.uploads.stage(ctx, id, req);
   }
 
   @Get('file')
@@ -50,15 +49,5 @@ export class ImageDataController {
     res.setHeader('Content-Length', String(range ? range.end - range.start + 1 : size));
     // pipeline keeps to the client's pace; a store failing mid-way (headers gone) cuts the connection.
     await pipeline(body, res).catch(() => res.destroy());
-  }
-}
-
-/** A failed upload whose body was not all read answers with Connection: close instead of draining it. */
-async function closeOnFailure(req: Request, res: Response, run: () => Promise<unknown>): Promise<void> {
-  try {
-    await run();
-  } catch (err) {
-    if (!req.complete) res.setHeader('Connection', 'close');
-    throw err;
   }
 }
