@@ -85,6 +85,9 @@ describe('GET /v2/images: filters, sorting, pagination and scope', () => {
     assert.deepEqual((await names('?owner=proj-admin')), ['delta, with comma']);
     assert.deepEqual(await names('?protected=true'), ['gamma']);
     assert.deepEqual(await names('?os_hidden=true'), ['hidden']);
+    // As Glance, os_hidden is read in any case: openstacksdk sends `os_hidden=True` to find an image by name.
+    assert.deepEqual(await names('?os_hidden=True'), ['hidden']);
+    assert.deepEqual(await names('?os_hidden=FALSE&name=hidden'), []);
     assert.deepEqual((await names('?tag=red&sort=name:asc')), ['alpha', 'beta']);
     assert.deepEqual(await names('?tag=red&tag=blue'), ['alpha']);
     assert.deepEqual(await names('?os_distro=ubuntu'), ['beta']);
@@ -164,7 +167,9 @@ describe('GET /v2/images: filters, sorting, pagination and scope', () => {
       ['?created_at=gt:notadate', /Bad "created_at" query filter format/],
       ['?created_at=xx:2026-11-22T10:20:34Z', /unknown operator/],
       ['?size_min=abc', /non-numeric/],
-      ['?protected=yes', /protected/],
+      ['?protected=yes', /^Invalid value 'yes' for 'protected' filter\. Valid values are 'true' or 'false'\./],
+      ['?protected=True', /^Invalid value 'True' for 'protected' filter/],
+      ['?os_hidden=maybe', /^Invalid value 'maybe' for 'os_hidden' filter/],
       ['?name=in:"unbalanced', /quotes/],
       ['?changes-since=2020-01-01', /changes-since/],
     ];

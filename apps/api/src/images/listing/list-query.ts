@@ -78,12 +78,17 @@ function limitOf(raw: string | undefined, max: number, byDefault: number): numbe
   return Math.min(n, max);
 }
 
-function bool(q: RawQuery, key: string): boolean | undefined {
-  const v = one(q, key);
-  if (v === undefined) return undefined;
+/**
+ * A true/false filter. Glance lowercases os_hidden first (openstacksdk sends `os_hidden=True` when it looks an
+ * image up by name) but takes `protected` only as written.
+ */
+function bool(q: RawQuery, key: 'os_hidden' | 'protected'): boolean | undefined {
+  const raw = one(q, key);
+  if (raw === undefined) return undefined;
+  const v = key === 'os_hidden' ? raw.toLowerCase() : raw;
   if (v === 'true') return true;
   if (v === 'false') return false;
-  throw invalid(`Invalid value for ${key}: ${v}. It must be 'true' or 'false'.`);
+  throw invalid(`Invalid value '${v}' for '${key}' filter. Valid values are 'true' or 'false'.`);
 }
 
 function integer(q: RawQuery, key: string, message: string): number | undefined {
