@@ -54,10 +54,10 @@ describe('uploads pass the format gate: the bytes say what the image is', () => 
     ['a qcow2 declared raw', qcow2, 'raw', /qcow2, not the declared disk_format raw/],
     ['a qcow2 with a backing file', child, 'qcow2', /backing/i],
   ] as const) {
-    it(`refuses ${what} with 400; the image stays queued and no bytes are kept`, async () => {
+    it(`refuses ${what} with 415 (as Glance); the image stays queued and no bytes are kept`, async () => {
       const id = await createImage(api.url, undefined, { disk_format: declared, container_format: 'bare' });
       const res = await upload(id, body);
-      assert.equal(res.status, 400);
+      assert.equal(res.status, 415);
       assert.match(res.body.toString(), reason);
       const image = await showImage(api.url, id);
       assert.equal(image.status, 'queued');

@@ -60,7 +60,8 @@ export class ImageUploadService {
       }
       // The bytes, not the request, say what the image is (GLIMPSE_FORMAT_*).
       const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
-      if (!verdict.ok) throw invalid(`Image format refused: ${verdict.reason}`);
+      // 415 as Glance answers a format mismatch or a failed safety check on upload (the import task records the same).
+      if (!verdict.ok) throw new GlimpseError('unsupported-media-type', `Image format refused: ${verdict.reason}`);
       const activated = await this.images
         .transition(id, ImageStatus.Saving, ImageStatus.Active, {
           size: digests.size,
