@@ -18,6 +18,7 @@ declare -A packages=(
   [redis-server]=redis-server
   [qemu-img]=qemu-utils
   [glance]=python3-glanceclient
+  [openstack]=python3-openstackclient
   [xorriso]=xorriso
   [genisoimage]=genisoimage
   [sfdisk]=fdisk
