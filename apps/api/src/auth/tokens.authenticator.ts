@@ -6,7 +6,7 @@ import { GlimpseError } from '@glimpse/domain';
 import { type Authenticator, contextFrom } from './authenticator.js';
 
 const tokensFile = z.record(
-  z.string().min(8),
+  z.string().min(8, 'a token must be at least 8 characters'),
   z.object({ project: z.string().min(1), user: z.string().min(1).optional(), roles: z.array(z.string()).default(['member']) }),
 );
 
@@ -16,7 +16,12 @@ export class TokensAuthenticator implements Authenticator {
 
   constructor(path: string) {
     const parsed = tokensFile.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    if (!parsed.success) throw new Error(`GLIMPSE_TOKENS_FILE ${path}: ${parsed.error.issues[0]!.message}`);
+    if (!parsed.success) {
+      // A bad key is reported as "Invalid key in record" with the reason one level down.
+      const issue = parsed.error.issues[0]! as { path: PropertyKey[]; message: string; issues?: { message: string }[] };
+      const where = issue.path.length ? ` at "${issue.path.map(String).join('.')}"` : '';
+      throw new Error(`GLIMPSE_TOKENS_FILE ${path}${where}: ${issue.issues?.[0]?.message ?? issue.message}`);
+    }
     this.tokens = new Map(
       Object.entries(parsed.data).map(([token, t]) => [token, contextFrom(t.project, t.user ?? null, t.roles)]),
     );
