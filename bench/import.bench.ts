@@ -28,7 +28,7 @@ const headers = { 'content-type': 'application/json', 'x-project-id': 'bench', '
 
 export default async function importBench(args: string[]): Promise<void> {
   const sizeMiB = Number(args[0] ?? 1024);
-  const rounds = process.env.GLIMPSE_BENCH_ROUNDS ? benchRounds() : 5;
+  const rounds = benchRounds(5);
   const work = mkdtempSync(join(process.env.GLIMPSE_BENCH_DIR ?? tmpdir(), 'glimpse-bench-import-'));
   const source = randomFile(work, sizeMiB);
   const size = statSync(source).size;

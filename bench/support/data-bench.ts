@@ -14,8 +14,8 @@ export function benchSizes(args: string[]): number[] {
   return env ? env.split(',').map((s) => Number(s.trim())) : [1024, 4096];
 }
 
-/** Interleaved rounds per size (GLIMPSE_BENCH_ROUNDS, default 2). */
-export const benchRounds = (): number => Math.max(1, Number(process.env.GLIMPSE_BENCH_ROUNDS ?? 2));
+/** Interleaved rounds per size (GLIMPSE_BENCH_ROUNDS, else `byDefault`). */
+export const benchRounds = (byDefault = 2): number => Math.max(1, Number(process.env.GLIMPSE_BENCH_ROUNDS ?? byDefault));
 
 /**
  * A random file of `sizeMiB` in `dir`: one random GiB (or less) made once from /dev/urandom, repeated with cat

@@ -4,9 +4,13 @@ import type { QuotaResource } from '@glimpse/config';
 import { feed } from '../images/data/request-body.js';
 import type { QuotaHold } from './quota.service.js';
 
+/** The first extra reservation of a stream past its allowance; each later one asks for as much as it has (doubling). */
+const FIRST_STEP = 8 * 1024 * 1024;
+
 /**
  * Counts a body's bytes against a hold: the first `allowance` bytes are already reserved, more are reserved as
- * they arrive, and the stream fails with 413 the moment the project has no room left.
+ * they arrive, and the stream fails with 413 the moment the project has no room left. The steps double, so a
+ * long chunked upload reserves a few times (each a pass over the project's records), not once per few MiB.
  */
 export class QuotaMeter extends Transform {
   private seen = 0;
@@ -26,7 +30,7 @@ export class QuotaMeter extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.seen += chunk.length;
     if (this.seen <= this.allowed) return done(null, chunk);
-    this.hold.grow(this.resource, this.seen - this.allowed).then(
+    this.hold.grow(this.resource, this.seen - this.allowed, Math.max(FIRST_STEP, this.allowed)).then(
       (granted) => {
         this.allowed += granted;
         done(null, chunk);

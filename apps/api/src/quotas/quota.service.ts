@@ -7,8 +7,6 @@ import { type HoldResult, QuotaLedgerRepository, type QuotaUsage } from '@glimps
 const MiB = 1024 * 1024;
 /** Resources counted in bytes (their limits and /v2/info/usage figures are MiB). */
 const IN_BYTES: readonly QuotaResource[] = ['image_size_total', 'image_stage_total'];
-/** How much more a streamed upload of unknown size reserves at a time (less when less is left). */
-const STREAM_STEP = 8 * MiB;
 
 /**
  * Quotas after Glance's unified limits. An operation that adds usage first takes a hold (413 when it does not
@@ -75,14 +73,17 @@ export class QuotaHold {
     return this.held !== null && this.held.limits[resource] >= 0;
   }
 
-  /** Reserves at least `needed` more units of `resource` (more at once when there is room); 413 when it does not fit. */
-  async grow(resource: QuotaResource, needed: number): Promise<number> {
+  /**
+   * Reserves at least `needed` more units of `resource`, up to `wanted` when there is room (the ledger grants at
+   * most half the room left); 413 when `needed` does not fit. Resolves with what was granted.
+   */
+  async grow(resource: QuotaResource, needed: number, wanted = needed): Promise<number> {
     if (!this.ledger || !this.held || !this.limited(resource)) return Number.POSITIVE_INFINITY;
     const result = await this.ledger.reserve(this.project, this.held.id, {
       image: this.held.image,
       limits: this.held.limits,
       amounts: {},
-      flexible: { resource, min: needed, max: Math.max(needed, STREAM_STEP) },
+      flexible: { resource, min: needed, max: Math.max(needed, wanted) },
     });
     if (!result.ok) throw overLimit(this.project, result);
     return result.granted[resource] ?? 0;

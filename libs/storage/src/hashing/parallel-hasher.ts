@@ -48,8 +48,8 @@ const waitAsync = (Atomics as unknown as {
  */
 export class ParallelHasher {
   private readonly ring: SharedArrayBuffer;
-  private readonly view: Uint8Array;
-  private readonly bytesView: Buffer;
+  /** The ring as a Buffer: Buffer#fill copies into it with a plain memcpy (see update). */
+  private readonly view: Buffer;
   private readonly slots: number;
   private readonly ctrl: Int32Array;
   /** Per slot: the sequence number it was last published under (-1: never). */
@@ -81,8 +81,7 @@ export class ParallelHasher {
     const pooled = slots === DEFAULT_SLOTS ? idle.pop() : undefined;
     this.slots = slots;
     this.ring = pooled?.ring ?? alignedRing(slots * SLOT_SIZE);
-    this.view = new Uint8Array(this.ring);
-    this.bytesView = Buffer.from(this.ring);
+    this.view = Buffer.from(this.ring);
     this.ctrl = new Int32Array(new SharedArrayBuffer(ctrlWords(slots) * 4));
     this.seqOf = new Int32Array(slots).fill(-1);
     this.sinkHeld = new Uint8Array(slots);
@@ -128,7 +127,7 @@ export class ParallelHasher {
       // Buffer#fill with a source of exactly the target's length is a plain memcpy; TypedArray#set into shared
       // memory is V8's relaxed (word by word) copy, measured at several times the cost on this path.
       const at = this.current * SLOT_SIZE + this.offset;
-      this.bytesView.fill(pos === 0 && n === chunk.length ? chunk : chunk.subarray(pos, pos + n), at, at + n);
+      this.view.fill(pos === 0 && n === chunk.length ? chunk : chunk.subarray(pos, pos + n), at, at + n);
       this.offset += n;
       pos += n;
       this.size += n;
@@ -152,18 +151,23 @@ export class ParallelHasher {
     this.fail(new Error('The hashing was aborted.'));
   }
 
-  /** A slot no one uses (not being filled, not being sunk, hashed by every worker), or -1. */
+  /** A slot no one uses, or -1. */
   private freeSlot(): number {
     const hashed = this.hashedByAll();
-    for (let s = 0; s < this.slots; s++) if (s !== this.current && !this.sinkHeld[s] && this.seqOf[s]! < hashed) return s;
+    for (let s = 0; s < this.slots; s++) if (this.isFree(s, hashed)) return s;
     return -1;
   }
 
   private freeCount(): number {
     const hashed = this.hashedByAll();
     let n = 0;
-    for (let s = 0; s < this.slots; s++) if (s !== this.current && !this.sinkHeld[s] && this.seqOf[s]! < hashed) n++;
+    for (let s = 0; s < this.slots; s++) if (this.isFree(s, hashed)) n++;
     return n;
+  }
+
+  /** Slot `s` is not being filled, not being sunk, and every worker has hashed it (`hashed`: hashedByAll()). */
+  private isFree(s: number, hashed: number): boolean {
+    return s !== this.current && !this.sinkHeld[s] && this.seqOf[s]! < hashed;
   }
 
   /** Slots every worker has hashed (sequence numbers below this are done). */
