@@ -192,6 +192,43 @@ describe('images API: create, PATCH, tags, actions, schemas, 405', () => {
     assert.equal((await call('GET', `/v2/images/${id}`, OWNER)).status, 404);
   });
 
+  it('a deleted or pending_delete image is 404 to everyone, admins included, on every path that names it', async () => {
+    const repo = api.app.get(ImageRepository);
+    for (const status of ['deleted', 'pending_delete'] as const) {
+      const id = await create({ visibility: 'shared' });
+      assert.equal((await call('POST', `/v2/images/${id}/members`, OWNER, { member: 'proj-b' })).status, 200);
+      await repo.update(id, {}, { status, deletedAt: new Date() });
+      const probes: [string, string, unknown?][] = [
+        ['GET', `/v2/images/${id}`],
+        ['GET', `/v2/images/${id}/file`],
+        ['GET', `/v2/images/${id}/tasks`],
+        ['GET', `/v2/images/${id}/members`],
+        ['GET', `/v2/images/${id}/members/proj-b`],
+        ['PUT', `/v2/images/${id}/members/proj-b`, { status: 'accepted' }],
+        ['DELETE', `/v2/images/${id}/members/proj-b`],
+        ['POST', `/v2/images/${id}/members`, { member: 'proj-c' }],
+        ['PATCH', `/v2/images/${id}`, [{ op: 'replace', path: '/name', value: 'x' }]],
+        ['PUT', `/v2/images/${id}/tags/t`],
+        ['DELETE', `/v2/images/${id}/tags/t`],
+        ['POST', `/v2/images/${id}/actions/deactivate`],
+        ['POST', `/v2/images/${id}/actions/reactivate`],
+        ['POST', `/v2/images/${id}/import`, { method: { name: 'web-download', uri: 'http://example.com/x' } }],
+        ['GET', `/v2/images/${id}/locations`],
+        ['PUT', `/v2/images/${id}/file`, ''],
+        ['PUT', `/v2/images/${id}/stage`, ''],
+        ['DELETE', `/v2/images/${id}`],
+      ];
+      for (const headers of [OWNER, as('proj-b'), ADMIN]) {
+        for (const [method, path, body] of probes) {
+          const type = method === 'PATCH' ? PATCH21 : path.endsWith('/file') || path.endsWith('/stage') ? 'application/octet-stream' : 'application/json';
+          const r = await call(method, path, { ...headers, 'content-type': type }, body);
+          assert.equal(r.status, 404, `${status}: ${method} ${path} as ${headers['x-project-id']}: ${JSON.stringify(r.body)}`);
+        }
+      }
+      assert.equal((await repo.findById(id))!.status, status, 'nothing changed it');
+    }
+  });
+
   it('serves the image, images, member and members schemas; the image schema describes what create accepts', async () => {
     for (const name of ['image', 'images', 'member', 'members']) {
       const r = await call('GET', `/v2/schemas/${name}`, OWNER);

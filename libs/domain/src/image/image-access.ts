@@ -8,7 +8,9 @@ export function isOwnerOrAdmin(image: Pick<Image, 'owner'>, ctx: RequestContext)
 
 /**
  * Whether the caller may see the image at all (Glance: an image the caller may not see is 404, never 403).
- * Members see a shared image whatever their membership status; status only steers listings.
+ * Members see a shared image whatever their membership status; status only steers listings. A deleted or
+ * pending_delete image is gone for everyone, admins included (Glance's image repository raises not-found for any
+ * row marked deleted); only the reaper reads those records.
  */
 export function canSeeImage(
   image: Pick<Image, 'owner' | 'visibility' | 'status'>,
@@ -16,8 +18,8 @@ export function canSeeImage(
   /** Whether the caller's project is a member of the image (any status). */
   isMember: boolean,
 ): boolean {
+  if (image.status === 'deleted' || image.status === 'pending_delete') return false;
   if (ctx.isAdmin) return true;
-  if (image.status === 'deleted') return false;
   if (image.visibility === 'public' || image.visibility === 'community') return true;
   if (ctx.projectId !== null && image.owner === ctx.projectId) return true;
   return image.visibility === 'shared' && isMember;
