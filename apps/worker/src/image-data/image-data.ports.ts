@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ImageLocation } from '@glimpse/domain';
+import type { Image, ImageLocation } from '@glimpse/domain';
 
 /** One copy written to a store, with the checksums computed while writing it. */
 export interface StoredCopy {
@@ -10,10 +10,16 @@ export interface StoredCopy {
   osHashValue: string;
 }
 
+/** The image whose bytes are written: its id names the copy, its os_hash_algo (if any) is kept. */
+export type WrittenImage = Pick<Image, 'id' | 'osHashAlgo'>;
+
 /** What an import needs of the stores: write with checksums in one pass, read a copy back, remove one. */
 export interface ImageBytes {
-  /** `observe` sees every chunk on its way to the store (in the hashing pass); throwing stops the write. */
-  write(storeId: string, imageId: string, source: AsyncIterable<Buffer>, signal: AbortSignal, observe?: (chunk: Buffer) => void): Promise<StoredCopy>;
+  /**
+   * Writes `image`'s bytes, hashed with the image's own os_hash_algo (hashAlgoFor); `observe` sees every chunk on
+   * its way to the store (in the hashing pass); throwing stops the write.
+   */
+  write(storeId: string, image: WrittenImage, source: AsyncIterable<Buffer>, signal: AbortSignal, observe?: (chunk: Buffer) => void): Promise<StoredCopy>;
   read(location: ImageLocation, signal: AbortSignal): Promise<Readable>;
   remove(location: ImageLocation): Promise<void>;
   /** The staged file of a glance-direct import. */

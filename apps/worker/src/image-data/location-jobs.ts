@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import type { ImageLocationPayload, JobResults, JobName } from '@glimpse/contracts';
 import { GlimpseError, type Image, type ImageLocation, IMPORT_LOCK_PROPERTY, invalid, notFound } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
-import { type Digests, HashingTap, LocationNotFound } from '@glimpse/storage';
+import { type Digests, hashAlgoFor, HashingTap, LocationNotFound } from '@glimpse/storage';
 import { FORMAT_GATE, type FormatGate, IMAGE_BYTES, type ImageBytes } from './image-data.ports.js';
 
 const discard = () => new Writable({ write: (_c, _e, cb) => cb() });
@@ -27,8 +27,8 @@ export class LocationJobs {
 
   async checksum(job: ImageLocationPayload, signal: AbortSignal, finalAttempt = true): Promise<JobResults[typeof JobName.ImageChecksum]> {
     if (job.taskId) return this.locationImport(job as Required<ImageLocationPayload>, signal, finalAttempt);
-    const { location } = await this.locate(job);
-    const d = await this.hash(location, signal);
+    const { image, location } = await this.locate(job);
+    const d = await this.hash(image, location, signal);
     await this.record(job, location, d);
     return { checksum: d.md5, osHashValue: d.hashValue, size: d.size };
   }
@@ -44,7 +44,8 @@ export class LocationJobs {
     const expected = parseExpected(task?.input?.validation_data);
     let d: Digests;
     try {
-      d = await this.hash((await this.locate(job)).location, signal);
+      const { image, location } = await this.locate(job);
+      d = await this.hash(image, location, signal);
       if (expected) {
         const actual = expected.algo === 'md5' ? d.md5 : expected.algo === d.hashAlgo ? d.hashValue : null;
         if (actual !== expected.value) throw invalid(`The data at the location does not match validation_data (${expected.algo}).`);
@@ -80,10 +81,10 @@ export class LocationJobs {
     }
   }
 
-  private async hash(location: ImageLocation, signal: AbortSignal): Promise<Digests> {
+  private async hash(image: Image, location: ImageLocation, signal: AbortSignal): Promise<Digests> {
     // The source first: a tap (and its hash threads) only once there are bytes to feed it.
     const source = await this.bytes.read(location, signal);
-    const tap = new HashingTap({ hashAlgo: this.config.storage.hashAlgo });
+    const tap = new HashingTap({ hashAlgo: hashAlgoFor(image, this.config.storage.hashAlgo) });
     await pipeline(source, tap, discard(), { signal });
     return tap.digest();
   }

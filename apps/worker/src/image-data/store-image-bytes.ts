@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { pipeline, Readable } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import type { ImageLocation } from '@glimpse/domain';
-import { HashingTap, StagingArea, StoreRegistry } from '@glimpse/storage';
-import type { ImageBytes, StoredCopy } from './image-data.ports.js';
+import { hashAlgoFor, HashingTap, StagingArea, StoreRegistry } from '@glimpse/storage';
+import type { ImageBytes, StoredCopy, WrittenImage } from './image-data.ports.js';
 
 /** ImageBytes over the configured stores: one streaming pass writes and hashes (MD5 + os_hash_algo). */
 @Injectable()
@@ -14,14 +14,14 @@ export class StoreImageBytes implements ImageBytes {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async write(storeId: string, imageId: string, source: AsyncIterable<Buffer>, signal: AbortSignal, observe?: (chunk: Buffer) => void): Promise<StoredCopy> {
+  async write(storeId: string, image: WrittenImage, source: AsyncIterable<Buffer>, signal: AbortSignal, observe?: (chunk: Buffer) => void): Promise<StoredCopy> {
     const store = this.stores.writable(storeId);
-    const tap = new HashingTap({ hashAlgo: this.config.storage.hashAlgo, limit: this.config.storage.imageSizeCap, observe });
+    const tap = new HashingTap({ hashAlgo: hashAlgoFor(image, this.config.storage.hashAlgo), limit: this.config.storage.imageSizeCap, observe });
     // An error on either side destroys both, so the store sees the failure and keeps nothing. A stream is taken
     // as it is: wrapping it in Readable.from would add a stage per chunk. The store comes first: a file store
     // takes the tap's ring slots, and the source's chunks then go straight into the ring.
     const readable = source instanceof Readable ? source : Readable.from(source, { objectMode: false });
-    const putting = store.put(imageId, tap, { signal });
+    const putting = store.put(image.id, tap, { signal });
     if (tap.sinking) {
       tap.drink(readable);
       tap.once('close', () => readable.destroy());

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
-import { HashingTap } from '@glimpse/storage';
+import { hashAlgoFor, HashingTap } from '@glimpse/storage';
 import { qemuDriver, QemuConverter } from './steps/qemu-convert.js';
 import { isPermanent, messageOf } from './import-failure.js';
 import { FORMAT_GATE, type FormatGate, type FormatWatcher, IMAGE_BYTES, type ImageBytes, type StoredCopy } from '../image-data/image-data.ports.js';
@@ -132,7 +132,7 @@ export class ImportRunner {
     const watcher = this.gate.watcher();
     const progress = (done: number) => void this.tasks.progress(task.id, done, source.size, `Copied ${Math.round(done / MiB)} MiB`).catch(() => undefined);
     const metered = meter(PROGRESS_EVERY_MS, progress);
-    const copy = await this.bytes.write(input.targets[0]!, image.id, await decompress(source.body), signal, (c) => {
+    const copy = await this.bytes.write(input.targets[0]!, image, await decompress(source.body), signal, (c) => {
       metered.see(c);
       watch(watcher, c);
     });
@@ -168,7 +168,7 @@ export class ImportRunner {
       const progress = (done: number) => void this.tasks.progress(task.id, done, source.size, `Downloaded ${Math.round(done / MiB)} MiB`).catch(() => undefined);
       const metered = meter(PROGRESS_EVERY_MS, progress);
       const tap = new HashingTap({
-        hashAlgo: this.config.storage.hashAlgo,
+        hashAlgo: hashAlgoFor(image, this.config.storage.hashAlgo),
         limit: this.config.storage.imageSizeCap,
         observe: (c) => {
           metered.see(c);
@@ -189,7 +189,7 @@ export class ImportRunner {
         ({ virtualSize } = await this.converter.convert(staged, driver, converted, target, signal));
         file = converted;
       }
-      const copy = await this.bytes.write(input.targets[0]!, image.id, createReadStream(file), signal);
+      const copy = await this.bytes.write(input.targets[0]!, image, createReadStream(file), signal);
       return { ...copy, virtualSize, diskFormat: target };
     } finally {
       await Promise.all([rm(staged, { force: true }), rm(converted, { force: true })]);
@@ -199,12 +199,12 @@ export class ImportRunner {
   private async copyExisting(image: Image, store: string, _task: Task, signal: AbortSignal): Promise<StoredCopy> {
     const from = image.locations.find((l) => l.status === 'active');
     if (!from) throw invalid(`Image ${image.id} has no copy to read from.`);
-    const copy = await this.bytes.write(store, image.id, await this.bytes.read(from, signal), signal);
+    const copy = await this.bytes.write(store, image, await this.bytes.read(from, signal), signal);
     return verifyAgainst(copy, image, this.bytes);
   }
 
   private async copyFrom(imageId: string, first: StoredCopy, store: string, signal: AbortSignal): Promise<StoredCopy> {
-    const copy = await this.bytes.write(store, imageId, await this.bytes.read(first.location, signal), signal);
+    const copy = await this.bytes.write(store, { id: imageId, osHashAlgo: first.osHashAlgo }, await this.bytes.read(first.location, signal), signal);
     return verifyAgainst(copy, { checksum: first.checksum, osHashValue: first.osHashValue, size: first.size }, this.bytes);
   }
 

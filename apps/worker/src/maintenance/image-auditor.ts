@@ -6,7 +6,7 @@ import { JobName, type JobResults } from '@glimpse/contracts';
 import { type Image, type ImageLocation, ImageStatus } from '@glimpse/domain';
 import { AuditFindingRepository, ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
-import { HashingTap, StoreRegistry } from '@glimpse/storage';
+import { hashAlgoFor, HashingTap, StoreRegistry } from '@glimpse/storage';
 
 type Outcome = JobResults[typeof JobName.AuditImage];
 
@@ -64,7 +64,7 @@ export class ImageAuditor {
     if (image.size !== null && stat.size !== image.size) return `size ${stat.size}, recorded ${image.size}`;
     if (!rehash || image.checksum === null) return null;
     const source = await store.get(location.url); // before the tap: a failed open must not leave hash threads behind
-    const tap = new HashingTap({ hashAlgo: image.osHashAlgo ?? this.config.storage.hashAlgo });
+    const tap = new HashingTap({ hashAlgo: hashAlgoFor(image, this.config.storage.hashAlgo) });
     await pipeline(source, tap, new Writable({ write: (_c, _e, cb) => cb() }), { signal });
     const d = await tap.digest();
     hashed(d.size);

@@ -1,2 +1,3 @@
 export * from './hashing-tap.js';
 export * from './parallel-hasher.js';
+export * from './hash-algo.js';

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { conflict, GlimpseError, type Image, ImageStatus, invalid, notFound, type RequestContext, tooLarge } from '@glimpse/domain';
 import { ImageRepository, type QuotaUsage } from '@glimpse/persistence';
-import { HashingTap, InspectorFormatGate, SizeMeter, StagingArea, StoreRegistry } from '@glimpse/storage';
+import { hashAlgoFor, HashingTap, InspectorFormatGate, SizeMeter, StagingArea, StoreRegistry } from '@glimpse/storage';
 import { QuotaMeter } from '../../quotas/quota-meter.js';
 import { type QuotaHold, QuotaService } from '../../quotas/quota.service.js';
 import { ImageAccess } from '../image-access.service.js';
@@ -36,7 +36,7 @@ export class ImageUploadService {
     const meter = new QuotaMeter(hold, 'image_size_total', declared.size ?? 0);
     const watcher = this.gate.watcher();
     const tap = new HashingTap({
-      hashAlgo: image.osHashAlgo ?? this.config.storage.hashAlgo,
+      hashAlgo: hashAlgoFor(image, this.config.storage.hashAlgo),
       limit: this.config.storage.imageSizeCap,
       observe: (chunk) => watcher.push(chunk),
     });
