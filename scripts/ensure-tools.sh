@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever Glimpse needs and this machine lacks. Safe to run again: it only installs what is missing.
-#   (no flag)   what *running* needs: npm dependencies, redis-server, FerretDB (when no mongod is on PATH and
-#               MONGODB_URI is unset), qemu-img when GLIMPSE_IMPORT_CONVERT_TO is set. `npm start` runs this.
+#   (no flag)   what *running* needs: npm dependencies, redis-server, FerretDB and the PostgreSQL it runs on
+#               (when no mongod is on PATH and MONGODB_URI is unset), qemu-img when GLIMPSE_IMPORT_CONVERT_TO is set. `npm start` runs this.
 #   --test      also what the *tests* need: the real clients (glance, openstack), Keystone, the image tools the
 #               format tests use, Glance's metadefs, Versity Gateway for the S3 store tests. `npm test` runs this.
 #   --ci        always reinstall the npm dependencies from package-lock.json (implies nothing else).
@@ -51,6 +51,14 @@ if $test; then
   # shellcheck disable=SC2206
   for cmd in "${!test_packages[@]}"; do have "$cmd" || missing+=(${test_packages[$cmd]}); done
 fi
+# PostgreSQL under the local FerretDB (its default backend); Debian keeps initdb off PATH, in /usr/lib/postgresql/<v>/bin.
+have_postgres() {
+  if [ -n "${GLIMPSE_POSTGRES_BIN_DIR:-}" ]; then [ -x "$GLIMPSE_POSTGRES_BIN_DIR/initdb" ]; return; fi
+  have initdb || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
+}
+if ! have mongod && [ -z "${MONGODB_URI:-}" ] && [ "${GLIMPSE_FERRETDB_BACKEND:-postgresql}" = postgresql ] && ! have_postgres; then
+  missing+=(postgresql)
+fi
 # de-duplicate (qemu-utils may be both a run and a test need)
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sed '/^$/d' | sort -u)
 
@@ -84,7 +92,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "warning: missing ${missing[*]} (install them with apt-get as root)" >&2
   fi
 fi
-# Debian starts no services on install in this environment; if it did, ours use their own ports anyway.
+# Debian starts no services on install in this environment; if it did (its PostgreSQL cluster on 5432 included),
+# ours use their own ports and data directories anyway.
 
 # install-ferretdb.sh checks the installed version itself, so it also runs when a binary is present.
 if ! have mongod && [ -z "${MONGODB_URI:-}" ]; then

@@ -39,6 +39,13 @@ describe('scripts/ensure-tools.sh: the run command installs what running needs, 
     for (const tool of [...testTools, 'deb qemu-utils', 'deb xorriso']) assert.ok(!run.includes(tool), `${tool} in ${run.join(', ')}`);
   });
 
+  it('the run command plans PostgreSQL under FerretDB, unless FerretDB is on SQLite or MONGODB_URI is set', () => {
+    const none = { GLIMPSE_POSTGRES_BIN_DIR: join(dir, 'no-postgres') };
+    assert.ok(plan([], none).includes('deb postgresql'), plan([], none).join(', '));
+    assert.ok(!plan([], { ...none, GLIMPSE_FERRETDB_BACKEND: 'sqlite' }).includes('deb postgresql'));
+    assert.ok(!plan([], { ...none, MONGODB_URI: 'mongodb://db.example:27017/glimpse' }).includes('deb postgresql'));
+  });
+
   it('the run command plans qemu-img only when imports convert', () => {
     assert.ok(plan([], { GLIMPSE_IMPORT_CONVERT_TO: 'qcow2' }).includes('deb qemu-utils'));
   });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '@glimpse/config';
-import { ensureLocalServices, type LocalServices, mongoSpec, redisSpec, startService, stopService } from '@glimpse/local-services';
+import { ensureLocalServices, type LocalServices, mongoSpec, redisSpec, startService, stopLocalServices, stopService } from '@glimpse/local-services';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { freePort } from '../support/free-port.js';
 import { waitForHttp } from '../support/http-wait.js';
@@ -18,6 +18,8 @@ describe('health: 503 naming the dependency that is down, recovery without a res
   let url: string;
 
   before(async () => {
+    // Run as root, the PostgreSQL server under FerretDB runs as `postgres`, which must be able to enter this folder.
+    chmodSync(dataDir, 0o755);
     base = loadConfig({
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -25,6 +27,7 @@ describe('health: 503 naming the dependency that is down, recovery without a res
       GLIMPSE_DATA_DIR: dataDir,
       GLIMPSE_LOCAL_MONGO_PORT: String(await freePort()),
       GLIMPSE_LOCAL_REDIS_PORT: String(await freePort()),
+      GLIMPSE_LOCAL_POSTGRES_PORT: String(await freePort()),
       LOG_LEVEL: 'silent',
     });
     services = await ensureLocalServices(base);
@@ -36,8 +39,7 @@ describe('health: 503 naming the dependency that is down, recovery without a res
     // The servers first: closing the API removes its data directory, where their pid files are.
     await services?.stop().catch(() => undefined);
     // The servers this test restarted are its own too, whoever started them last.
-    await stopService(redisSpec(base)).catch(() => false);
-    await stopService(mongoSpec(base)).catch(() => false);
+    await stopLocalServices(base).catch(() => []);
     await api?.close({ dropDatabase: false }).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -46,6 +48,8 @@ describe('health: 503 naming the dependency that is down, recovery without a res
     status === 503 && JSON.parse(body).checks[name].status === 'down' && JSON.parse(body).message.includes(name);
 
   it('starts healthy', async () => {
+    // Without mongod the embedded default is FerretDB on a PostgreSQL cluster of its own, started first.
+    if (!base.tools.mongod && mongoSpec(base).name === 'ferretdb') assert.deepEqual(services.started, ['postgres', 'ferretdb', 'redis']);
     await waitForHttp(url, (s) => s === 200, 30_000);
   });
 

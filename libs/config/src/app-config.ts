@@ -7,7 +7,18 @@ import type { StoreConfig } from './stores-config.js';
 export interface AppConfig {
   dataDir: string;
   http: { host: string; port: number; publicUrl?: string };
-  mongo: { uri?: string; dbName: string; localPort: number; writeMode: 'auto' | 'native' | 'lock' };
+  mongo: {
+    uri?: string;
+    dbName: string;
+    localPort: number;
+    writeMode: 'auto' | 'native' | 'lock';
+    /** Backend of the local FerretDB Glimpse starts when `uri` is unset. */
+    ferretdbBackend: 'postgresql' | 'sqlite';
+    /** Port of the PostgreSQL cluster started under that FerretDB. */
+    localPostgresPort: number;
+    /** The PostgreSQL database under a FerretDB at `uri` (companion indexes are kept there); unset: none known. */
+    postgresUrl?: string;
+  };
   redis: { url?: string; localPort: number };
   queue: { prefix: string; workerQueues: string[] | 'all'; concurrency: number };
   log: { level: string; pretty: boolean };
@@ -63,7 +74,7 @@ export interface AppConfig {
   /** Cron expressions of the maintenance sweeps; null = off. */
   schedules: { auditor: string | null; replicator: string | null; updater: string | null; reaper: string | null };
   /** Where to find the local service programs: explicit paths, then these directories in order. */
-  tools: { mongod?: string; ferretdb?: string; redisServer?: string; searchPath: string[] };
+  tools: { mongod?: string; ferretdb?: string; redisServer?: string; postgresBinDir?: string; searchPath: string[] };
 }
 
 /** GLIMPSE_AUTH=keystone: where tokens are validated and the service's own credentials. */

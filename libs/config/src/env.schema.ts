@@ -44,6 +44,15 @@ export const envSchema = z.object({
   /** Ports of the local services Glimpse starts when MONGODB_URI / REDIS_URL are unset. */
   GLIMPSE_LOCAL_MONGO_PORT: port.default(27117),
   GLIMPSE_LOCAL_REDIS_PORT: port.default(6479),
+  /** Port of the PostgreSQL cluster Glimpse starts under a local FerretDB (GLIMPSE_FERRETDB_BACKEND=postgresql). */
+  GLIMPSE_LOCAL_POSTGRES_PORT: port.default(25432),
+  /** Backend of the local FerretDB: `postgresql` (a PostgreSQL cluster of its own, the default) or `sqlite` (a small install). */
+  GLIMPSE_FERRETDB_BACKEND: z.enum(['postgresql', 'sqlite']).default('postgresql'),
+  /**
+   * The PostgreSQL database under the FerretDB that MONGODB_URI names (postgres://user@host:port/db), when there is
+   * one: Glimpse then keeps its companion indexes there. Set by Glimpse itself for the local FerretDB it starts.
+   */
+  GLIMPSE_FERRETDB_POSTGRES_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL').optional(),
   /** Database name used when MONGODB_URI names none. */
   GLIMPSE_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -').default('glimpse'),
   /**
@@ -66,6 +75,8 @@ export const envSchema = z.object({
   GLIMPSE_MONGOD_BIN: z.string().optional(),
   GLIMPSE_FERRETDB_BIN: z.string().optional(),
   GLIMPSE_REDIS_BIN: z.string().optional(),
+  /** Directory of PostgreSQL's programs (initdb, postgres); unset: on PATH, else the newest /usr/lib/postgresql/<version>/bin. */
+  GLIMPSE_POSTGRES_BIN_DIR: z.string().optional(),
   /**
    * How requests are authenticated: `noauth` trusts the identity headers Keystone's middleware forwards
    * (X-Project-Id/X-Tenant-Id, X-User-Id, X-Roles); `tokens` maps X-Auth-Token values from GLIMPSE_TOKENS_FILE.

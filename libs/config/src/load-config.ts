@@ -64,6 +64,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dbName: (e.MONGODB_URI && databaseInUri(e.MONGODB_URI)) || e.GLIMPSE_DB_NAME,
       localPort: e.GLIMPSE_LOCAL_MONGO_PORT,
       writeMode: e.GLIMPSE_DB_WRITE_MODE,
+      ferretdbBackend: e.GLIMPSE_FERRETDB_BACKEND,
+      localPostgresPort: e.GLIMPSE_LOCAL_POSTGRES_PORT,
+      postgresUrl: e.GLIMPSE_FERRETDB_POSTGRES_URL,
     },
     redis: { url: e.REDIS_URL, localPort: e.GLIMPSE_LOCAL_REDIS_PORT },
     queue: {
@@ -138,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mongod: e.GLIMPSE_MONGOD_BIN,
       ferretdb: e.GLIMPSE_FERRETDB_BIN,
       redisServer: e.GLIMPSE_REDIS_BIN,
+      postgresBinDir: e.GLIMPSE_POSTGRES_BIN_DIR,
       searchPath: [
         ...e.PATH.split(':').filter(Boolean),
         e.GOBIN ?? '',

@@ -1,2 +1,3 @@
 export * from './local-services.js';
 export * from './service-process.js';
+export * from './postgres-cluster.js';

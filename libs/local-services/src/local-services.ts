@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig, ResolvedConfig } from '@glimpse/config';
+import { localPostgresUrl, postgresSpec } from './postgres-cluster.js';
 import { type ServiceSpec, serviceStatus, startService, stopService } from './service-process.js';
 
 /** The first executable `name` on the search path, or `explicit` when it is executable. */
@@ -16,11 +17,24 @@ export function findExecutable(name: string, explicit: string | undefined, searc
   });
 }
 
-/** The MongoDB-compatible server: mongod when installed, else FerretDB on SQLite. */
+/** mongod when installed (or named), else FerretDB. */
+function localMongod(config: AppConfig): string | undefined {
+  return findExecutable('mongod', config.tools.mongod, config.tools.searchPath);
+}
+
+/** The local FerretDB runs on a PostgreSQL cluster of its own (no mongod, GLIMPSE_FERRETDB_BACKEND=postgresql). */
+function usesLocalPostgres(config: AppConfig): boolean {
+  return !localMongod(config) && config.mongo.ferretdbBackend === 'postgresql';
+}
+
+/**
+ * The MongoDB-compatible server: mongod when installed, else FerretDB on the local PostgreSQL cluster
+ * (postgresSpec, started first) or, with GLIMPSE_FERRETDB_BACKEND=sqlite, on SQLite files.
+ */
 export function mongoSpec(config: AppConfig): ServiceSpec {
   const dir = join(config.dataDir, 'services', 'mongo');
   const port = config.mongo.localPort;
-  const mongod = findExecutable('mongod', config.tools.mongod, config.tools.searchPath);
+  const mongod = localMongod(config);
   if (mongod) {
     return {
       name: 'mongod',
@@ -42,8 +56,9 @@ export function mongoSpec(config: AppConfig): ServiceSpec {
     dir,
     command: ferretdb,
     args: [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dir}/`,
+      ...(config.mongo.ferretdbBackend === 'postgresql'
+        ? ['--handler=postgresql', `--postgresql-url=${localPostgresUrl(config)}`]
+        : ['--handler=sqlite', `--sqlite-url=file:${dir}/`]),
       `--state-dir=${dir}`,
       `--listen-addr=127.0.0.1:${port}`,
       '--debug-addr=127.0.0.1:0',
@@ -85,6 +100,8 @@ export interface LocalServices {
  */
 export async function ensureLocalServices(config: AppConfig): Promise<LocalServices> {
   const specs: ServiceSpec[] = [];
+  const localPostgres = !config.mongo.uri && usesLocalPostgres(config);
+  if (localPostgres) specs.push(postgresSpec(config));
   if (!config.mongo.uri) specs.push(mongoSpec(config));
   if (!config.redis.url) specs.push(redisSpec(config));
   const started: ServiceSpec[] = [];
@@ -92,7 +109,11 @@ export async function ensureLocalServices(config: AppConfig): Promise<LocalServi
   return {
     config: {
       ...config,
-      mongo: { ...config.mongo, uri: config.mongo.uri ?? `mongodb://127.0.0.1:${config.mongo.localPort}/${config.mongo.dbName}` },
+      mongo: {
+        ...config.mongo,
+        uri: config.mongo.uri ?? `mongodb://127.0.0.1:${config.mongo.localPort}/${config.mongo.dbName}`,
+        postgresUrl: localPostgres ? localPostgresUrl(config) : config.mongo.postgresUrl,
+      },
       redis: { ...config.redis, url: config.redis.url ?? `redis://127.0.0.1:${config.redis.localPort}` },
     },
     started: started.map((s) => s.name),
@@ -104,13 +125,14 @@ export async function ensureLocalServices(config: AppConfig): Promise<LocalServi
 
 export async function stopLocalServices(config: AppConfig): Promise<string[]> {
   const stopped: string[] = [];
-  for (const spec of [redisSpec(config), mongoSpec(config)]) if (await stopService(spec)) stopped.push(spec.name);
+  const specs = [redisSpec(config), mongoSpec(config), ...(usesLocalPostgres(config) ? [postgresSpec(config)] : [])];
+  for (const spec of specs) if (await stopService(spec)) stopped.push(spec.name);
   return stopped;
 }
 
 export async function localServicesStatus(config: AppConfig): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const spec of [mongoSpec(config), redisSpec(config)]) {
+  for (const spec of [...(usesLocalPostgres(config) ? [postgresSpec(config)] : []), mongoSpec(config), redisSpec(config)]) {
     const s = await serviceStatus(spec);
     out[spec.name] = `${s.running ? 'up' : 'down'} on 127.0.0.1:${spec.port}${s.ownPid ? ` (pid ${s.ownPid})` : ''}`;
   }

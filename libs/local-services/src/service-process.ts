@@ -12,6 +12,13 @@ export interface ServiceSpec {
   dir: string;
   command: string;
   args: string[];
+  /** Run the program as this user (PostgreSQL refuses to run as root); unset: as this process. */
+  user?: { uid: number; gid: number };
+  /** Runs before the program is started (e.g. initdb of a new cluster). */
+  prepare?: () => Promise<void>;
+  /** The signal that stops it cleanly (default SIGTERM), and how long it may take before it is killed. */
+  stopSignal?: NodeJS.Signals;
+  stopGraceMs?: number;
 }
 
 const HOST = '127.0.0.1';
@@ -69,9 +76,10 @@ function logSince(path: string, from: number, bytes = 2000): string {
 export async function startService(spec: ServiceSpec, readyTimeoutMs = 30_000): Promise<boolean> {
   if (await isPortOpen(spec.port)) return false;
   mkdirSync(spec.dir, { recursive: true });
+  await spec.prepare?.();
   const log = openSync(logFile(spec), 'a');
   const logStart = statSync(logFile(spec)).size;
-  const child = spawn(spec.command, spec.args, { cwd: spec.dir, detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(spec.command, spec.args, { cwd: spec.dir, detached: true, stdio: ['ignore', log, log], ...spec.user });
   closeSync(log);
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
@@ -90,13 +98,13 @@ export async function startService(spec: ServiceSpec, readyTimeoutMs = 30_000): 
 }
 
 /** Stops the service this project started (found by its pid file); resolves to true if one was running. */
-export async function stopService(spec: ServiceSpec, graceMs = 10_000): Promise<boolean> {
+export async function stopService(spec: ServiceSpec, graceMs = spec.stopGraceMs ?? 10_000): Promise<boolean> {
   const pid = readPid(spec);
   if (pid === undefined || !isAlive(pid)) {
     rmSync(pidFile(spec), { force: true });
     return false;
   }
-  process.kill(pid, 'SIGTERM');
+  process.kill(pid, spec.stopSignal ?? 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (isAlive(pid) && Date.now() < deadline) await sleep(50);
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
