@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type RunningApi, startApi } from '../support/api-app.js';
@@ -128,6 +129,31 @@ describe('glance CLI end to end', () => {
     assert.equal(propertyTable(await ok(owner, 'image-show', a)).status, 'deactivated');
     await ok(admin, 'image-reactivate', a);
     assert.equal(propertyTable(await ok(owner, 'image-show', a)).status, 'active');
+  });
+
+  it('the stock CLI without --os-image-api-version works from its second run on, with the schema it cached', async () => {
+    // As a user types it: no version pin, a fresh HOME. The first run caches the image schema in
+    // ~/.glanceclient and every later run builds its options from it (a `stores` property clashed there).
+    const home = mkdtempSync(join(tmpdir(), 'glimpse-glance-home-'));
+    try {
+      const stock = async (...args: string[]) => {
+        const r = await glance(api.url, owner, args, { pinVersion: false, home });
+        assert.equal(r.code, 0, `glance ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
+        return r.stdout;
+      };
+      await stock('image-list');
+      const cached = JSON.parse(readFileSync(join(home, '.glanceclient', 'image_schema.json'), 'utf8'));
+      assert.equal(cached.name, 'image', 'the first run cached the schema');
+      assert.ok(listTable(await stock('image-list')).some((r) => r.ID === a));
+      assert.equal(propertyTable(await stock('image-show', a)).id, a);
+      const created = propertyTable(await stock('image-create', '--name', 'cli-stock', '--disk-format', 'raw', '--container-format', 'bare'));
+      assert.equal(created.status, 'queued');
+      assert.equal(propertyTable(await stock('image-update', '--name', 'cli-stock-renamed', created.id!)).name, 'cli-stock-renamed');
+      assert.match(await stock('help', 'image-create-via-import'), /--stores <STORES>/);
+      await stock('image-delete', created.id!);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('image-delete removes the image; image-show then fails with 404', async () => {

@@ -238,6 +238,10 @@ describe('images API: create, PATCH, tags, actions, schemas, 405', () => {
     const image = (await call('GET', '/v2/schemas/image', OWNER)).body as { properties: Record<string, { enum?: unknown[]; maxLength?: number }> };
     assert.deepEqual(image.properties.disk_format!.enum, [null, 'ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop']);
     assert.equal(image.properties.name!.maxLength, 255);
+    // `stores` is described as a pattern property (the stock glance CLI makes an option of every `properties` entry).
+    const patterns = (image as { patternProperties?: Record<string, { type?: string; readOnly?: boolean }> }).patternProperties;
+    assert.equal(image.properties.stores, undefined);
+    assert.deepEqual({ type: patterns?.['^stores$']?.type, readOnly: patterns?.['^stores$']?.readOnly }, { type: 'string', readOnly: true });
     const images = (await call('GET', '/v2/schemas/images', OWNER)).body as { properties: Record<string, unknown>; links: unknown[] };
     assert.deepEqual(Object.keys(images.properties).sort(), ['first', 'images', 'next', 'schema']);
     assert.equal((await call('GET', '/v2/schemas/bogus', OWNER)).status, 404);

@@ -9,14 +9,25 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface GlanceOptions {
+  /** Pass `--os-image-api-version 2` (default); false runs the client as a user types it, letting it choose. */
+  pinVersion?: boolean;
+  /** HOME of the client (where it caches the schemas, ~/.glanceclient); default the test's own. */
+  home?: string;
+}
+
 /** Runs Debian's `glance` CLI (python3-glanceclient) against an endpoint with a token; stdin closed. */
-export async function glance(url: string, token: string, args: string[]): Promise<CliResult> {
+export async function glance(url: string, token: string, args: string[], options: GlanceOptions = {}): Promise<CliResult> {
+  const version = options.pinVersion === false ? [] : ['--os-image-api-version', '2'];
   try {
     // stdin closed (`<&-`): glanceclient treats any open, non-tty stdin as image data to upload.
     const { stdout, stderr } = await run(
       'sh',
-      ['-c', 'exec glance "$@" <&-', 'glance', '--os-image-api-version', '2', '--os-image-url', url, '--os-auth-token', token, ...args],
-      { timeout: 60_000, env: { ...process.env, OS_CLOUD: '', PYTHONWARNINGS: 'ignore' } },
+      ['-c', 'exec glance "$@" <&-', 'glance', ...version, '--os-image-url', url, '--os-auth-token', token, ...args],
+      {
+        timeout: 60_000,
+        env: { ...process.env, OS_CLOUD: '', OS_IMAGE_API_VERSION: '', PYTHONWARNINGS: 'ignore', ...(options.home ? { HOME: options.home } : {}) },
+      },
     );
     return { code: 0, stdout, stderr };
   } catch (err) {

@@ -13,14 +13,28 @@ function collection(name: string, item: object, paged: boolean): object {
   };
 }
 
+/**
+ * The image schema as published. It describes the same document the API validates against, with one change of
+ * form: `stores` (read-only) is given under `patternProperties` instead of `properties`. The stock `glance` CLI
+ * (glanceclient 4.1.0) turns every entry of `properties` into a command-line option, and `--stores` then clashes
+ * with `image-create-via-import --stores`: from its second run on (once it has cached this schema) every command
+ * stopped with "argument --stores: conflicting option string". A pattern property is the same constraint in JSON
+ * Schema (an attribute named `stores`, a read-only string), so the document still tells the truth.
+ */
+function published(schema: typeof imageSchema): object {
+  const { stores, ...properties } = schema.properties;
+  return { ...schema, properties, patternProperties: { '^stores$': stores } };
+}
+const publishedImage = published(imageSchema);
+
 const SCHEMAS: Record<string, object> = {
-  image: imageSchema,
-  images: collection('images', imageSchema, true),
+  image: publishedImage,
+  images: collection('images', publishedImage, true),
   member: memberSchema,
   members: collection('members', memberSchema, false),
 };
 
-/** GET /v2/schemas/{image,images,member,members}: the documents the API validates requests against. */
+/** GET /v2/schemas/{image,images,member,members}: the documents the API validates requests against (see `published`). */
 @Controller('v2/schemas')
 export class SchemasController {
   @Get(':name')
