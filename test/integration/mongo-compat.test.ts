@@ -62,15 +62,24 @@ describe('MongoDB-compatible server (mongoose round trip)', () => {
     assert.equal(await Probe.countDocuments({ status: 'active' }), 2);
   });
 
+  const writers = async (mode: 'auto' | 'lock', count: number): Promise<AtomicUpdates[]> =>
+    Promise.all(
+      Array.from({ length: count }, async () => {
+        const updates = new AtomicUpdates(connection, { ...config, mongo: { ...config.mongo, writeMode: mode } });
+        await updates.onModuleInit();
+        return updates;
+      }),
+    );
+
   for (const mode of ['auto', 'lock'] as const) {
     it(`lets exactly one of many racing compare-and-set updates win (${mode} mode)`, async () => {
-      const updates = new AtomicUpdates(connection, { ...config, mongo: { ...config.mongo, writeMode: mode } });
-      await updates.onModuleInit();
+      // Three instances, as three processes: writers of one instance take turns in it, those of others race.
+      const processes = await writers(mode, 3);
       for (let round = 0; round < 20; round++) {
         const doc = await Probe.create({ name: `race-${mode}-${round}`, status: 'queued' });
         const results = await Promise.all(
-          ['saving', 'uploading', 'importing', 'saving', 'deleted', 'uploading'].map((to) =>
-            updates.findOneAndUpdate(Probe, doc._id, { status: 'queued' }, { $set: { status: to } }),
+          ['saving', 'uploading', 'importing', 'saving', 'deleted', 'uploading'].map((to, i) =>
+            processes[i % 3]!.findOneAndUpdate(Probe, doc._id, { status: 'queued' }, { $set: { status: to } }),
           ),
         );
         const winners = results.filter((r) => r !== null);
@@ -81,11 +90,10 @@ describe('MongoDB-compatible server (mongoose round trip)', () => {
   }
 
   it('never loses one of several concurrent updates to different fields (lock mode)', async () => {
-    const updates = new AtomicUpdates(connection, { ...config, mongo: { ...config.mongo, writeMode: 'lock' } });
-    await updates.onModuleInit();
+    const processes = await writers('lock', 5);
     const doc = await Probe.create({ name: 'fields', status: 'queued', tags: [] });
     await Promise.all(
-      Array.from({ length: 10 }, (_, i) => updates.findOneAndUpdate(Probe, doc._id, {}, { $addToSet: { tags: `t${i}` } })),
+      Array.from({ length: 10 }, (_, i) => processes[i % 5]!.findOneAndUpdate(Probe, doc._id, {}, { $addToSet: { tags: `t${i}` } })),
     );
     assert.equal((await Probe.findById(doc._id).lean())?.tags.length, 10);
   });

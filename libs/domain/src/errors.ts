@@ -34,3 +34,8 @@ export const notFound = (message = 'The resource could not be found.') => new Gl
 export const conflict = (message: string) => new GlimpseError('conflict', message);
 export const tooLarge = (message: string) => new GlimpseError('too-large', message);
 export const unavailable = (message: string) => new GlimpseError('unavailable', message);
+/**
+ * A record stayed busy (other writers held it) for longer than a writer waits: the server's problem, not the
+ * client's, so 503 with Retry-After, and a job retries.
+ */
+export const busy = (message: string) => new GlimpseError('unavailable', message, { 'Retry-After': '1' });

@@ -4,12 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection, Model, QueryFilter, UpdateQuery } from 'mongoose';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
-import { conflict } from '@glimpse/domain';
+import { busy } from '@glimpse/domain';
+import { backoffMs, CONTENTION_WAIT_MS, KeyedTurns, retryWhileBusy } from './contention.js';
 
 const LOCKS = 'write_locks';
 /** A lock older than this belonged to a writer that died between taking and dropping it. */
 const STALE_LOCK_MS = 10_000;
-const ACQUIRE_TIMEOUT_MS = 3_000;
 
 interface LockDoc {
   _id: string;
@@ -24,11 +24,20 @@ interface LockDoc {
  * "match"; there, writers of one document take turns through a lock record whose _id is unique (inserts
  * with a duplicate _id are refused atomically by every server). Every write to a guarded collection must
  * go through here.
+ *
+ * Contention is never the client's problem: writers of one record in this process take turns (`KeyedTurns`) before
+ * they take the lock record, so only other processes' writers compete for it, and a busy lock is waited for with
+ * backoff for up to CONTENTION_WAIT_MS before a retryable 503. `readModifyWrite` does the same for the callers
+ * that read a record, compute a change and write it conditionally on what they read.
  */
 @Injectable()
 export class AtomicUpdates implements OnModuleInit {
   private readonly logger = new Logger(AtomicUpdates.name);
   private mode: 'native' | 'lock' = 'lock';
+  /** Turns at one record's lock record (lock mode). */
+  private readonly writes = new KeyedTurns();
+  /** Turns at one record's read-modify-write cycle. */
+  private readonly cycles = new KeyedTurns();
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -64,18 +73,37 @@ export class AtomicUpdates implements OnModuleInit {
         .lean()
         .exec()) as T | null;
     if (this.mode === 'native') return run();
-    const release = await this.acquire(`${model.collection.name}:${String(id)}`);
-    try {
-      return await run();
-    } finally {
-      await release();
-    }
+    const key = `${model.collection.name}:${String(id)}`;
+    const deadline = Date.now() + CONTENTION_WAIT_MS;
+    return this.writes.run(
+      key,
+      async () => {
+        const release = await this.acquire(key, deadline);
+        try {
+          return await run();
+        } finally {
+          await release();
+        }
+      },
+      deadline,
+    );
   }
 
-  private async acquire(key: string): Promise<() => Promise<void>> {
+  /**
+   * Read-modify-write of one record: `cycle` reads it, computes the change and writes it conditionally on what it
+   * read, answering null when another writer got in between. Cycles on one record in this process take turns, so
+   * they do not undo each other's reads; one that still lost (to another process) is run again on fresh data,
+   * with backoff, until CONTENTION_WAIT_MS has passed (then a retryable 503).
+   */
+  readModifyWrite<T>(collection: string, id: string, cycle: () => Promise<T | null>): Promise<T> {
+    const key = `${collection}:${id}`;
+    const deadline = Date.now() + CONTENTION_WAIT_MS;
+    return this.cycles.run(key, () => retryWhileBusy(`The record ${key}`, cycle, deadline), deadline);
+  }
+
+  private async acquire(key: string, deadline: number): Promise<() => Promise<void>> {
     const locks = this.connection.db!.collection<LockDoc>(LOCKS);
     const token = randomBytes(8).toString('hex');
-    const deadline = Date.now() + ACQUIRE_TIMEOUT_MS;
     for (let attempt = 0; ; attempt++) {
       try {
         await locks.insertOne({ _id: key, token, at: new Date() });
@@ -91,8 +119,8 @@ export class AtomicUpdates implements OnModuleInit {
         await locks.deleteOne({ _id: key, token: holder.token });
         continue;
       }
-      if (Date.now() > deadline) throw conflict(`The record ${key} is busy; try again.`);
-      await sleep(Math.min(2 + attempt * 2, 25) + Math.random() * 5);
+      if (Date.now() > deadline) throw busy(`The record ${key} is busy; try again.`);
+      await sleep(backoffMs(attempt));
     }
   }
 }

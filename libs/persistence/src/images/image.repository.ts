@@ -71,18 +71,17 @@ export class ImageRepository {
 
   /**
    * Read-modify-write: `change` computes the changes from the current image (or throws to refuse); a status
-   * change is checked against the status table. Retried when another writer got in between.
+   * change is checked against the status table. Writers of one image take turns, and one that another process
+   * got ahead of runs again on the fresh image (AtomicUpdates.readModifyWrite): never a 409 for being busy.
    */
-  async mutate(id: string, change: (image: Image) => ImageChanges | Promise<ImageChanges>, attempts = 8): Promise<Image> {
-    for (let i = 0; i < attempts; i++) {
+  mutate(id: string, change: (image: Image) => ImageChanges | Promise<ImageChanges>): Promise<Image> {
+    return this.atomic.readModifyWrite(this.model.collection.name, id, async () => {
       const current = await this.findById(id);
       if (!current) throw notFound(`No image found with ID ${id}`);
       const changes = await change(current);
       if (changes.status !== undefined && changes.status !== current.status) assertTransition(current.status, changes.status);
-      const updated = await this.update(id, { rev: current.rev }, changes);
-      if (updated) return updated;
-    }
-    throw conflict(`Image ${id} is being changed by another request; try again.`);
+      return this.update(id, { rev: current.rev }, changes);
+    });
   }
 
   /** Removes the record for good (the reaper's last step). */

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { APP_CONFIG, type AppConfig, QUOTA_RESOURCES, type QuotaResource } from '@glimpse/config';
-import { conflict } from '@glimpse/domain';
 import { AtomicUpdates } from '../atomic-updates.js';
 import { ImageDoc } from '../images/image.schema.js';
 import { TaskDoc } from '../tasks/task.schema.js';
@@ -25,8 +24,6 @@ export interface HoldRequest {
 export type HoldResult =
   | { ok: true; granted: Partial<QuotaUsage> }
   | { ok: false; resource: QuotaResource; limit: number; used: number; delta: number };
-
-const MAX_ROUNDS = 200;
 
 /**
  * Quota usage of a project, from its image records and the holds of operations in flight. Records are the truth
@@ -55,10 +52,11 @@ export class QuotaLedgerRepository {
 
   /**
    * Adds to hold `holdId` if the project's usage leaves room for it under every limit. The write is conditional
-   * on the ledger's revision read before the records were measured, so racing reservations retry on fresh numbers.
+   * on the ledger's revision read before the records were measured, so racing reservations retry on fresh numbers
+   * (and those of one process take turns: AtomicUpdates.readModifyWrite).
    */
-  async reserve(project: string, holdId: string, req: HoldRequest): Promise<HoldResult> {
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+  reserve(project: string, holdId: string, req: HoldRequest): Promise<HoldResult> {
+    return this.atomic.readModifyWrite<HoldResult>(this.model.collection.name, project, async () => {
       const ledger = await this.ledger(project);
       const { live } = await this.sortHolds(ledger.holds);
       const shares = await this.shares(project, live);
@@ -89,9 +87,8 @@ export class QuotaLedgerRepository {
         ...(req.task ? { task: req.task } : {}),
       };
       const written = await this.atomic.findOneAndUpdate(this.model, project, { rev: ledger.rev }, { $set: { holds }, $inc: { rev: 1 } });
-      if (written) return { ok: true, granted };
-    }
-    throw conflict(`The quota ledger of project ${project} is busy; try again.`);
+      return written ? { ok: true, granted } : null;
+    });
   }
 
   /** Drops a hold (its records now show what it reserved, or the operation failed). */
