@@ -44,8 +44,11 @@ export const envSchema = z.object({
   /** Ports of the local services Glimpse starts when MONGODB_URI / REDIS_URL are unset. */
   GLIMPSE_LOCAL_MONGO_PORT: port.default(27117),
   GLIMPSE_LOCAL_REDIS_PORT: port.default(6479),
-  /** Port of the PostgreSQL cluster Glimpse starts under a local FerretDB (GLIMPSE_FERRETDB_BACKEND=postgresql). */
-  GLIMPSE_LOCAL_POSTGRES_PORT: port.default(25432),
+  /**
+   * Port of the PostgreSQL cluster Glimpse starts under a local FerretDB (GLIMPSE_FERRETDB_BACKEND=postgresql);
+   * unset: GLIMPSE_LOCAL_MONGO_PORT + 1000 (28117), so two checkouts with their own local ports never share one.
+   */
+  GLIMPSE_LOCAL_POSTGRES_PORT: port.optional(),
   /** Backend of the local FerretDB: `postgresql` (a PostgreSQL cluster of its own, the default) or `sqlite` (a small install). */
   GLIMPSE_FERRETDB_BACKEND: z.enum(['postgresql', 'sqlite']).default('postgresql'),
   /**

@@ -65,7 +65,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       localPort: e.GLIMPSE_LOCAL_MONGO_PORT,
       writeMode: e.GLIMPSE_DB_WRITE_MODE,
       ferretdbBackend: e.GLIMPSE_FERRETDB_BACKEND,
-      localPostgresPort: e.GLIMPSE_LOCAL_POSTGRES_PORT,
+      localPostgresPort: e.GLIMPSE_LOCAL_POSTGRES_PORT ?? beside(e.GLIMPSE_LOCAL_MONGO_PORT, 1000),
       postgresUrl: e.GLIMPSE_FERRETDB_POSTGRES_URL,
     },
     redis: { url: e.REDIS_URL, localPort: e.GLIMPSE_LOCAL_REDIS_PORT },
@@ -256,4 +256,9 @@ function policyOverrides(path: string | undefined): Record<string, string> {
   } catch (err) {
     throw new ConfigError(`Invalid configuration: GLIMPSE_POLICY_FILE=${path}: ${(err as Error).message}`);
   }
+}
+
+/** A local service's default port, `offset` away from another's (downwards when that would pass 65535). */
+function beside(port: number, offset: number): number {
+  return port + offset <= 65535 ? port + offset : port - offset;
 }

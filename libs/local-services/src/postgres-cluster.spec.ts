@@ -31,7 +31,10 @@ describe('postgres cluster spec', () => {
     assert.ok(ferret.args.includes('--postgresql-url=postgres://postgres@127.0.0.1:25999/ferretdb'), ferret.args.join(' '));
     const sqlite = mongoSpec(loadConfig({ ...env, GLIMPSE_FERRETDB_BACKEND: 'sqlite' }));
     assert.ok(sqlite.args.includes('--handler=sqlite'));
-    assert.equal(loadConfig({}).mongo.localPostgresPort, 25432);
+    assert.equal(loadConfig({}).mongo.localPostgresPort, 28117);
+    assert.equal(loadConfig({ GLIMPSE_LOCAL_MONGO_PORT: '27201' }).mongo.localPostgresPort, 28201, 'beside its own FerretDB');
+    assert.equal(loadConfig({ GLIMPSE_LOCAL_MONGO_PORT: '65000' }).mongo.localPostgresPort, 64000);
+    assert.equal(loadConfig({ GLIMPSE_LOCAL_MONGO_PORT: '27201', GLIMPSE_LOCAL_POSTGRES_PORT: '25999' }).mongo.localPostgresPort, 25999);
     if (postgresBinDir(loadConfig({}))) {
       const pg = postgresSpec(loadConfig(env));
       assert.equal(pg.port, 25999);
