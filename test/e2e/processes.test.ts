@@ -10,11 +10,16 @@ const root = resolve(import.meta.dirname, '..', '..', '..');
 const entry = (app: string) => resolve(import.meta.dirname, '..', '..', 'apps', app, 'src/main.js');
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'warn' };
 
-/** The versions document Glance 25.1 served, as recorded in shared/reference. */
+/**
+ * The versions document Glance 25.1 served, as recorded in shared/reference, followed by v1's two DEPRECATED
+ * entries (served by default, GLIMPSE_API_V1; shared/reference/glance-v1-examples/responses.md).
+ */
 function recordedVersions(port: number): unknown {
   const text = readFileSync(resolve(root, '../shared/reference/glance-responses/versions.txt'), 'utf8');
   const body = text.split('\n').find((line) => line.startsWith('{"versions"'))!;
-  return JSON.parse(body.replaceAll('http://127.0.0.1:9292', `http://127.0.0.1:${port}`));
+  const v2 = JSON.parse(body.replaceAll('http://127.0.0.1:9292', `http://127.0.0.1:${port}`)) as { versions: unknown[] };
+  const v1 = ['v1.1', 'v1.0'].map((id) => ({ id, status: 'DEPRECATED', links: [{ rel: 'self', href: `http://127.0.0.1:${port}/v1/` }] }));
+  return { versions: [...v2.versions, ...v1] };
 }
 
 describe('the run command: API + worker in one process with no configuration', () => {

@@ -18,6 +18,7 @@ import { LocationsModule } from './locations/locations.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { GlanceExceptionFilter } from './http/glance-exception.filter.js';
 import { VersionsController } from './versions/versions.controller.js';
+import { V1Module } from './v1/v1.module.js';
 
 /** The HTTP edge. It produces jobs but never imports a processor. */
 @Module({})
@@ -25,13 +26,13 @@ export class ApiModule implements NestModule {
   /** Every versioned route needs a caller identity; the auth middleware runs once per request. */
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
-    consumer.apply(AuthMiddleware).forRoutes('v2/*path');
+    consumer.apply(AuthMiddleware).forRoutes('v2/*path', 'v1/*path');
   }
 
   static forRoot(config: ResolvedConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), PolicyModule, AuthModule, ImagesModule, TasksModule, ImportModule, LocationsModule, AdminModule, MetricsModule, MetadefsModule],
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), PolicyModule, AuthModule, ImagesModule, TasksModule, ImportModule, LocationsModule, AdminModule, MetricsModule, MetadefsModule, ...(config.http.apiV1 ? [V1Module] : [])],
       controllers: [VersionsController, HealthController],
       providers: [HealthService, { provide: APP_FILTER, useClass: GlanceExceptionFilter }],
     };

@@ -41,6 +41,8 @@ export const envSchema = z.object({
   GLIMPSE_PORT: z.coerce.number().int().min(0).max(65535).default(9292),
   /** Public base URL used in links (versions document, pagination); unset: taken from each request's Host. */
   GLIMPSE_PUBLIC_URL: z.url().optional(),
+  /** Serve the Images API v1 (/v1) next to v2, on the same records. */
+  GLIMPSE_API_V1: bool.default(true),
   /** Ports of the local services Glimpse starts when MONGODB_URI / REDIS_URL are unset. */
   GLIMPSE_LOCAL_MONGO_PORT: port.default(27117),
   GLIMPSE_LOCAL_REDIS_PORT: port.default(6479),

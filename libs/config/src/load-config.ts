@@ -58,7 +58,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     dataDir,
     quotas,
-    http: { host: e.GLIMPSE_HOST, port: e.GLIMPSE_PORT, publicUrl: e.GLIMPSE_PUBLIC_URL?.replace(/\/+$/, '') },
+    http: { host: e.GLIMPSE_HOST, port: e.GLIMPSE_PORT, publicUrl: e.GLIMPSE_PUBLIC_URL?.replace(/\/+$/, ''), apiV1: e.GLIMPSE_API_V1 },
     mongo: {
       uri: e.MONGODB_URI,
       dbName: (e.MONGODB_URI && databaseInUri(e.MONGODB_URI)) || e.GLIMPSE_DB_NAME,

@@ -1,9 +1,15 @@
 import type { NextFunction, Request, Response } from 'express';
-import { VERSION_PREFIXES } from '../versions/versions-document.js';
+import { V1_PREFIXES, VERSION_PREFIXES } from '../versions/versions-document.js';
 
-/** `/v2.1/images`, `/v2.15/images`, … all route to the one /v2 API. */
+/**
+ * `/v2.1/images`, `/v2.15/images`, … all route to the one /v2 API; `/v1.0/…` and `/v1.1/…` to /v1, where the
+ * bare `/v1` (or `/v1/`) is the brief image list, as Glance's v1 router maps it.
+ */
 export function versionPrefix(req: Request, _res: Response, next: NextFunction): void {
-  const match = /^\/(v2\.\d+)(\/.*)?$/.exec(req.url);
+  const match = /^\/(v[12]\.\d+)(\/.*)?$/.exec(req.url);
   if (match && VERSION_PREFIXES.has(match[1]!)) req.url = `/v2${match[2] ?? ''}`;
+  else if (match && V1_PREFIXES.has(match[1]!)) req.url = `/v1${match[2] ?? ''}`;
+  const bare = /^\/v1\/?(\?.*)?$/.exec(req.url);
+  if (bare) req.url = `/v1/images${bare[1] ?? ''}`;
   next();
 }

@@ -20,6 +20,6 @@ import { MembersService } from './members/members.service.js';
   imports: [AuthModule, ImagesPersistenceModule, StorageModule, QuotasModule],
   controllers: [ImagesController, ImageDataController, StoresInfoController, UsageInfoController, SchemasController, MembersController],
   providers: [ImagesService, ImageAccess, ImageUploadService, ImageDownloadService, MembersService],
-  exports: [ImagesService, ImageAccess, QuotasModule],
+  exports: [ImagesService, ImageAccess, ImageUploadService, ImageDownloadService, MembersService, QuotasModule],
 })
 export class ImagesModule {}

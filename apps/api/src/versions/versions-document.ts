@@ -9,17 +9,24 @@ export const SUPPORTED_VERSIONS = [
 /** First path segments that select the v2 API (`/v2`, `/v2.0` … `/v2.15`). */
 export const VERSION_PREFIXES: ReadonlySet<string> = new Set(['v2', ...SUPPORTED_VERSIONS]);
 
+/** The Images API v1's ids, listed after v2's as DEPRECATED when v1 is served (GLIMPSE_API_V1). */
+export const V1_VERSIONS = ['v1.1', 'v1.0'] as const;
+/** First path segments that select the v1 API (`/v1`, `/v1.0`, `/v1.1`). */
+export const V1_PREFIXES: ReadonlySet<string> = new Set(['v1', ...V1_VERSIONS]);
+
 export interface VersionsDocument {
-  versions: { id: string; status: 'CURRENT' | 'SUPPORTED'; links: { rel: 'self'; href: string }[] }[];
+  versions: { id: string; status: 'CURRENT' | 'SUPPORTED' | 'DEPRECATED'; links: { rel: 'self'; href: string }[] }[];
 }
 
-export function versionsDocument(baseUrl: string): VersionsDocument {
-  const href = `${baseUrl.replace(/\/+$/, '')}/v2/`;
-  return {
-    versions: SUPPORTED_VERSIONS.map((id, i) => ({
-      id,
-      status: i === 0 ? 'CURRENT' : 'SUPPORTED',
-      links: [{ rel: 'self', href }],
-    })),
-  };
+export function versionsDocument(baseUrl: string, options: { v1: boolean }): VersionsDocument {
+  const base = baseUrl.replace(/\/+$/, '');
+  const v2: VersionsDocument['versions'] = SUPPORTED_VERSIONS.map((id, i) => ({
+    id,
+    status: i === 0 ? 'CURRENT' : 'SUPPORTED',
+    links: [{ rel: 'self', href: `${base}/v2/` }],
+  }));
+  const v1: VersionsDocument['versions'] = options.v1
+    ? V1_VERSIONS.map((id) => ({ id, status: 'DEPRECATED', links: [{ rel: 'self', href: `${base}/v1/` }] }))
+    : [];
+  return { versions: [...v2, ...v1] };
 }

@@ -15,6 +15,14 @@ export interface ImageListQuery {
   /** Unset: the default scope (public, own, accepted shared); `all`: also others' community images. */
   visibility: Visibility | 'all' | null;
   memberStatus: MemberStatus | 'all';
+  /**
+   * The Images API v1's scope, in place of `visibility`'s (glance-v1 reference §4): `caller` = public, own and
+   * shared-with-the-project images (any member status), for admins too; `all-projects` = every project's images
+   * but others' community ones (an admin's is_public=None); `non-public` = the same without public images.
+   */
+  v1Scope?: 'caller' | 'all-projects' | 'non-public';
+  /** v1's changes-since: deleted, pending_delete and killed images are listed too. */
+  includeUnlisted?: boolean;
   osHidden: boolean;
   name?: ValueMatch;
   id?: ValueMatch;

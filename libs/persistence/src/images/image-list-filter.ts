@@ -30,6 +30,14 @@ const range = (r: RangeMatch | undefined) => (r === undefined ? undefined : { [M
 function scopeOf(query: ImageListQuery, scope: ListScope): Filter {
   const mine = scope.projectId === null ? [] : [{ owner: scope.projectId }];
   const member = scope.memberImageIds.length ? [{ _id: { $in: scope.memberImageIds } }] : [];
+  switch (query.v1Scope) {
+    case 'caller':
+      return { $or: [{ visibility: 'public' }, ...mine, ...member] };
+    case 'all-projects':
+      return { $or: [{ visibility: { $ne: 'community' } }, ...mine] };
+    case 'non-public':
+      return { $or: [{ visibility: { $in: ['private', 'shared'] } }, ...mine.map((m) => ({ ...m, visibility: 'community' }))] };
+  }
   const v = query.visibility;
   if (scope.isAdmin) {
     if (v === 'all') return {};
@@ -53,7 +61,7 @@ function scopeOf(query: ImageListQuery, scope: ListScope): Filter {
 
 /** The MongoDB filter of a listing: scope, then every filter, never the unlisted statuses. */
 export function listFilter(query: ImageListQuery, scope: ListScope): Filter {
-  const and: Filter[] = [scopeOf(query, scope), { status: { $nin: UNLISTED_STATUSES } }];
+  const and: Filter[] = [scopeOf(query, scope), ...(query.includeUnlisted ? [] : [{ status: { $nin: UNLISTED_STATUSES } }])];
   const exact: Filter = {
     name: value(query.name),
     _id: value(query.id),

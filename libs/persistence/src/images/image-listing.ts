@@ -38,7 +38,9 @@ export class ImageListing {
 
   private async scope(query: ImageListQuery, caller: { projectId: string | null; isAdmin: boolean }): Promise<ListScope> {
     const statuses: readonly MemberStatus[] = query.memberStatus === 'all' ? MEMBER_STATUSES : [query.memberStatus];
-    const memberImageIds = caller.isAdmin || caller.projectId === null ? [] : await this.members.imageIdsFor(caller.projectId, statuses);
+    // v1's caller scope lists an admin's member images as any project's (Glance's registry did).
+    const byMembership = caller.projectId !== null && (!caller.isAdmin || query.v1Scope === 'caller');
+    const memberImageIds = byMembership ? await this.members.imageIdsFor(caller.projectId!, statuses) : [];
     return { ...caller, memberImageIds };
   }
 }
