@@ -1,45 +1,31 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '@glimpse/config';
-import { ensureLocalServices, type LocalServices, mongoSpec, redisSpec, startService, stopLocalServices, stopService } from '@glimpse/local-services';
+import { mongoSpec, redisSpec, startService, stopService } from '@glimpse/local-services';
 import { type RunningApi, startApi } from '../support/api-app.js';
-import { freePort } from '../support/free-port.js';
+import { type OwnServices, startOwnServices } from '../support/own-services.js';
 import { waitForHttp } from '../support/http-wait.js';
 
 /** /healthz against servers of its own, which the test stops and starts again. */
 describe('health: 503 naming the dependency that is down, recovery without a restart', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-health-'));
-  let base: ReturnType<typeof loadConfig>;
-  let services: LocalServices;
+  let own: OwnServices;
+  let base: OwnServices['base'];
   let api: RunningApi;
   let url: string;
 
   before(async () => {
-    // Run as root, the PostgreSQL server under FerretDB runs as `postgres`, which must be able to enter this folder.
-    chmodSync(dataDir, 0o755);
-    base = loadConfig({
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      GOPATH: process.env.GOPATH,
-      GLIMPSE_DATA_DIR: dataDir,
-      GLIMPSE_LOCAL_MONGO_PORT: String(await freePort()),
-      GLIMPSE_LOCAL_REDIS_PORT: String(await freePort()),
-      GLIMPSE_LOCAL_POSTGRES_PORT: String(await freePort()),
-      LOG_LEVEL: 'silent',
-    });
-    services = await ensureLocalServices(base);
-    api = await startApi(services.config);
+    own = await startOwnServices(dataDir);
+    base = own.base;
+    api = await startApi(own.services.config);
     url = `${api.url}/healthz`;
   });
 
   after(async () => {
     // The servers first: closing the API removes its data directory, where their pid files are.
-    await services?.stop().catch(() => undefined);
-    // The servers this test restarted are its own too, whoever started them last.
-    await stopLocalServices(base).catch(() => []);
+    await own?.stop();
     await api?.close({ dropDatabase: false }).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -49,7 +35,7 @@ describe('health: 503 naming the dependency that is down, recovery without a res
 
   it('starts healthy', async () => {
     // Without mongod the embedded default is FerretDB on a PostgreSQL cluster of its own, started first.
-    if (!base.tools.mongod && mongoSpec(base).name === 'ferretdb') assert.deepEqual(services.started, ['postgres', 'ferretdb', 'redis']);
+    if (!base.tools.mongod && mongoSpec(base).name === 'ferretdb') assert.deepEqual(own.services.started, ['postgres', 'ferretdb', 'redis']);
     await waitForHttp(url, (s) => s === 200, 30_000);
   });
 

@@ -71,9 +71,7 @@ export class ImageUploadService {
           virtualSize: verdict.virtualSize,
           locations: [...image.locations, { url: put.location, store: store.id, metadata: { store: store.id }, status: 'active' }],
         })
-        .catch(() => {
-          throw new GlimpseError('gone', 'Image deleted during upload; the data was removed.');
-        });
+        .catch((err) => this.lostWrite(id, err, 'Image deleted during upload; the data was removed.'));
       location = undefined;
       return activated;
     } catch (err) {
@@ -109,10 +107,11 @@ export class ImageUploadService {
       if (declared.explicit && declared.size !== put.size) {
         throw invalid(`Image size ${put.size} does not match the declared size ${declared.size}.`);
       }
-      return await this.images.update(id, { status: ImageStatus.Uploading }, { size: put.size }).then((updated) => {
-        if (!updated) throw new GlimpseError('gone', 'Image deleted during upload; the staged data was removed.');
-        return updated;
-      });
+      const gone = 'Image deleted during upload; the staged data was removed.';
+      const updated = await this.images
+        .update(id, { status: ImageStatus.Uploading }, { size: put.size })
+        .catch((err) => this.lostWrite(id, err, gone));
+      return updated ?? (await this.lostWrite(id, conflict(`Image ${id} is no longer uploading.`), gone));
     } catch (err) {
       abandon(req, quota);
       quota.destroy();
@@ -154,6 +153,18 @@ export class ImageUploadService {
     if (!image.diskFormat || !image.containerFormat) {
       throw invalid('Properties disk_format, container_format must be set prior to saving data.');
     }
+  }
+
+  /**
+   * The final write of an upload failed: 410 (Glance's answer) only when the image was deleted meanwhile; any
+   * other reason (another writer moved it on, the database does not answer) is the write's own error.
+   */
+  private async lostWrite(id: string, err: unknown, gone: string): Promise<never> {
+    const current = await this.images.findById(id).catch(() => undefined);
+    if (current === null || current?.status === ImageStatus.Deleted || current?.status === ImageStatus.PendingDelete) {
+      throw new GlimpseError('gone', gone);
+    }
+    throw err;
   }
 
   private async backToQueued(id: string, from: ImageStatus): Promise<void> {
