@@ -56,6 +56,8 @@ const child = spawn(
       ...process.env,
       GLIMPSE_TEST_MONGODB_URI: services.config.mongo.uri,
       GLIMPSE_TEST_REDIS_URL: services.config.redis.url,
+      // The PostgreSQL database under the local FerretDB, where the companion indexes are kept (unset on mongod).
+      ...(services.config.mongo.postgresUrl ? { GLIMPSE_TEST_POSTGRES_URL: services.config.mongo.postgresUrl } : {}),
     },
   },
 );

@@ -49,12 +49,13 @@ export async function startBenchStack(env: Record<string, string> = {}, options:
 async function startOn(
   db: BenchDatabase | null, id: string, dataDir: string, env: Record<string, string>, options: { worker?: boolean }, base: ReturnType<typeof loadConfig>,
 ): Promise<BenchStack> {
-  const { config: services } = await ensureLocalServices(db ? { ...base, mongo: { ...base.mongo, uri: db.uri } } : base);
+  const { config: services } = await ensureLocalServices(db ? { ...base, mongo: { ...base.mongo, uri: db.uri, postgresUrl: db.postgresUrl } } : base);
   const config = loadConfig({
     ...process.env,
     LOG_LEVEL: 'warn',
     MONGODB_URI: services.mongo.uri!.replace(/(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/, `$1/bench_${id}`),
     REDIS_URL: services.redis.url!,
+    ...(services.mongo.postgresUrl ? { GLIMPSE_FERRETDB_POSTGRES_URL: services.mongo.postgresUrl } : {}),
     GLIMPSE_QUEUE_PREFIX: `bench${id}`,
     GLIMPSE_DATA_DIR: dataDir,
     GLIMPSE_SCHEDULE_AUDITOR: 'off',

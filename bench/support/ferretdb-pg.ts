@@ -13,6 +13,8 @@ const run = promisify(execFile);
 export interface BenchDatabase {
   /** mongodb:// URI of the server (no database name). */
   uri: string;
+  /** The PostgreSQL database under it (companion indexes). */
+  postgresUrl: string;
   /** What it is, for the benchmark's output. */
   label: string;
   stop(): Promise<void>;
@@ -57,6 +59,7 @@ export async function startFerretdbPostgres(config: AppConfig): Promise<BenchDat
   }
   return {
     uri: `mongodb://127.0.0.1:${port}/`,
+    postgresUrl: `${server}/${db}`,
     label: `FerretDB (PostgreSQL database ${db} on ${server.replace(/^postgres(ql)?:\/\/([^@]*@)?/, '')})`,
     async stop() {
       await stopService(spec);

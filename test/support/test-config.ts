@@ -26,6 +26,7 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
   const config = loadConfig({
     MONGODB_URI: uri,
     REDIS_URL: redisUrl,
+    GLIMPSE_FERRETDB_POSTGRES_URL: process.env.GLIMPSE_TEST_POSTGRES_URL,
     GLIMPSE_QUEUE_PREFIX: `t${id}`,
     GLIMPSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'glimpse-test-')),
     GLIMPSE_PORT: '0',

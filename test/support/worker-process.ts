@@ -19,6 +19,7 @@ export function workerEnv(config: Pick<AppConfig, 'mongo' | 'redis' | 'queue' | 
     HOME: process.env.HOME ?? '/root',
     MONGODB_URI: config.mongo.uri!,
     REDIS_URL: config.redis.url!,
+    ...(config.mongo.postgresUrl ? { GLIMPSE_FERRETDB_POSTGRES_URL: config.mongo.postgresUrl } : {}),
     GLIMPSE_QUEUE_PREFIX: config.queue.prefix,
     GLIMPSE_DATA_DIR: config.dataDir,
     LOG_LEVEL: 'warn',

@@ -1,4 +1,5 @@
 export * from './atomic-updates.js';
+export * from './ferretdb/companion-indexes.js';
 export * from './images/image-list-filter.js';
 export * from './images/image-listing.js';
 export * from './images/image.mapper.js';

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
 import { AtomicUpdates } from './atomic-updates.js';
+import { CompanionIndexes } from './ferretdb/companion-indexes.js';
 
 /**
  * The MongoDB connection. Only features both MongoDB 6+ and FerretDB 1.24 support are used: no transactions,
@@ -27,8 +28,8 @@ export class PersistenceModule {
           }),
         }),
       ],
-      providers: [AtomicUpdates],
-      exports: [MongooseModule, AtomicUpdates],
+      providers: [AtomicUpdates, CompanionIndexes],
+      exports: [MongooseModule, AtomicUpdates, CompanionIndexes],
     };
   }
 }

@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
+import pg from 'pg';
+import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+
+/**
+ * Every key a repository queries with a top-level equality, per collection. FerretDB 1.24 on PostgreSQL pushes
+ * exactly those down, as `_jsonb->'key' @> $1`; the btree indexes `createIndexes` makes there are on
+ * `(_jsonb->'key')` and cannot serve `@>`, so without a GIN index on that same expression each such query reads
+ * the whole table. Keys of little selectivity (a boolean, a status of most records) are left out on purpose
+ * when no query relies on them alone; `status` stays, since the sweeps look for the rare ones.
+ */
+export const EQUALITY_KEYS: Readonly<Record<string, readonly string[]>> = {
+  images: ['_id', 'owner', 'status', 'visibility', 'name', 'checksum', 'osHashValue', 'tags', 'propPairs', 'bucket'],
+  image_members: ['_id', 'imageId', 'memberId'],
+  tasks: ['_id', 'imageId'],
+  quota_ledgers: ['_id'],
+  write_locks: ['_id'],
+  project_usage: ['_id'],
+  audit_findings: ['_id', 'problem'],
+  maintenance_state: ['_id'],
+  maintenance_runs: ['_id', 'job'],
+  metadef_namespaces: ['_id'],
+  metadef_contents: ['_id', 'nsUid', 'kind'],
+  metadef_resource_types: ['_id'],
+};
+
+/** FerretDB's per-database table naming collections (schema `<db>`, one jsonb row per collection). */
+const METADATA_TABLE = '_ferretdb_database_metadata';
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/** `<table>_g_<key>` cut to PostgreSQL's 63 bytes, with a hash of both so cut names stay distinct. */
+export function companionIndexName(table: string, key: string): string {
+  const hash = createHash('sha256').update(`${table}\0${key}`).digest('hex').slice(0, 8);
+  const readable = `${table}_g_${key.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63 - 9);
+  return `${readable}_${hash}`;
+}
+
+export interface CompanionIndexReport {
+  /** Why nothing was done (not FerretDB on PostgreSQL, or a layout this code does not know). */
+  skipped?: string;
+  created: string[];
+  present: number;
+}
+
+/**
+ * Companion indexes (see EQUALITY_KEYS) kept in the PostgreSQL database under the FerretDB that MONGODB_URI names,
+ * when that database is known (GLIMPSE_FERRETDB_POSTGRES_URL, or the local cluster Glimpse starts). Idempotent:
+ * every start checks each index by name and creates only what is missing. On MongoDB, or when the server's
+ * internal layout is not FerretDB 1.x's, it says so once and goes on (every query still works, by a scan).
+ */
+@Injectable()
+export class CompanionIndexes implements OnModuleInit {
+  private readonly logger = new Logger(CompanionIndexes.name);
+
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const report = await this.ensure();
+    if (report.skipped) this.logger.log(`companion indexes: ${report.skipped}`);
+    else if (report.created.length) this.logger.log(`companion indexes: created ${report.created.join(', ')} (${report.present} present)`);
+  }
+
+  async ensure(): Promise<CompanionIndexReport> {
+    const url = this.config.mongo.postgresUrl;
+    const db = this.connection.db!;
+    const info = await db.admin().command({ buildInfo: 1 });
+    const version = typeof info.ferretdbVersion === 'string' ? info.ferretdbVersion : undefined;
+    if (!version) return { skipped: 'not FerretDB (MongoDB serves its own indexes)', created: [], present: 0 };
+    if (!url) return { skipped: `FerretDB ${version} without GLIMPSE_FERRETDB_POSTGRES_URL: equality queries read whole tables`, created: [], present: 0 };
+    if (!/^v1\./.test(version)) return { skipped: `FerretDB ${version}: only the PostgreSQL layout of FerretDB 1.x is known`, created: [], present: 0 };
+    // The tables exist once their collections do.
+    const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+    for (const name of Object.keys(EQUALITY_KEYS)) {
+      if (!existing.has(name)) await db.createCollection(name).catch((err: { code?: number }) => (err.code === 48 ? undefined : Promise.reject(err)));
+    }
+    const client = new pg.Client({ connectionString: url, application_name: 'glimpse-companion-indexes' });
+    try {
+      await client.connect();
+    } catch (err) {
+      return { skipped: `cannot reach PostgreSQL at ${url.replace(/\/\/[^@/]*@/, '//')}: ${(err as Error).message}`, created: [], present: 0 };
+    }
+    try {
+      return await this.ensureOn(client, db.databaseName);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async ensureOn(client: pg.Client, schema: string): Promise<CompanionIndexReport> {
+    const layout = await client.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = '_jsonb' AND data_type = 'jsonb'`,
+      [schema, METADATA_TABLE],
+    );
+    if (layout.rowCount !== 1) return { skipped: `no ${schema}.${METADATA_TABLE} with a jsonb _jsonb column: an unknown FerretDB layout`, created: [], present: 0 };
+    const rows = await client.query<{ collection: string; table: string }>(
+      `SELECT _jsonb->>'_id' AS collection, _jsonb->>'table' AS table FROM ${ident(schema)}.${METADATA_TABLE} WHERE _jsonb->>'_id' = ANY($1)`,
+      [Object.keys(EQUALITY_KEYS)],
+    );
+    const have = await client.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = $1`, [schema]);
+    const names = new Set(have.rows.map((r) => r.indexname));
+    const created: string[] = [];
+    let present = 0;
+    for (const { collection, table } of rows.rows) {
+      for (const key of EQUALITY_KEYS[collection] ?? []) {
+        const name = companionIndexName(table, key);
+        if (names.has(name)) {
+          present++;
+          continue;
+        }
+        try {
+          await client.query(
+            `CREATE INDEX IF NOT EXISTS ${ident(name)} ON ${ident(schema)}.${ident(table)} USING gin ((_jsonb -> ${literal(key)}) jsonb_path_ops)`,
+          );
+          created.push(`${collection}.${key}`);
+        } catch (err) {
+          // Another process made it at the same moment (both passed IF NOT EXISTS): it is there all the same.
+          if (!['23505', '42P07'].includes((err as { code?: string }).code ?? '')) throw err;
+          present++;
+        }
+      }
+    }
+    await this.customPlans(client);
+    if (created.length) await client.query(`ANALYZE ${rows.rows.map((r) => `${ident(schema)}.${ident(r.table)}`).join(', ')}`);
+    return { created, present };
+  }
+
+  /**
+   * FerretDB binds every value as a parameter; a generic plan made without the values would not know an equality
+   * is selective, so new sessions of this database plan with real values (the local cluster is started so).
+   */
+  private async customPlans(client: pg.Client): Promise<void> {
+    const { rows } = await client.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+    if (rows[0]?.plan_cache_mode === 'force_custom_plan') return;
+    try {
+      const db = (await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
+      await client.query(`ALTER DATABASE ${ident(db)} SET plan_cache_mode = force_custom_plan`);
+    } catch (err) {
+      this.logger.warn(`companion indexes: could not set plan_cache_mode = force_custom_plan (${(err as Error).message}); set it on the server`);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
+import pg from 'pg';
+import { CompanionIndexes, EQUALITY_KEYS } from '@glimpse/persistence';
+import { type RunningApi, startApi } from '../support/api-app.js';
+import { imageRecord, insertImageRecords } from '../support/image-records.js';
+import { testConfig } from '../support/test-config.js';
+
+type Json = Record<string, unknown>;
+
+/** Every PostgreSQL plan node in a FerretDB explain, depth first. */
+function planNodes(plan: unknown, out: Json[] = []): Json[] {
+  if (Array.isArray(plan)) for (const p of plan) planNodes(p, out);
+  else if (plan && typeof plan === 'object') {
+    if ('Node Type' in plan) out.push(plan as Json);
+    for (const v of Object.values(plan)) planNodes(v, out);
+  }
+  return out;
+}
+
+/**
+ * The companion GIN indexes on FerretDB's PostgreSQL tables: made at start for every equality key, once, and
+ * used by PostgreSQL for the queries FerretDB pushes down. Without the embedded FerretDB/PostgreSQL (a MongoDB,
+ * or FerretDB on SQLite) the service says why it did nothing.
+ */
+describe('companion indexes under FerretDB on PostgreSQL', () => {
+  const config = testConfig();
+  let api: RunningApi;
+  let connection: Connection;
+  let ferretdbOnPostgres = false;
+
+  before(async () => {
+    api = await startApi(config);
+    connection = api.app.get<Connection>(getConnectionToken());
+    const info = await connection.db!.admin().command({ buildInfo: 1 });
+    ferretdbOnPostgres = Boolean(info.ferretdbVersion) && Boolean(config.mongo.postgresUrl);
+  });
+  after(() => api?.close());
+
+  it('made one GIN jsonb_path_ops index per equality key at start, and a second run makes none', async (t) => {
+    const report = await api.app.get(CompanionIndexes).ensure();
+    if (!ferretdbOnPostgres) {
+      assert.match(report.skipped ?? '', /not FerretDB|without GLIMPSE_FERRETDB_POSTGRES_URL|SQLite/);
+      return t.skip('not FerretDB on PostgreSQL');
+    }
+    assert.equal(report.skipped, undefined);
+    assert.deepEqual(report.created, [], 'the start made them all');
+    const keys = Object.values(EQUALITY_KEYS).reduce((n, k) => n + k.length, 0);
+    assert.equal(report.present, keys);
+    const client = new pg.Client({ connectionString: config.mongo.postgresUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ indexdef: string }>(
+        `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%jsonb_path_ops%'`,
+        [config.mongo.dbName],
+      );
+      assert.equal(rows.length, keys);
+      assert.ok(rows.some((r) => /USING gin \(+_jsonb -> '_id'::text\)+ jsonb_path_ops\)/.test(r.indexdef)), rows[0]?.indexdef);
+      const mode = await client.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+      assert.equal(mode.rows[0]!.plan_cache_mode, 'force_custom_plan');
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('PostgreSQL answers a by-id lookup, a tag and an owner equality through them, not a Seq Scan', async (t) => {
+    if (!ferretdbOnPostgres) return t.skip('not FerretDB on PostgreSQL');
+    const images = connection.db!.collection<{ _id: string }>('images');
+    const records = Array.from({ length: 3000 }, (_, i) => imageRecord({ owner: `p${i % 300}`, tags: i % 100 ? ['common'] : ['rare'] }));
+    await insertImageRecords(images, records.length, (i) => records[i]!, 1000);
+    const client = new pg.Client({ connectionString: config.mongo.postgresUrl });
+    await client.connect();
+    const { rows } = await client.query<{ t: string }>(
+      `SELECT _jsonb->>'table' AS t FROM "${config.mongo.dbName}"._ferretdb_database_metadata WHERE _jsonb->>'_id' = 'images'`,
+    );
+    await client.query(`ANALYZE "${config.mongo.dbName}"."${rows[0]!.t}"`);
+    await client.end();
+    for (const filter of [{ _id: records[1234]!._id }, { tags: 'rare' }, { owner: 'p7', status: 'active' }]) {
+      const plan = (await images.find(filter).explain()) as Json;
+      assert.equal(plan.filterPushdown, true, JSON.stringify(filter));
+      const nodes = planNodes(plan.queryPlanner).map((n) => `${String(n['Node Type'])} ${String(n['Index Name'] ?? '')}`);
+      assert.ok(nodes.some((n) => /Index|Bitmap/.test(n) && /_g_/.test(n)), `${JSON.stringify(filter)}: ${nodes.join(' > ')}`);
+    }
+    assert.equal((await images.findOne({ _id: records[1234]!._id }))?._id, records[1234]!._id);
+  });
+
+  it('says so and goes on when the PostgreSQL database does not have the layout it expects', async (t) => {
+    if (!ferretdbOnPostgres) return t.skip('not FerretDB on PostgreSQL');
+    // The cluster's `postgres` database has no schema of this test's database: not FerretDB's layout there.
+    const elsewhere = config.mongo.postgresUrl!.replace(/\/[^/]+$/, '/postgres');
+    const service = new CompanionIndexes(connection, { ...config, mongo: { ...config.mongo, postgresUrl: elsewhere } });
+    const report = await service.ensure();
+    assert.match(report.skipped ?? '', /unknown FerretDB layout/);
+    assert.deepEqual(report.created, []);
+  });
+});
