@@ -13,7 +13,8 @@ const PATCH20 = 'application/openstack-images-v2.0-json-patch';
 
 describe('images API: create, PATCH, tags, actions, schemas, 405', () => {
   let api: RunningApi;
-  before(async () => (api = await startApi(testConfig())));
+  // Delayed delete on, so that deleting an active image with data leaves it pending_delete (the racing deletes test).
+  before(async () => (api = await startApi(testConfig({ GLIMPSE_DELAYED_DELETE: 'true' }))));
   after(() => api.close());
 
   const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
@@ -190,6 +191,38 @@ describe('images API: create, PATCH, tags, actions, schemas, 405', () => {
     assert.equal((await call('DELETE', `/v2/images/${id}`, OWNER)).status, 204);
     assert.equal((await call('DELETE', `/v2/images/${id}`, OWNER)).status, 404);
     assert.equal((await call('GET', `/v2/images/${id}`, OWNER)).status, 404);
+  });
+
+  it('racing deletes: one answers 204, the others 404, whether the image ends deleted or pending_delete', async () => {
+    for (const status of ['queued', 'active'] as const) {
+      const id = await create();
+      if (status === 'active') await api.app.get(ImageRepository).update(id, {}, { status: 'active', locations: [{ url: 'file:///nowhere', store: 'local', metadata: {}, status: 'active' }] });
+      const answers = await Promise.all(Array.from({ length: 10 }, () => call('DELETE', `/v2/images/${id}`, OWNER)));
+      const codes = answers.map((r) => r.status).sort();
+      assert.deepEqual(codes, [204, ...Array<number>(9).fill(404)], `${status}: ${JSON.stringify(answers.map((r) => r.body))}`);
+      assert.equal((await api.app.get(ImageRepository).findById(id))!.status, status === 'active' ? 'pending_delete' : 'deleted');
+    }
+  });
+
+  it('racing member removals: one answers 204, the others 404; a member changing its status meanwhile gets 200 or 404, never 403', async () => {
+    const id = await create({ visibility: 'shared' });
+    const member = as('proj-b');
+    const path = `/v2/images/${id}/members/proj-b`;
+    assert.equal((await call('POST', `/v2/images/${id}/members`, OWNER, { member: 'proj-b' })).status, 200);
+    const removals = await Promise.all(Array.from({ length: 10 }, () => call('DELETE', path, OWNER)));
+    assert.deepEqual(removals.map((r) => r.status).sort(), [204, ...Array<number>(9).fill(404)]);
+    for (let round = 0; round < 15; round++) {
+      assert.equal((await call('POST', `/v2/images/${id}/members`, OWNER, { member: 'proj-b' })).status, 200);
+      const [removal, ...updates] = await Promise.all([
+        call('DELETE', path, OWNER),
+        ...Array.from({ length: 6 }, (_, i) => call('PUT', path, member, { status: i % 2 ? 'accepted' : 'rejected' })),
+      ]);
+      assert.equal(removal!.status, 204);
+      for (const u of updates) {
+        assert.ok(u.status === 200 || u.status === 404, `round ${round}: ${u.status} ${JSON.stringify(u.body)}`);
+      }
+    }
+    assert.equal((await call('GET', path, OWNER)).status, 404);
   });
 
   it('a deleted or pending_delete image is 404 to everyone, admins included, on every path that names it', async () => {

@@ -28,6 +28,15 @@ export class ImageAccess {
     return image;
   }
 
+  /**
+   * The image as the caller sees it, with a check of further actions judged by the membership read with it: a
+   * membership removed meanwhile makes the request's later steps find no member (404), not fail a policy (403).
+   */
+  async scope(ctx: RequestContext, id: string): Promise<{ image: Image; enforce: (action: string) => void }> {
+    const { image, member } = await this.load(ctx, id);
+    return { image, enforce: (action) => this.check(ctx, image, member, action) };
+  }
+
   /** 403 unless the caller may take `action` on this (visible) image. */
   async enforce(ctx: RequestContext, image: Image, action: string): Promise<void> {
     this.check(ctx, image, await this.membership(ctx, image), action);

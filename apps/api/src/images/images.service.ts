@@ -132,11 +132,11 @@ export class ImagesService {
     });
   }
 
-  /** Marks the image deleted (or pending_delete); the reaper removes its data. */
+  /** Marks the image deleted (or pending_delete); the reaper removes its data. Of racing deletes one wins; the rest are 404. */
   async delete(ctx: RequestContext, id: string): Promise<Image> {
-    const visible = await this.access.permitted(ctx, id, 'delete_image');
-    if (visible.status === ImageStatus.Deleted) throw notFound(`Failed to find image ${id} to delete`);
+    await this.access.permitted(ctx, id, 'delete_image');
     return this.images.mutate(id, (image) => {
+      if (image.status === ImageStatus.Deleted || image.status === ImageStatus.PendingDelete) throw notFound(`Failed to find image ${id} to delete`);
       if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
       // Delayed delete (Glance's delayed_delete): an active image with data waits for the reaper's scrub_time.
       const delayed = this.config.reaper.delayedDelete && image.status === ImageStatus.Active && image.locations.length > 0;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   forbidden,
+  type Image,
   type ImageMember,
   invalid,
   isOwnerOrAdmin,
@@ -49,34 +50,44 @@ export class MembersService {
   }
 
   async show(ctx: RequestContext, imageId: string, memberId: string): Promise<ImageMember> {
-    const image = await this.access.visible(ctx, imageId);
-    await this.access.enforce(ctx, image, 'get_member');
-    const member = image.visibility === 'shared' ? await this.members.find(imageId, memberId) : null;
-    if (!member || !(isOwnerOrAdmin(image, ctx) || memberId === ctx.projectId)) {
-      throw notFound(`${memberId} not found in the member list of the image ${imageId}.`);
-    }
-    return member;
+    const { image, enforce } = await this.access.scope(ctx, imageId);
+    enforce('get_member');
+    return this.memberOf(ctx, image, memberId);
   }
 
+  /** Only the member itself (or an admin) changes its status; a membership removed meanwhile is 404. */
   async update(ctx: RequestContext, imageId: string, memberId: string, body: unknown): Promise<ImageMember> {
-    const image = await this.access.visible(ctx, imageId);
+    const { image, enforce } = await this.access.scope(ctx, imageId);
     const status = (body as { status?: unknown } | null)?.status;
     if (typeof status !== 'string' || !(MEMBER_STATUSES as readonly string[]).includes(status)) {
       throw invalid('Incorrect request: Status must be "pending", "accepted" or "rejected".');
     }
-    await this.show(ctx, imageId, memberId);
-    await this.access.enforce(ctx, image, 'modify_member');
+    enforce('get_member');
+    await this.memberOf(ctx, image, memberId);
+    enforce('modify_member');
     if (memberId !== ctx.projectId && !ctx.isAdmin) throw forbidden(`Not allowed to update members for image ${image.id}.`);
     const updated = await this.members.setStatus(imageId, memberId, status as MemberStatus);
-    if (!updated) throw notFound(`${memberId} not found in the member list of the image ${imageId}.`);
+    if (!updated) throw notFoundMember(imageId, memberId);
     return updated;
   }
 
+  /** Of racing removals of one member, one succeeds and the others find no member (404), as in Glance. */
   async remove(ctx: RequestContext, imageId: string, memberId: string): Promise<void> {
-    const image = await this.access.visible(ctx, imageId);
-    await this.show(ctx, imageId, memberId);
-    await this.access.enforce(ctx, image, 'delete_member');
-    await this.members.remove(imageId, memberId);
+    const { image, enforce } = await this.access.scope(ctx, imageId);
+    enforce('get_member');
+    await this.memberOf(ctx, image, memberId);
+    enforce('delete_member');
+    if (!(await this.members.remove(imageId, memberId))) throw notFoundMember(imageId, memberId);
   }
 
+  /** The member entry as the caller may see it: the owner (or an admin) sees every entry, a member its own. */
+  private async memberOf(ctx: RequestContext, image: Image, memberId: string): Promise<ImageMember> {
+    const member = image.visibility === 'shared' ? await this.members.find(image.id, memberId) : null;
+    if (!member || !(isOwnerOrAdmin(image, ctx) || memberId === ctx.projectId)) throw notFoundMember(image.id, memberId);
+    return member;
+  }
+}
+
+function notFoundMember(imageId: string, memberId: string) {
+  return notFound(`${memberId} not found in the member list of the image ${imageId}.`);
 }
