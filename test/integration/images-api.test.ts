@@ -259,6 +259,11 @@ describe('images API: create, PATCH, tags, actions, schemas, 405', () => {
         }
       }
       assert.equal((await repo.findById(id))!.status, status, 'nothing changed it');
+      // v1 is another matter: an admin's HEAD shows the deleted record (glanceclient's v1 image-delete checks it).
+      const head = await fetch(`${api.url}/v1/images/${id}`, { method: 'HEAD', headers: ADMIN });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers.get('x-image-meta-status'), status);
+      assert.equal((await fetch(`${api.url}/v1/images/${id}`, { method: 'HEAD', headers: OWNER })).status, 404);
     }
   });
 

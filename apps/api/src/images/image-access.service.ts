@@ -17,13 +17,13 @@ export class ImageAccess {
     private readonly policy: Policy,
   ) {}
 
-  async visible(ctx: RequestContext, id: string): Promise<Image> {
-    return (await this.load(ctx, id)).image;
+  async visible(ctx: RequestContext, id: string, options?: LoadOptions): Promise<Image> {
+    return (await this.load(ctx, id, options)).image;
   }
 
   /** The image, if the caller may take `action` on it (404 if it may not see it, 403 if it may not act). */
-  async permitted(ctx: RequestContext, id: string, action: string): Promise<Image> {
-    const { image, member } = await this.load(ctx, id);
+  async permitted(ctx: RequestContext, id: string, action: string, options?: LoadOptions): Promise<Image> {
+    const { image, member } = await this.load(ctx, id, options);
     this.check(ctx, image, member, action);
     return image;
   }
@@ -42,11 +42,11 @@ export class ImageAccess {
     this.check(ctx, image, await this.membership(ctx, image), action);
   }
 
-  private async load(ctx: RequestContext, id: string): Promise<{ image: Image; member: boolean }> {
+  private async load(ctx: RequestContext, id: string, options: LoadOptions = {}): Promise<{ image: Image; member: boolean }> {
     const image = await this.images.findById(id);
     if (image) {
       const member = await this.membership(ctx, image);
-      if (canSeeImage(image, ctx, member) && this.policy.allows(ctx, 'get_image', this.targetOf(ctx, image, member))) {
+      if (canSeeImage(image, ctx, member, options.deletedToAdmins) && this.policy.allows(ctx, 'get_image', this.targetOf(ctx, image, member))) {
         return { image, member };
       }
     }
@@ -69,6 +69,11 @@ export class ImageAccess {
   private targetOf(ctx: RequestContext, image: Image, member: boolean): PolicyTarget {
     return { id: image.id, project_id: image.owner, owner: image.owner, visibility: image.visibility, member_id: member ? ctx.projectId : null, status: image.status };
   }
+}
+
+interface LoadOptions {
+  /** Admins see deleted and pending_delete images too (v1 does; v2 answers 404 to everyone). */
+  deletedToAdmins?: boolean;
 }
 
 /** Actions Glance's legacy mode keeps to the owner's project (check_is_image_mutable). */

@@ -13,11 +13,11 @@ export class V1ImageAccess {
   constructor(private readonly access: ImageAccess) {}
 
   async visible(ctx: RequestContext, id: string): Promise<Image> {
-    return this.checked(ctx, id, () => this.access.visible(ctx, id));
+    return this.checked(ctx, id, () => this.access.visible(ctx, id, { deletedToAdmins: true }));
   }
 
   async permitted(ctx: RequestContext, id: string, action: string): Promise<Image> {
-    return this.checked(ctx, id, () => this.access.permitted(ctx, id, action));
+    return this.checked(ctx, id, () => this.access.permitted(ctx, id, action, { deletedToAdmins: true }));
   }
 
   enforce(ctx: RequestContext, image: Image, action: string): Promise<void> {
