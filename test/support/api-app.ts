@@ -4,6 +4,7 @@ import type { Connection } from 'mongoose';
 import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import type { Logger } from 'pino';
 import type { ResolvedConfig } from '@glimpse/config';
 import { createLogger } from '@glimpse/common';
 import { createApiApp } from '../../apps/api/src/create-api-app.js';
@@ -15,8 +16,7 @@ export interface RunningApi {
 }
 
 /** The real API app listening on an ephemeral loopback port. */
-export async function startApi(config: ResolvedConfig): Promise<RunningApi> {
-  const logger = createLogger({ level: config.log.level, pretty: false, name: 'test-api' });
+export async function startApi(config: ResolvedConfig, logger: Logger = createLogger({ level: config.log.level, pretty: false, name: 'test-api' })): Promise<RunningApi> {
   const app = await createApiApp(config, logger);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -8,6 +8,7 @@ import type { ResolvedConfig } from '@glimpse/config';
 import { PinoNestLogger } from '@glimpse/common';
 import { ApiModule } from './api.module.js';
 import { answerClientError } from './http/client-error.js';
+import { mountConsole } from './console/mount-console.js';
 import { assertJsonDepth } from './http/json-depth.js';
 import { requestId } from './http/request-id.js';
 import { versionPrefix } from './http/version-prefix.js';
@@ -21,6 +22,7 @@ const PATCH_TYPES = new Set(['application/openstack-images-v2.1-json-patch', 'ap
  * bodies: a JSON-typed upload is answered 415 by the route, never parsed here.
  */
 function readsJson(req: IncomingMessage): boolean {
+  if (/^\/console(\/|\?|$)/.test(req.url ?? '')) return false; // the console reads its own forms
   if (/^\/v2\/images\/[^/]+\/(file|stage)\/?(\?|$)/.test(req.url ?? '')) return false;
   if (req.method === 'PATCH') return PATCH_TYPES.has((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase());
   return req.method === 'POST' || req.method === 'PUT';
@@ -51,5 +53,6 @@ export async function createApiApp(config: ResolvedConfig, logger: Logger): Prom
       type: readsJson,
     }),
   );
+  mountConsole(app);
   return app;
 }

@@ -1,6 +1,9 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
 
+/** Credentials a request or response log line could carry: tokens, and the console's session cookies. */
+export const LOG_REDACT_PATHS = ['req.headers["x-auth-token"]', 'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] as const;
+
 /** One pino logger per process: JSON lines on stdout (or pretty-printed for humans). */
 export function createLogger(options: { level: string; pretty: boolean; name: string }): Logger {
   return pino({
@@ -8,7 +11,7 @@ export function createLogger(options: { level: string; pretty: boolean; name: st
     level: options.level,
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['req.headers["x-auth-token"]', 'req.headers.authorization'], censor: '[redacted]' },
+    redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
     transport: options.pretty ? { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } : undefined,
   });
 }

@@ -46,6 +46,8 @@ export interface AppConfig {
     conversion: { target: 'raw' | 'qcow2' | 'vmdk' | 'vhd' | 'vhdx' | 'vdi' | null; memoryBytes: number; workDir: string };
   };
   health: { timeoutMs: number };
+  /** The operator console (/console): how long a session lasts. */
+  console: { sessionMs: number };
   /** The format gate applied to every upload and import. */
   format: {
     requireMatch: boolean;

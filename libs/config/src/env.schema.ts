@@ -200,6 +200,8 @@ export const envSchema = z.object({
   GLIMPSE_HASH_ALGO: z.enum(['sha1', 'sha224', 'sha256', 'sha384', 'sha512']).default('sha512'),
   /** Seconds a health probe waits for MongoDB or Redis before calling it down. */
   HEALTH_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(2),
+  /** How long an operator console session lasts after sign-in (absolute, not renewed by use). */
+  GLIMPSE_CONSOLE_SESSION_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -4,6 +4,18 @@ import type { RequestContext } from '@glimpse/domain';
 /** Builds the caller's identity from a request; throws GlimpseError('unauthorized') to refuse it. */
 export interface Authenticator {
   authenticate(req: Request): Promise<RequestContext>;
+  /** The identity a token grants (tokens and keystone modes; the console's sign-in exchanges one for a session). */
+  fromToken?(token: string): Promise<RequestContext>;
+  /** keystone mode: the identity a user's password grants in a project (the token it gets is not kept). */
+  fromPassword?(credentials: PasswordCredentials): Promise<RequestContext>;
+}
+
+export interface PasswordCredentials {
+  username: string;
+  password: string;
+  projectName: string;
+  /** Domain of both the user and the project. */
+  domainName: string;
 }
 
 export const AUTHENTICATOR = Symbol('AUTHENTICATOR');

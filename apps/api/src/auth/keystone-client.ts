@@ -1,5 +1,6 @@
 import type { KeystoneConfig } from '@glimpse/config';
 import { unavailable } from '@glimpse/domain';
+import type { PasswordCredentials } from './authenticator.js';
 
 /** The parts of a Keystone v3 token body Glimpse reads. */
 export interface KeystoneToken {
@@ -36,6 +37,22 @@ export class KeystoneClient {
     }
     const body = (await res.json()) as { token?: KeystoneToken };
     return { id, expiresAt: Date.parse(body.token?.expires_at ?? '') || Date.now() };
+  }
+
+  /** A user's project-scoped token for their password (the console's sign-in); null when Keystone refuses them. */
+  async issueUserToken(c: PasswordCredentials): Promise<string | null> {
+    const body = {
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: c.username, password: c.password, domain: { name: c.domainName } } } },
+        scope: { project: { name: c.projectName, domain: { name: c.domainName } } },
+      },
+    };
+    const res = await this.call('/v3/auth/tokens?nocatalog', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await res.body?.cancel();
+    const id = res.headers.get('x-subject-token');
+    if (res.status === 201 && id) return id;
+    if (res.status >= 400 && res.status < 500) return null;
+    throw unavailable(`Keystone answered HTTP ${res.status} to a sign-in.`);
   }
 
   /** GET /v3/auth/tokens: 200 → the token; 404 → invalid, expired or revoked; 401/403 → our own token was refused. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import type { KeystoneConfig } from '@glimpse/config';
 import { GlimpseError, type RequestContext } from '@glimpse/domain';
-import { type Authenticator, contextFrom } from './authenticator.js';
+import { type Authenticator, contextFrom, type PasswordCredentials } from './authenticator.js';
 import { type IssuedToken, KeystoneClient, type KeystoneToken } from './keystone-client.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -24,8 +24,12 @@ export class KeystoneAuthenticator implements Authenticator {
     this.client = new KeystoneClient(config);
   }
 
-  async authenticate(req: Request): Promise<RequestContext> {
-    const token = req.get('x-auth-token')?.trim();
+  authenticate(req: Request): Promise<RequestContext> {
+    return this.fromToken(req.get('x-auth-token') ?? '');
+  }
+
+  async fromToken(raw: string): Promise<RequestContext> {
+    const token = raw.trim();
     if (!token) throw this.unauthorized();
     const key = createHash('sha256').update(token).digest('hex');
     const cached = this.cache.get(key);
@@ -36,6 +40,12 @@ export class KeystoneAuthenticator implements Authenticator {
     const expiresAt = Math.min(Date.now() + this.config.cacheMs, Date.parse(validated.expires_at) || 0);
     if (this.config.cacheMs > 0) this.cache.set(key, context, expiresAt);
     return context;
+  }
+
+  async fromPassword(credentials: PasswordCredentials): Promise<RequestContext> {
+    const token = await this.client.issueUserToken(credentials);
+    if (!token) throw this.unauthorized();
+    return this.fromToken(token);
   }
 
   private async validate(token: string): Promise<KeystoneToken> {

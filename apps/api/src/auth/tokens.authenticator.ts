@@ -27,8 +27,11 @@ export class TokensAuthenticator implements Authenticator {
     );
   }
 
-  async authenticate(req: Request): Promise<RequestContext> {
-    const token = req.get('x-auth-token');
+  authenticate(req: Request): Promise<RequestContext> {
+    return this.fromToken(req.get('x-auth-token') ?? '');
+  }
+
+  async fromToken(token: string): Promise<RequestContext> {
     const context = token ? this.tokens.get(token) : undefined;
     if (!context) {
       throw new GlimpseError('unauthorized', 'This server could not verify that you are authorized to access the document you requested.', {

@@ -24,7 +24,7 @@ const STATUS: Record<ErrorKind, number> = {
 };
 
 /** Routes of our own outside the versioned API; any other unknown first segment gets the versions document. */
-const OWN_TOP_LEVEL = new Set(['healthz', 'metrics', 'versions']);
+const OWN_TOP_LEVEL = new Set(['healthz', 'metrics', 'versions', 'console']);
 
 /** The one place errors become HTTP answers, in Glance's error shape. Internals never leak. */
 @Catch()

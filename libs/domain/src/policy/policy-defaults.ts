@@ -30,6 +30,8 @@ const common: Record<string, string> = {
   ...Object.fromEntries(METADEF_WRITES.map((name) => [name, 'rule:metadef_admin'])),
   /** Glimpse's own admin API (maintenance runs and findings). */
   run_maintenance: 'role:admin',
+  /** The operator console (/console) and the queue board behind it. */
+  use_console: 'role:admin',
   /** Reading a location's URL, and the stores' details: admins, and services (Nova) acting for users. */
   fetch_image_location: 'role:admin or role:service',
   stores_info_detail: 'role:admin or role:service',

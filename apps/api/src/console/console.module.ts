@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { AssetsController } from './assets.controller.js';
+import { ConsoleGuard } from './console-guard.js';
+import { ConsoleSessions } from './console-sessions.js';
+import { OverviewController } from './overview.controller.js';
+import { SignInController } from './sign-in.controller.js';
+
+/** The operator console under /console (its guard and Bull Board are mounted by mountConsole). */
+@Module({
+  imports: [AuthModule],
+  controllers: [SignInController, AssetsController, OverviewController],
+  providers: [ConsoleSessions, ConsoleGuard],
+  exports: [ConsoleGuard],
+})
+export class ConsoleModule {}
