@@ -3,7 +3,8 @@
 #   (no flag)   what *running* needs: npm dependencies, redis-server, FerretDB and the PostgreSQL it runs on
 #               (when no mongod is on PATH and MONGODB_URI is unset), qemu-img when GLIMPSE_IMPORT_CONVERT_TO is set. `npm start` runs this.
 #   --test      also what the *tests* need: the real clients (glance, openstack), Keystone, the image tools the
-#               format tests use, Glance's metadefs, Versity Gateway for the S3 store tests. `npm test` runs this.
+#               format tests use, Glance's metadefs, Chromium for the console's browser tests, Versity Gateway
+#               for the S3 store tests. `npm test` runs this.
 #   --ci        always reinstall the npm dependencies from package-lock.json (implies nothing else).
 #   --dry-run   print what would be installed, one `kind name` line each (npm, deb, go), and install nothing.
 set -euo pipefail
@@ -35,6 +36,7 @@ declare -A test_packages=(
   [glance-manage]=glance-common # Glance's metadata definition files (/etc/glance/metadefs), loaded by the metadefs tests
   # Keystone for the keystone-auth test (started by ../shared/tools/tempest/start-keystone.sh) and the conformance run
   [keystone-wsgi-public]="python3-keystone uwsgi-core uwsgi-plugin-python3"
+  [chromium]=chromium # the console's browser tests (test/browser), driven by playwright-core; never a downloaded browser
 )
 
 # node_modules is current when it was installed from this very package-lock.json (a stamp of its hash; file

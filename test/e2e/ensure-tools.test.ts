@@ -30,7 +30,7 @@ describe('scripts/ensure-tools.sh: the run command installs what running needs, 
     assert.equal(run.status, 0, run.stderr);
     return run.stdout.trim().split('\n').filter(Boolean);
   };
-  const testTools = ['deb python3-glanceclient', 'deb python3-openstackclient', 'deb python3-keystone', 'deb glance-common', 'go versitygw'];
+  const testTools = ['deb python3-glanceclient', 'deb python3-openstackclient', 'deb python3-keystone', 'deb glance-common', 'deb chromium', 'go versitygw'];
 
   it('the run command (no flag) plans Redis and FerretDB, and none of the test tools', () => {
     const run = plan([]);
