@@ -76,8 +76,20 @@ export interface AppConfig {
   updater: { stuckSavingMs: number };
   /** Cron expressions of the maintenance sweeps; null = off. */
   schedules: { auditor: string | null; replicator: string | null; updater: string | null; reaper: string | null };
+  /** The API node's image cache; null = off. */
+  cache: CacheConfig | null;
   /** Where to find the local service programs: explicit paths, then these directories in order. */
   tools: { mongod?: string; ferretdb?: string; redisServer?: string; postgresBinDir?: string; searchPath: string[] };
+}
+
+/** The image cache of this API node (GLIMPSE_IMAGE_CACHE_*). */
+export interface CacheConfig {
+  dir: string;
+  maxSize: number;
+  stallMs: number;
+  /** This node's identity in the cache records. */
+  node: string;
+  schedules: { prefetcher: string | null; pruner: string | null; cleaner: string | null };
 }
 
 /** GLIMPSE_AUTH=keystone: where tokens are validated and the service's own credentials. */

@@ -198,6 +198,24 @@ export const envSchema = z.object({
   GLIMPSE_QUOTA_PROJECTS: z.string().optional(),
   /** os_hash_algo of new image data (Glance's hashing_algorithm). */
   GLIMPSE_HASH_ALGO: z.enum(['sha1', 'sha224', 'sha256', 'sha384', 'sha512']).default('sha512'),
+  /**
+   * The API node's image cache (Glance's image_cache_dir): images downloaded whole are kept under this directory
+   * and served from it; unset = no cache (and no /v2/cache API).
+   */
+  GLIMPSE_IMAGE_CACHE_DIR: z.string().min(1).optional(),
+  /** Bytes the pruner keeps the cache under (image_cache_max_size, 10 GiB). */
+  GLIMPSE_IMAGE_CACHE_MAX_SIZE: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(10 * 1024 ** 3),
+  /** Seconds after which the cleaner removes a partial cache file nobody is writing (image_cache_stall_time, 1 day). */
+  GLIMPSE_IMAGE_CACHE_STALL_TIME: z.coerce.number().int().min(1).default(86400),
+  /**
+   * This API node's identity in the cache records (Glance's worker_self_reference_url), e.g. http://node1:9292;
+   * unset: `<hostname>:<cache dir>`.
+   */
+  GLIMPSE_NODE_URL: z.string().min(1).max(255).optional(),
+  /** node-cron schedules of each API node's cache jobs, or `off`: fill from the queue, keep under size, remove stalled partials. */
+  GLIMPSE_SCHEDULE_CACHE_PREFETCHER: cronOrOff.default('0 */5 * * * *'),
+  GLIMPSE_SCHEDULE_CACHE_PRUNER: cronOrOff.default('0 */30 * * * *'),
+  GLIMPSE_SCHEDULE_CACHE_CLEANER: cronOrOff.default('0 0 * * * *'),
   /** Seconds a health probe waits for MongoDB or Redis before calling it down. */
   HEALTH_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(2),
   /** How long an operator console session lasts after sign-in (absolute, not renewed by use). */

@@ -38,4 +38,17 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ WORKER_QUEUES: 'system,nope' }), /WORKER_QUEUES.*unknown queue nope/);
     assert.equal(loadConfig({ WORKER_QUEUES: 'all' }).queue.workerQueues, 'all');
   });
+
+  it('has the image cache off unless a directory is set, with Glance\'s size and stall defaults', () => {
+    assert.equal(loadConfig({}).cache, null);
+    const cache = loadConfig({ GLIMPSE_IMAGE_CACHE_DIR: '/var/cache/glimpse' }).cache!;
+    assert.equal(cache.dir, '/var/cache/glimpse');
+    assert.equal(cache.maxSize, 10 * 1024 ** 3);
+    assert.equal(cache.stallMs, 86_400_000);
+    assert.ok(cache.node.endsWith(':/var/cache/glimpse'));
+    assert.deepEqual(cache.schedules, { prefetcher: '0 */5 * * * *', pruner: '0 */30 * * * *', cleaner: '0 0 * * * *' });
+    const named = loadConfig({ GLIMPSE_IMAGE_CACHE_DIR: 'c', GLIMPSE_NODE_URL: 'http://node1:9292', GLIMPSE_IMAGE_CACHE_MAX_SIZE: '1024', GLIMPSE_SCHEDULE_CACHE_PRUNER: 'off' }).cache!;
+    assert.deepEqual([named.node, named.maxSize, named.schedules.pruner], ['http://node1:9292', 1024, null]);
+    assert.throws(() => loadConfig({ GLIMPSE_IMAGE_CACHE_MAX_SIZE: '-1' }), /GLIMPSE_IMAGE_CACHE_MAX_SIZE/);
+  });
 });

@@ -1,6 +1,7 @@
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { QueueName } from '@glimpse/contracts';
-import type { AppConfig, KeystoneConfig } from './app-config.js';
+import type { AppConfig, CacheConfig, KeystoneConfig } from './app-config.js';
 import { type Env, envSchema } from './env.schema.js';
 import { readPolicyFile } from './policy-config.js';
 import { parseQuotaProjects, type QuotasConfig } from './quotas-config.js';
@@ -138,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       updater: offOr(e.GLIMPSE_SCHEDULE_UPDATER),
       reaper: offOr(e.GLIMPSE_SCHEDULE_REAPER),
     },
+    cache: cacheConfig(e),
     tools: {
       mongod: e.GLIMPSE_MONGOD_BIN,
       ferretdb: e.GLIMPSE_FERRETDB_BIN,
@@ -198,6 +200,22 @@ function quotasConfig(e: Env): QuotasConfig {
   };
   const enabled = Object.values(defaults).some((v) => v >= 0) || Object.values(projects).some((p) => Object.values(p).some((v) => v >= 0));
   return { enabled, defaults, projects };
+}
+
+function cacheConfig(e: Env): CacheConfig | null {
+  if (!e.GLIMPSE_IMAGE_CACHE_DIR) return null;
+  const dir = resolve(e.GLIMPSE_IMAGE_CACHE_DIR);
+  return {
+    dir,
+    maxSize: e.GLIMPSE_IMAGE_CACHE_MAX_SIZE,
+    stallMs: e.GLIMPSE_IMAGE_CACHE_STALL_TIME * 1000,
+    node: e.GLIMPSE_NODE_URL ?? `${hostname()}:${dir}`,
+    schedules: {
+      prefetcher: offOr(e.GLIMPSE_SCHEDULE_CACHE_PREFETCHER),
+      pruner: offOr(e.GLIMPSE_SCHEDULE_CACHE_PRUNER),
+      cleaner: offOr(e.GLIMPSE_SCHEDULE_CACHE_CLEANER),
+    },
+  };
 }
 
 function offOr(schedule: string): string | null {

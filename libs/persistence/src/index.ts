@@ -23,3 +23,5 @@ export * from './tasks/import-claim.js';
 export * from './quotas/quota-ledger.repository.js';
 export * from './quotas/quota-usage.js';
 export * from './quotas/quotas-persistence.module.js';
+export * from './cache/cache-entry.repository.js';
+export * from './cache/cache-persistence.module.js';

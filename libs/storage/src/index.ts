@@ -9,3 +9,4 @@ export * from './store.js';
 export * from './stores/file-store.js';
 export * from './stores/http-store.js';
 export * from './stores/s3-store.js';
+export * from './cache/cache-dir.js';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ImageCacheModule } from '@glimpse/image-cache';
 import { ImagesPersistenceModule } from '@glimpse/persistence';
 import { StorageModule } from '@glimpse/storage';
 import { AuthModule } from '../auth/auth.module.js';
@@ -17,7 +18,7 @@ import { MembersService } from './members/members.service.js';
 
 /** The /v2/images resource. */
 @Module({
-  imports: [AuthModule, ImagesPersistenceModule, StorageModule, QuotasModule],
+  imports: [AuthModule, ImagesPersistenceModule, StorageModule, QuotasModule, ImageCacheModule],
   controllers: [ImagesController, ImageDataController, StoresInfoController, UsageInfoController, SchemasController, MembersController],
   providers: [ImagesService, ImageAccess, ImageUploadService, ImageDownloadService, MembersService],
   exports: [ImagesService, ImageAccess, ImageUploadService, ImageDownloadService, MembersService, QuotasModule],

@@ -1,10 +1,10 @@
 import { Controller, Get, Head, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { pipeline } from 'node:stream/promises';
 import { forbidden, GlimpseError, type Image, invalid, notFound, Policy, type RequestContext } from '@glimpse/domain';
 import { ImageListing } from '@glimpse/persistence';
 import { Ctx } from '../auth/ctx.decorator.js';
 import { ImageDownloadService } from '../images/data/image-download.service.js';
+import { streamDownload } from '../images/data/stream-download.js';
 import type { RawQuery } from '../images/listing/list-query.js';
 import { enforce, ownProject } from '../policy/enforce.js';
 import { imageMetaHeaders } from './image-meta-headers.js';
@@ -52,7 +52,8 @@ export class V1ImagesController {
     const image = await this.access.visible(ctx, id);
     if (image.status === 'deactivated') throw forbidden(`Image ${id} is deactivated`);
     if (image.status !== 'active') throw notFound(`Image ${id} is not active`);
-    const { body } = await this.downloads.open(ctx, id, {});
+    const download = await this.downloads.open(ctx, id, {});
+    const { body } = download;
     describe(res, image);
     res.status(200).setHeader('Content-Type', 'application/octet-stream');
     res.setHeader('Content-Length', String(body ? (image.size ?? 0) : 0));
@@ -61,7 +62,7 @@ export class V1ImagesController {
       return;
     }
     // A store failing mid-way (headers gone) cuts the response short, as v1 did.
-    await pipeline(body, res).catch(() => res.destroy());
+    await streamDownload({ ...download, body }, res);
   }
 
   private async page(ctx: RequestContext, query: RawQuery): Promise<Image[]> {

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { invalid } from '@glimpse/domain';
 import { HashingTap } from '../hashing/hashing-tap.js';
+import { removeIdleFiles } from '../idle-files.js';
 import { type ByteRange, LocationNotFound, type PutOptions, type PutResult, type Store } from '../store.js';
 import { SlotFileWriter } from './slot-file-writer.js';
 
@@ -89,18 +90,8 @@ export class FileStore implements Store {
     return st?.isFile() ? { size: st.size } : null;
   }
 
-  async removeStalePartials(idleMs: number): Promise<number> {
-    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
-    let removed = 0;
-    for (const name of names.filter((n) => n.startsWith('.') && n.endsWith('.part'))) {
-      const path = join(this.dir, name);
-      const st = await fs.stat(path).catch(() => null);
-      if (st && Date.now() - st.mtimeMs >= idleMs) {
-        await fs.rm(path, { force: true });
-        removed++;
-      }
-    }
-    return removed;
+  removeStalePartials(idleMs: number): Promise<number> {
+    return removeIdleFiles(this.dir, idleMs, (n) => n.startsWith('.') && n.endsWith('.part'));
   }
 
   async *listObjects(): AsyncIterable<{ location: string; imageId: string; modifiedMs: number }> {

@@ -1,10 +1,10 @@
 import { Controller, Get, Headers, HttpCode, Param, Put, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { pipeline } from 'node:stream/promises';
 import type { RequestContext } from '@glimpse/domain';
 import { Ctx } from '../../auth/ctx.decorator.js';
 import { ImageDownloadService } from './image-download.service.js';
 import { ImageUploadService } from './image-upload.service.js';
+import { streamDownload } from './stream-download.js';
 
 /** Image data: upload, stage, download. Bodies stream; nothing here holds an image in memory. */
 @Controller('v2/images/:id')
@@ -33,10 +33,11 @@ export class ImageDataController {
 
   @Get('file')
   async download(@Ctx() ctx: RequestContext, @Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const { image, body, range } = await this.downloads.open(ctx, id, {
+    const download = await this.downloads.open(ctx, id, {
       range: req.get('range'),
       contentRange: req.get('content-range'),
     });
+    const { image, body, range } = download;
     if (!body) {
       res.status(204).end();
       return;
@@ -47,7 +48,6 @@ export class ImageDataController {
     if (image.checksum) res.setHeader('Content-MD5', image.checksum);
     if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
     res.setHeader('Content-Length', String(range ? range.end - range.start + 1 : size));
-    // pipeline keeps to the client's pace; a store failing mid-way (headers gone) cuts the connection.
-    await pipeline(body, res).catch(() => res.destroy());
+    await streamDownload({ ...download, body }, res);
   }
 }

@@ -1,0 +1,3 @@
+export * from './cache-fill.js';
+export * from './image-cache.js';
+export * from './image-cache.module.js';
