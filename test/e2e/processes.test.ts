@@ -8,7 +8,12 @@ import { waitForHttp } from '../support/http-wait.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const entry = (app: string) => resolve(import.meta.dirname, '..', '..', 'apps', app, 'src/main.js');
-const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'warn' };
+// The local servers' ports pass through: the suite's runner started them on those ports in this same data dir,
+// and a second PostgreSQL cannot start on a data dir that one already serves.
+const localPorts = Object.fromEntries(
+  ['GLIMPSE_LOCAL_MONGO_PORT', 'GLIMPSE_LOCAL_REDIS_PORT', 'GLIMPSE_LOCAL_POSTGRES_PORT'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+);
+const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'warn', ...localPorts };
 
 /**
  * The versions document Glance 25.1 served, as recorded in shared/reference, followed by v1's two DEPRECATED

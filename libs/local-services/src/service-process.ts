@@ -85,11 +85,15 @@ export async function startService(spec: ServiceSpec, readyTimeoutMs = 30_000): 
   child.once('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
   child.once('error', (err) => (exited = err.message));
   child.unref();
-  if (child.pid) writeFileSync(pidFile(spec), `${child.pid}\n`);
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
     if (exited) break;
-    if (await isPortOpen(spec.port)) return true;
+    if (await isPortOpen(spec.port)) {
+      // Only a server that came up owns the pid file: one that failed (a PostgreSQL refused because another
+      // serves the same data dir on another port, say) must not overwrite the pid of the one running.
+      if (child.pid) writeFileSync(pidFile(spec), `${child.pid}\n`);
+      return true;
+    }
     await sleep(100);
   }
   if (!exited && child.pid) process.kill(child.pid, 'SIGKILL');
