@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ImagesPersistenceModule, MaintenancePersistenceModule, TasksPersistenceModule } from '@glimpse/persistence';
 import { AuthModule } from '../auth/auth.module.js';
+import { ImagesModule } from '../images/images.module.js';
+import { ConsoleImagesController } from './images.controller.js';
 import { AssetsController } from './assets.controller.js';
 import { ConsoleGuard } from './console-guard.js';
 import { ConsoleSessions } from './console-sessions.js';
@@ -8,8 +11,8 @@ import { SignInController } from './sign-in.controller.js';
 
 /** The operator console under /console (its guard and Bull Board are mounted by mountConsole). */
 @Module({
-  imports: [AuthModule],
-  controllers: [SignInController, AssetsController, OverviewController],
+  imports: [AuthModule, ImagesModule, ImagesPersistenceModule, TasksPersistenceModule, MaintenancePersistenceModule],
+  controllers: [SignInController, AssetsController, OverviewController, ConsoleImagesController],
   providers: [ConsoleSessions, ConsoleGuard],
   exports: [ConsoleGuard],
 })

@@ -30,6 +30,8 @@ export interface ImageListQuery {
   containerFormat?: ValueMatch;
   diskFormat?: ValueMatch;
   owner?: string;
+  /** Images with a copy in this store (the operator console's filter; Glance's API has none). */
+  store?: string;
   checksum?: string;
   osHashValue?: string;
   minRam?: number;

@@ -69,6 +69,7 @@ export function listFilter(query: ImageListQuery, scope: ListScope): Filter {
     containerFormat: value(query.containerFormat),
     diskFormat: value(query.diskFormat),
     owner: query.owner,
+    'locations.store': query.store,
     checksum: query.checksum,
     osHashValue: query.osHashValue,
     minRam: query.minRam,

@@ -53,6 +53,7 @@ const NO_FILTERS: Partial<ImageListQuery> = {
   containerFormat: undefined,
   diskFormat: undefined,
   owner: undefined,
+  store: undefined,
   checksum: undefined,
   osHashValue: undefined,
   minRam: undefined,

@@ -40,6 +40,12 @@ export class AuditFindingRepository {
     return docs.map(({ imageId, store, problem, foundAt, location }) => ({ imageId, store, problem, foundAt, location }));
   }
 
+  /** What the auditor found for one image, a finding per store. */
+  async forImage(imageId: string): Promise<AuditFinding[]> {
+    const docs = await this.findings.find({ imageId }).lean<AuditFindingDoc[]>().exec();
+    return docs.map(({ imageId, store, problem, foundAt, location }) => ({ imageId, store, problem, foundAt, location }));
+  }
+
   async cursor(sweep: string): Promise<string> {
     return (await this.state.findById(sweep).lean<MaintenanceStateDoc>().exec())?.cursor ?? '';
   }
