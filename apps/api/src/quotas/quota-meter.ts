@@ -46,10 +46,10 @@ export class QuotaMeter extends Transform {
    * Feeds the request through this meter into `sink`. A failure of the body (client gone) destroys the sink with
    * it; a quota failure only cuts the sink short, since its reader may not listen yet: callers check `failure`.
    */
-  carry(req: IncomingMessage, sink: Writable): void {
+  carry(req: IncomingMessage, sink: Writable, client: AbortSignal): void {
     // No limit to count against: the body goes straight to the sink (a file store's ring, without a stream stage).
-    if (this.allowed === Number.POSITIVE_INFINITY) return feed(req, sink);
-    feed(req, this);
+    if (this.allowed === Number.POSITIVE_INFINITY) return feed(req, sink, client);
+    feed(req, this, client);
     this.on('error', (err) => sink.destroy(err === this.failure ? undefined : err));
     this.pipe(sink);
   }

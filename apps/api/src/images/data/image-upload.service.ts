@@ -7,7 +7,7 @@ import { hashAlgoFor, HashingTap, InspectorFormatGate, SizeMeter, StagingArea, S
 import { QuotaMeter } from '../../quotas/quota-meter.js';
 import { type QuotaHold, QuotaService } from '../../quotas/quota.service.js';
 import { ImageAccess } from '../image-access.service.js';
-import { abandon, assertOctetStream, declaredSize } from './request-body.js';
+import { abandon, assertOctetStream, declaredSize, watchClient } from './request-body.js';
 
 /** PUT /v2/images/{id}/file and /stage: stream the body into a store (or staging) in one pass. */
 @Injectable()
@@ -26,11 +26,13 @@ export class ImageUploadService {
 
   /** queued → saving → active, with size, checksum, os_hash_* and the new location; any failure → queued. */
   async upload(ctx: RequestContext, id: string, req: IncomingMessage, storeId: string | undefined): Promise<Image> {
+    const client = watchClient(req);
     const image = await this.access.permitted(ctx, id, 'upload_image');
     assertOctetStream(req);
     const store = this.stores.writable(storeId);
     const declared = this.checkDeclared(req);
     this.assertCanLeaveQueued(image, ImageStatus.Saving);
+    client.throwIfAborted();
     // Quotas: one more upload in progress, and the declared bytes (more are reserved as they arrive).
     const hold = await this.leaveQueued(image, ImageStatus.Saving, { image_count_uploading: 1, image_size_total: declared.size ?? 0 });
     const meter = new QuotaMeter(hold, 'image_size_total', declared.size ?? 0);
@@ -50,7 +52,7 @@ export class ImageUploadService {
       // The store first: a file store takes the tap's ring slots (decided before the first byte), and the body
       // is then fed straight into the ring (through the quota meter when the project has a size limit).
       const putting = store.put(id, tap, { sizeHint: declared.size });
-      meter.carry(req, tap);
+      meter.carry(req, tap, client);
       const put = await putting;
       location = put.location;
       meter.assertWithinQuota();
@@ -90,17 +92,19 @@ export class ImageUploadService {
 
   /** queued → uploading with the data in the staging area and its size recorded; any failure → queued. */
   async stage(ctx: RequestContext, id: string, req: IncomingMessage): Promise<Image> {
+    const client = watchClient(req);
     if (!this.config.import.methods.includes('glance-direct')) throw notFound('The resource could not be found.');
     const image = await this.access.permitted(ctx, id, 'upload_image');
     assertOctetStream(req);
     const declared = this.checkDeclared(req);
     if (image.status === ImageStatus.Queued && (await this.staging.exists(id))) throw conflict(`Image ${id} already has staged data.`);
+    client.throwIfAborted();
     const hold = await this.leaveQueued(image, ImageStatus.Uploading, { image_count_uploading: 1, image_stage_total: declared.size ?? 0 });
     const quota = new QuotaMeter(hold, 'image_stage_total', declared.size ?? 0);
     const meter = new SizeMeter(this.config.storage.imageSizeCap);
     let staged = false;
     try {
-      quota.carry(req, meter);
+      quota.carry(req, meter, client);
       const put = await this.staging.put(id, meter);
       staged = true;
       quota.assertWithinQuota();

@@ -31,16 +31,30 @@ export class ClientGone extends Error {
 }
 
 /**
- * Feeds the request body into `sink` with back-pressure. A client that disconnects, or a body cut short of its
- * Content-Length, destroys the sink with ClientGone so whatever consumes it fails and cleans up.
+ * Watches the client from the handler's first line, before any database round trip: the signal aborts with
+ * ClientGone when the connection closes before the whole body arrived, also when that happened before anyone
+ * read the body (a client gone right after the headers), so no later step waits for bytes that never come.
  */
-export function feed(req: IncomingMessage, sink: Writable): void {
+export function watchClient(req: IncomingMessage): AbortSignal {
+  const controller = new AbortController();
   const gone = () => {
-    if (!req.complete) sink.destroy(new ClientGone());
+    if (!req.complete && !controller.signal.aborted) controller.abort(new ClientGone());
   };
   req.once('aborted', gone);
   req.once('close', gone);
-  req.once('error', gone);
+  req.on('error', gone);
+  if (req.destroyed || req.socket?.destroyed) gone();
+  return controller.signal;
+}
+
+/**
+ * Feeds the request body into `sink` with back-pressure. A client that disconnects (`client`, from watchClient),
+ * or a body cut short of its Content-Length, destroys the sink with ClientGone so whatever consumes it fails and
+ * cleans up.
+ */
+export function feed(req: IncomingMessage, sink: Writable, client: AbortSignal): void {
+  if (client.aborted) return void sink.destroy(client.reason as Error);
+  client.addEventListener('abort', () => sink.destroy(client.reason as Error), { once: true });
   if (sink instanceof HashingTap && sink.sinking) sink.drink(req);
   else req.pipe(sink);
 }
