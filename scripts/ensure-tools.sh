@@ -4,7 +4,7 @@
 #               (when no mongod is on PATH and MONGODB_URI is unset), qemu-img when GLIMPSE_IMPORT_CONVERT_TO is set. `npm start` runs this.
 #   --test      also what the *tests* need: the real clients (glance, openstack), Keystone, the image tools the
 #               format tests use, Glance's metadefs, Chromium for the console's browser tests, Versity Gateway
-#               for the S3 store tests. `npm test` runs this.
+#               for the S3 store tests, Swift (and memcached) for the Swift store tests. `npm test` runs this.
 #   --ci        always reinstall the npm dependencies from package-lock.json (implies nothing else).
 #   --dry-run   print what would be installed, one `kind name` line each (npm, deb, go), and install nothing.
 set -euo pipefail
@@ -37,6 +37,14 @@ declare -A test_packages=(
   # Keystone for the keystone-auth test (started by ../shared/tools/tempest/start-keystone.sh) and the conformance run
   [keystone-wsgi-public]="python3-keystone uwsgi-core uwsgi-plugin-python3"
   [chromium]=chromium # the console's browser tests (test/browser), driven by playwright-core; never a downloaded browser
+  # The Swift store tests: a real single-node Swift (../shared/tools/swift/start-swift.sh; tempauth needs memcached)
+  [swift-config]=swift
+  [swift-proxy-server]=swift-proxy
+  [swift-account-server]=swift-account
+  [swift-container-server]=swift-container
+  [swift-object-server]=swift-object
+  [swift]=python3-swiftclient
+  [memcached]=memcached
 )
 
 # node_modules is current when it was installed from this very package-lock.json (a stamp of its hash; file

@@ -12,22 +12,12 @@ import type { S3StoreOptions } from '@glimpse/config';
 import { ImageRepository } from '@glimpse/persistence';
 import { closeIdleHashers, FileStore, HashingTap, LocationNotFound, S3Store } from '@glimpse/storage';
 import { type RunningApi, startApi } from '../support/api-app.js';
-import { admin, chunks, coreutilsDigests, createImage, member, octet, send, showImage, waitForImage } from '../support/image-data-client.js';
+import { admin, chunks, coreutilsDigests, failingSource, createImage, member, octet, send, showImage, waitForImage } from '../support/image-data-client.js';
 import { type RunningS3, startS3Server } from '../support/s3-server.js';
 import { testConfig } from '../support/test-config.js';
 
 const MiB = 1 << 20;
 const PART = 5 * MiB;
-
-/** A source that sends `bytes` in 64 KiB chunks, then fails (a client gone mid-body). */
-function failingSource(bytes: Buffer): Readable {
-  return Readable.from(
-    (async function* () {
-      yield* chunks(bytes);
-      throw new Error('source failed');
-    })(),
-  );
-}
 
 describe('S3 store against a real S3 server (Versity Gateway)', () => {
   let s3: RunningS3;

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -88,4 +89,14 @@ export const octet = (headers: Record<string, string> = member) => ({ ...headers
 /** Chunks of `bytes`, `size` at a time (sent chunked). */
 export function* chunks(bytes: Buffer, size = 65536): Generator<Buffer> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+/** A source that sends `bytes` in 64 KiB chunks, then fails (a client gone mid-body). */
+export function failingSource(bytes: Buffer): Readable {
+  return Readable.from(
+    (async function* () {
+      yield* chunks(bytes);
+      throw new Error('source failed');
+    })(),
+  );
 }

@@ -4,6 +4,7 @@ import type { Store } from './store.js';
 import { FileStore } from './stores/file-store.js';
 import { type HttpFetchSettings, HttpStore } from './stores/http-store.js';
 import { S3Store } from './stores/s3-store.js';
+import { SwiftStore } from './stores/swift/swift-store.js';
 
 export function createStore(config: StoreConfig, http: HttpFetchSettings): Store {
   switch (config.type) {
@@ -13,6 +14,8 @@ export function createStore(config: StoreConfig, http: HttpFetchSettings): Store
       return new HttpStore(config.id, http, config.weight, config.description);
     case 's3':
       return new S3Store(config.id, config, config.weight, config.description);
+    case 'swift':
+      return new SwiftStore(config.id, config, config.weight, config.description);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 
-export type StoreType = 'file' | 's3' | 'http';
+export type StoreType = 'file' | 's3' | 'http' | 'swift';
 
 /** Inclusive byte range, as in `Range: bytes=start-end`. */
 export interface ByteRange {
@@ -13,6 +13,11 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Expected size when the client announced one (a hint: S3 part sizing). */
   sizeHint?: number;
+}
+
+export interface GetOptions {
+  /** The image's recorded size: a store that learns the stored size from its answer checks it before the first byte. */
+  size?: number | null;
 }
 
 export interface PutResult {
@@ -32,7 +37,7 @@ export interface Store {
   readonly description?: string;
   readonly weight: number;
   put(imageId: string, source: Readable, options?: PutOptions): Promise<PutResult>;
-  get(location: string, range?: ByteRange): Promise<Readable>;
+  get(location: string, range?: ByteRange, options?: GetOptions): Promise<Readable>;
   /** Removes the bytes; a location already gone is not an error. */
   delete(location: string): Promise<void>;
   /** Size of the bytes at the location, or null when there are none. */

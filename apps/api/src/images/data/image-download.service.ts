@@ -48,7 +48,7 @@ export class ImageDownloadService {
       const store = this.stores.find(location.store);
       if (!store) continue;
       try {
-        const body = await store.get(location.url, range);
+        const body = await store.get(location.url, range, { size: image.size });
         const cacheFill = range ? undefined : ((await this.cache.fill(image, 'client').catch((err) => this.cacheFailed(err, id))) ?? undefined);
         return { image, body, range, cacheFill, source: 'store' };
       } catch (err) {
