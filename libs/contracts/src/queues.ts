@@ -76,6 +76,11 @@ export interface SweepResult {
 export interface ImageImportPayload {
   taskId: string;
   imageId: string;
+  /**
+   * A web-download URI with credentials (userinfo, a token or signature in the query), which the task keeps only
+   * redacted; the worker clears it from the job when the import ends. Absent when the task's URI is the whole URI.
+   */
+  uri?: string;
 }
 
 /** Work on one stored copy of an image. */

@@ -1,3 +1,5 @@
+import { redact } from './redact-url.js';
+
 /**
  * Why a download failed, and whether trying again could help: a refused URL, a 4xx answer, a size or hash
  * mismatch are permanent; timeouts, resets and 5xx answers are transient.
@@ -14,17 +16,3 @@ export class DownloadError extends Error {
 
 export const refused = (url: string, why: string) =>
   new DownloadError(`URI for web-download does not pass filtering: ${redact(url)} (${why})`, true);
-
-/** Never log or store credentials embedded in a URL. */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = '***';
-      u.password = '';
-    }
-    return u.toString();
-  } catch {
-    return '<invalid URL>';
-  }
-}

@@ -3,7 +3,8 @@ import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { Readable, Transform } from 'node:stream';
 import type { AddressPolicy } from './address-policy.js';
-import { DownloadError, redact, refused } from './errors.js';
+import { DownloadError, refused } from './errors.js';
+import { redact } from './redact-url.js';
 import { type Resolver, resolveAndCheck, systemResolver } from './resolve-host.js';
 import { screenUrl, type UrlFilterOptions } from './url-filter.js';
 

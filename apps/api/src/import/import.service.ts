@@ -12,7 +12,7 @@ import {
 } from '@glimpse/domain';
 import { ImageRepository, openImportTask, type QuotaUsage, releaseImportLock, TaskRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
-import { DEFAULT_URL_FILTER, screenUrl } from '@glimpse/web-download';
+import { DEFAULT_URL_FILTER, hasSecrets, redact, screenUrl } from '@glimpse/web-download';
 import { ImageAccess } from '../images/image-access.service.js';
 import { QuotaService } from '../quotas/quota.service.js';
 import { importTargets, STORE_CHOICE, type StoreChoice } from './import-targets.js';
@@ -53,10 +53,13 @@ export class ImportService {
     const targets = importTargets(req, call.headerStore, image, this.stores);
     if (targets.length === 0) return null;
 
+    // The task (shown to the owner, kept for days) holds the URI without its credentials; the full one travels
+    // only in the queued job, which the worker clears when the import ends.
+    const secretUri = req.uri !== undefined && hasSecrets(req.uri) ? req.uri : undefined;
     const taskId = await openImportTask(this.images, this.tasks, {
       imageId,
       owner: image.owner,
-      input: { import_req: req.raw, backend: targets },
+      input: { import_req: secretUri ? withUri(req.raw, redact(secretUri)) : req.raw, backend: targets },
       requestId: call.requestId,
       userId: ctx.userId,
       lockTimeoutMs: this.config.import.lockTimeoutMs,
@@ -70,7 +73,7 @@ export class ImportService {
       throw err;
     });
     try {
-      await this.producer.enqueue(JobName.ImageImport, { taskId, imageId }, { jobId: taskId });
+      await this.producer.enqueue(JobName.ImageImport, { taskId, imageId, ...(secretUri ? { uri: secretUri } : {}) }, { jobId: taskId });
     } catch {
       await hold.release();
       await releaseImportLock(this.images, imageId, taskId);
@@ -85,7 +88,7 @@ export class ImportService {
     try {
       screenUrl(uri, { ...DEFAULT_URL_FILTER, ...webDownload.filter });
     } catch {
-      throw invalid(`URI for web-download does not pass filtering: ${uri}`);
+      throw invalid(`URI for web-download does not pass filtering: ${redact(uri)}`);
     }
   }
 
@@ -95,6 +98,11 @@ export class ImportService {
     await this.access.enforce(ctx, image, 'copy_image');
     return image;
   }
+}
+
+/** The import body with another web-download URI. */
+function withUri(raw: Record<string, unknown>, uri: string): Record<string, unknown> {
+  return { ...raw, method: { ...(raw.method as Record<string, unknown>), uri } };
 }
 
 /**

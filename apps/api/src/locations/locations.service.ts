@@ -16,7 +16,7 @@ import {
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { StoreRegistry } from '@glimpse/storage';
-import { DEFAULT_URL_FILTER, screenUrl } from '@glimpse/web-download';
+import { DEFAULT_URL_FILTER, redact, screenUrl } from '@glimpse/web-download';
 import { ImageAccess } from '../images/image-access.service.js';
 
 /**
@@ -47,7 +47,7 @@ export class LocationsService {
     const taskId = randomUUID();
     const now = new Date();
     await this.tasks.create({
-      id: taskId, type: 'location_import', status: 'pending', input: { image_id: imageId, loc_url: url, validation_data: validation ? { os_hash_algo: validation.osHashAlgo, os_hash_value: validation.osHashValue } : {} },
+      id: taskId, type: 'location_import', status: 'pending', input: { image_id: imageId, loc_url: redact(url), validation_data: validation ? { os_hash_algo: validation.osHashAlgo, os_hash_value: validation.osHashValue } : {} },
       result: null, owner: image.owner, message: '', imageId, requestId: null, userId: ctx.userId, bytesDone: 0, bytesTotal: null,
       expiresAt: null, createdAt: now, updatedAt: now,
     });
@@ -84,7 +84,7 @@ export class LocationsService {
     try {
       screenUrl(url, { ...DEFAULT_URL_FILTER, ...this.config.import.webDownload.filter });
     } catch {
-      throw invalid(`Location URI does not pass filtering: ${url}`);
+      throw invalid(`Location URI does not pass filtering: ${redact(url)}`);
     }
     if (data === undefined) return { url };
     const validation = parseValidation(data);

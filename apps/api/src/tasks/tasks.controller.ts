@@ -52,7 +52,11 @@ export class TasksController {
   }
 }
 
-/** GET /v2/images/{id}/tasks: the image's non-expired tasks, for anyone who may see the image. */
+/**
+ * GET /v2/images/{id}/tasks: the image's non-expired tasks, for anyone who may see the image, but only the tasks
+ * the caller's project owns and ownerless ones (all of them for an admin), as Glance's task visibility rule has
+ * it: a public image's import is its owner's business.
+ */
 @Controller('v2/images')
 export class ImageTasksController {
   constructor(
@@ -63,6 +67,7 @@ export class ImageTasksController {
   @Get(':id/tasks')
   async list(@Ctx() ctx: RequestContext, @Param('id') id: string) {
     await this.access.visible(ctx, id);
-    return { tasks: (await this.tasks.forImage(id)).map(imageTaskView) };
+    const owner = ctx.isAdmin ? undefined : ctx.projectId;
+    return { tasks: (await this.tasks.forImage(id, owner)).map(imageTaskView) };
   }
 }

@@ -74,7 +74,7 @@ export class ImportRunner {
     if (task.status === 'pending') await this.tasks.transition(task.id, 'pending', 'processing', { message: 'Import started' });
     let input: ImportInput;
     try {
-      input = parseInput(task);
+      input = parseInput(task, payload.uri);
     } catch (err) {
       // A record no parser accepts cannot be retried; its lock is free once the task has failed.
       await this.tasks.transition(task.id, 'processing', 'failure', { message: messageOf(err) }).catch(() => undefined);
@@ -273,11 +273,13 @@ export class ImportRunner {
 /** The first copy of an import, with what the format gate found. */
 type ImportedCopy = StoredCopy & { virtualSize: number | null; diskFormat?: DiskFormat };
 
-function parseInput(task: Task): ImportInput {
+/** The task's import request; `uri`, when the job carries it, is the web-download URI the task shows redacted. */
+function parseInput(task: Task, uri: string | undefined): ImportInput {
   const input = (task.input ?? {}) as { import_req?: unknown; backend?: unknown };
   const targets = Array.isArray(input.backend) ? input.backend.filter((s): s is string => typeof s === 'string') : [];
   if (targets.length === 0) throw invalid(`Task ${task.id} names no target store.`);
-  return { ...parseImportRequest(input.import_req, IMPORT_METHODS), targets };
+  const req = parseImportRequest(input.import_req, IMPORT_METHODS);
+  return { ...req, ...(uri !== undefined && req.method === 'web-download' ? { uri } : {}), targets };
 }
 
 /** The user's expected size and hash (validation_data), checked before the image turns active. */

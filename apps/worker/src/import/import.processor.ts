@@ -23,11 +23,16 @@ export class ImportProcessor extends GlimpseWorkerHost {
 
   async process(job: Job<ImageImportPayload, ImageImportResult>, _token?: string, signal?: AbortSignal): Promise<ImageImportResult> {
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    let ended = true;
     try {
       return await this.runner.run(job.data, signal ?? new AbortController().signal, finalAttempt);
     } catch (err) {
       if (isPermanent(err)) throw new UnrecoverableError(messageOf(err));
+      ended = finalAttempt;
       throw err;
+    } finally {
+      // A URI with credentials is needed only while the import may still run; the job stays in Redis for days.
+      if (ended && job.data.uri !== undefined) await job.updateData({ taskId: job.data.taskId, imageId: job.data.imageId }).catch(() => undefined);
     }
   }
 }

@@ -41,8 +41,10 @@ export class TaskRepository {
     return doc && !this.expired(doc) ? toTask(doc) : null;
   }
 
-  async forImage(imageId: string): Promise<Task[]> {
-    const docs = await this.model.find({ imageId }).sort({ createdAt: -1, _id: -1 }).lean<TaskDoc[]>().exec();
+  /** The image's unexpired tasks, newest first; when `visibleTo` is given, only its own and ownerless ones. */
+  async forImage(imageId: string, visibleTo?: string | null): Promise<Task[]> {
+    const filter = visibleTo === undefined ? { imageId } : { imageId, owner: { $in: [visibleTo, null] } };
+    const docs = await this.model.find(filter).sort({ createdAt: -1, _id: -1 }).lean<TaskDoc[]>().exec();
     return docs.filter((d) => !this.expired(d)).map(toTask);
   }
 

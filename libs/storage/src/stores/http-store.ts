@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { forbidden, invalid } from '@glimpse/domain';
-import { DownloadError, fetchImage, type FetchOptions } from '@glimpse/web-download';
+import { DownloadError, fetchImage, type FetchOptions, redact } from '@glimpse/web-download';
 import { type ByteRange, LocationNotFound, type PutResult, type Store } from '../store.js';
 
 /** How the http store reaches URLs: web-download's guards (URL filter, address policy, timeouts, size cap). */
@@ -29,7 +29,7 @@ export class HttpStore implements Store {
     try {
       return (await fetchImage(checkUrl(location), { ...this.fetchSettings, range })).body;
     } catch (err) {
-      if (err instanceof DownloadError && / answered (404|410)\b/.test(err.message)) throw new LocationNotFound(`${location} is gone`);
+      if (err instanceof DownloadError && / answered (404|410)\b/.test(err.message)) throw new LocationNotFound(`${redact(location)} is gone`);
       throw err;
     }
   }
@@ -53,6 +53,6 @@ export class HttpStore implements Store {
 }
 
 function checkUrl(location: string): string {
-  if (!/^https?:\/\//i.test(location) || !URL.canParse(location)) throw invalid(`Location ${location} is not an http(s) URL`);
+  if (!/^https?:\/\//i.test(location) || !URL.canParse(location)) throw invalid(`Location ${redact(location)} is not an http(s) URL`);
   return location;
 }
