@@ -132,6 +132,10 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
       post({ $where: 'dollar' }, JSON_TYPE, { accepted: true }),
       // A key named __proto__ is a custom property like any other: an object value is refused by the schema.
       post('{"__proto__": {"polluted": "yes"}}', JSON_TYPE, { status: 400, message: /not of type 'string'/ }),
+      // A NUL anywhere in a document (PostgreSQL, under the embedded FerretDB, can store none).
+      post('{"name": "a\\u0000b"}', JSON_TYPE, { status: 400, message: /NUL/ }),
+      post('{"tags": ["\\u0000"]}', JSON_TYPE, { status: 400, message: /NUL/ }),
+      post('{"k\\u0000": "v"}', JSON_TYPE, { status: 400, message: /NUL/ }),
       post('{"__proto__": {"min_ram": "lots"}}', JSON_TYPE, { status: 400 }),
       post('{"__proto__": {"protected": "yes"}}', JSON_TYPE, { status: 400 }),
       post('{"__proto__": {"owner": "proj-b"}}', JSON_TYPE, { status: 400 }),
@@ -156,6 +160,7 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
     const patch = (body: unknown, headers: Record<string, string> = PATCH21, id = queued, extra: Partial<Case> = {}): Case => ({ method: 'PATCH', path: `/v2/images/${id}`, headers, body, ...extra });
     await expectRefused([
       patch('[{"op": "replace"', PATCH21),
+      patch([{ op: 'add', path: '/x_nul', value: 'a\u0000' }], PATCH21, queued, { status: 400, message: /NUL/ }),
       patch({ op: 'replace', path: '/name', value: 'x' }),
       patch('"str"'),
       patch('null'),

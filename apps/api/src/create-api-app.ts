@@ -11,6 +11,7 @@ import { answerClientError } from './http/client-error.js';
 import { mountConsole } from './console/mount-console.js';
 import { assertJsonDepth } from './http/json-depth.js';
 import { requestId } from './http/request-id.js';
+import { refuseEncodedNul, refuseNulInBody } from './http/nul-guard.js';
 import { versionPrefix } from './http/version-prefix.js';
 
 const PATCH_TYPES = new Set(['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch']);
@@ -45,6 +46,7 @@ export async function createApiApp(config: ResolvedConfig, logger: Logger): Prom
   app.use(requestId);
   app.use(versionPrefix);
   app.use(pinoHttp({ logger, genReqId: (req) => (req as unknown as { id: string }).id, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(refuseEncodedNul);
   // express.json itself (not app.useBodyParser, whose options type leaves out `verify`).
   app.use(
     express.json({
@@ -53,6 +55,7 @@ export async function createApiApp(config: ResolvedConfig, logger: Logger): Prom
       type: readsJson,
     }),
   );
+  app.use(refuseNulInBody);
   mountConsole(app);
   return app;
 }
