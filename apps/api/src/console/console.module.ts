@@ -3,6 +3,7 @@ import { ImagesPersistenceModule, MaintenancePersistenceModule, TasksPersistence
 import { AuthModule } from '../auth/auth.module.js';
 import { ImagesModule } from '../images/images.module.js';
 import { ConsoleImagesController } from './images.controller.js';
+import { WorkController } from './work.controller.js';
 import { AssetsController } from './assets.controller.js';
 import { ConsoleGuard } from './console-guard.js';
 import { ConsoleSessions } from './console-sessions.js';
@@ -12,7 +13,7 @@ import { SignInController } from './sign-in.controller.js';
 /** The operator console under /console (its guard and Bull Board are mounted by mountConsole). */
 @Module({
   imports: [AuthModule, ImagesModule, ImagesPersistenceModule, TasksPersistenceModule, MaintenancePersistenceModule],
-  controllers: [SignInController, AssetsController, OverviewController, ConsoleImagesController],
+  controllers: [SignInController, AssetsController, OverviewController, ConsoleImagesController, WorkController],
   providers: [ConsoleSessions, ConsoleGuard],
   exports: [ConsoleGuard],
 })
