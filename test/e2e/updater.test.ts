@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Task, type TaskStatus } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
@@ -17,7 +19,7 @@ describe('updater: stuck uploads and imports go back to queued, dead import lock
 
   before(async () => {
     stack = await startMaintenanceStack({
-      GLIMPSE_STUCK_SAVING_MINUTES: '10', GLIMPSE_IMPORT_LOCK_MINUTES: '60',
+      GLIMPSE_STUCK_SAVING_MINUTES: '10', GLIMPSE_IMPORT_LOCK_MINUTES: '60', GLIMPSE_QUOTA_IMAGE_COUNT_UPLOADING: '100',
     });
     api = stack.api;
     images = api.app.get(ImageRepository);
@@ -25,8 +27,8 @@ describe('updater: stuck uploads and imports go back to queued, dead import lock
   });
   after(() => stack?.close());
 
-  const image = async () => {
-    const res = await fetch(`${api.url}/v2/images`, { method: 'POST', headers: member, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
+  const image = async (headers = member) => {
+    const res = await fetch(`${api.url}/v2/images`, { method: 'POST', headers, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
     return ((await res.json()) as { id: string }).id;
   };
   const task = async (imageId: string, status: TaskStatus, updatedAgoMs: number): Promise<Task> => {
@@ -75,6 +77,29 @@ describe('updater: stuck uploads and imports go back to queued, dead import lock
     assert.equal(back.status, 'queued');
     assert.equal(back.size, null);
     assert.equal((await images.findById(live))!.status, 'saving');
+  });
+
+  it('a stage whose API process died (uploading, no size, no heartbeat) returns to queued and frees its upload slot; a finished or live one does not', async () => {
+    const project = { ...member, 'x-project-id': 'pstage' };
+    const uploading = async () => (await (await fetch(`${api.url}/v2/info/usage`, { headers: project })).json() as { usage: Record<string, { usage: number }> }).usage.image_count_uploading!.usage;
+    const dead = await image(project);
+    await images.update(dead, {}, { status: 'uploading', updatedAt: new Date(Date.now() - HOUR) });
+    const partial = join(stack.config.storage.stagingDir, dead);
+    mkdirSync(stack.config.storage.stagingDir, { recursive: true });
+    writeFileSync(partial, 'what the stage had written');
+    const staged = await image();
+    await images.update(staged, {}, { status: 'uploading', size: 5, updatedAt: new Date(Date.now() - HOUR) });
+    const live = await image();
+    await images.update(live, {}, { status: 'uploading' });
+    assert.equal(await uploading(), 1);
+    await update([dead, staged, live]);
+    const back = (await images.findById(dead))!;
+    assert.equal(back.status, 'queued');
+    assert.equal(back.size, null);
+    assert.equal(existsSync(partial), false, 'the staged leftovers are removed');
+    assert.equal(await uploading(), 0);
+    assert.equal((await images.findById(staged))!.status, 'uploading');
+    assert.equal((await images.findById(live))!.status, 'uploading');
   });
 
   it('a finished task\'s lock on a queued image is released', async () => {

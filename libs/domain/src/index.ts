@@ -11,3 +11,4 @@ export * from './image/replication-policy.js';
 export * from './policy/policy.js';
 export * from './policy/policy-defaults.js';
 export * from './policy/policy-rule.js';
+export * from './image/back-to-queued.js';

@@ -1,15 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import type { JobName, JobResults } from '@glimpse/contracts';
-import { endImportState, IMPORT_LOCK_PROPERTY, IMPORTING_TO_STORES_PROPERTY, ImageStatus, importLockIsStale, storeList } from '@glimpse/domain';
+import { BACK_TO_QUEUED, endImportState, IMPORT_LOCK_PROPERTY, IMPORTING_TO_STORES_PROPERTY, ImageStatus, importLockIsStale, storeList } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
+import { StagingArea } from '@glimpse/storage';
 
 type Outcome = JobResults[typeof JobName.RecoverImage];
 
 /**
  * The updater's work on one image: an import whose task died (finished, vanished, or silent past the lock
  * timeout) returns the image to `queued` as a failed import does, the task failed with the reason; an upload
- * whose API process stopped sending heartbeats returns to `queued` with its size cleared; a dead import lock on
+ * or unfinished stage whose API process stopped sending heartbeats returns to `queued` with its size cleared; a dead import lock on
  * any other image is released. Conditional writes: a live import or upload is never touched.
  */
 @Injectable()
@@ -19,19 +20,23 @@ export class ImageRecovery {
   constructor(
     private readonly images: ImageRepository,
     private readonly tasks: TaskRepository,
+    private readonly staging: StagingArea,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async recover(imageId: string, now = new Date()): Promise<Outcome> {
     const image = await this.images.findById(imageId);
     if (!image) return { outcome: 'skipped' };
-    if (image.status === ImageStatus.Saving) {
+    // An upload, or a stage that has not finished (a finished one records its size), whose API process stopped
+    // sending heartbeats: back to queued, with whatever the stage left in the staging area removed.
+    const staging = image.status === ImageStatus.Uploading && image.size === null;
+    if (image.status === ImageStatus.Saving || staging) {
       if (now.getTime() - image.updatedAt.getTime() < this.config.updater.stuckSavingMs) return { outcome: 'live' };
-      const back = await this.images.update(imageId, { status: ImageStatus.Saving, rev: image.rev }, {
-        status: ImageStatus.Queued, size: null, virtualSize: null, checksum: null, osHashAlgo: null, osHashValue: null,
-      });
-      if (back) this.logger.warn(`upload of image ${imageId} stopped without a heartbeat: back to queued`);
-      return { outcome: back ? 'requeued' : 'skipped' };
+      const back = await this.images.update(imageId, { status: image.status, rev: image.rev }, BACK_TO_QUEUED);
+      if (!back) return { outcome: 'skipped' };
+      if (staging) await this.staging.remove(imageId);
+      this.logger.warn(`${staging ? 'stage' : 'upload'} of image ${imageId} stopped without a heartbeat: back to queued`);
+      return { outcome: 'requeued' };
     }
     const taskId = image.properties[IMPORT_LOCK_PROPERTY];
     if (!taskId) return { outcome: 'skipped' };

@@ -8,8 +8,8 @@ import { fanOut, tickId } from './fan-out.js';
 import type { Sweep } from './sweep.js';
 
 /**
- * The updater: fans out a recover-image job for every image that may be stuck — importing, saving without a
- * recent heartbeat, or holding an import lock — (the job decides, from the task and the lock timeout), then
+ * The updater: fans out a recover-image job for every image that may be stuck — importing, saving or staging
+ * (uploading without a size) without a recent heartbeat, or holding an import lock — (the job decides, from the task and the lock timeout), then
  * recomputes per-project usage counters (image count and bytes per status) from the records, and removes the quota
  * holds whose owner died (a request without heartbeat for GLIMPSE_STUCK_SAVING_MINUTES, an import whose task ended).
  */
@@ -31,6 +31,7 @@ export class UpdaterSweep implements Sweep {
       $or: [
         { status: ImageStatus.Importing },
         { status: ImageStatus.Saving, updatedAt: { $lte: stuckBefore } },
+        { status: ImageStatus.Uploading, size: null, updatedAt: { $lte: stuckBefore } },
         { 'props.k': IMPORT_LOCK_PROPERTY },
       ],
     };

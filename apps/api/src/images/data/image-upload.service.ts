@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
-import { conflict, GlimpseError, type Image, ImageStatus, invalid, notFound, type RequestContext, tooLarge } from '@glimpse/domain';
+import { BACK_TO_QUEUED, conflict, GlimpseError, type Image, ImageStatus, invalid, notFound, type RequestContext, tooLarge } from '@glimpse/domain';
 import { ImageRepository, type QuotaUsage } from '@glimpse/persistence';
 import { hashAlgoFor, HashingTap, InspectorFormatGate, SizeMeter, StagingArea, StoreRegistry } from '@glimpse/storage';
 import { QuotaMeter } from '../../quotas/quota-meter.js';
@@ -43,11 +43,7 @@ export class ImageUploadService {
       observe: (chunk) => watcher.push(chunk),
     });
     let location: string | undefined;
-    // Heartbeat: a `saving` image whose updated_at stops moving belongs to a dead API process (the updater's cue).
-    const heartbeat = setInterval(
-      () => void this.images.update(id, { status: ImageStatus.Saving }, {}).catch(() => undefined),
-      this.heartbeatMs(),
-    );
+    const heartbeat = this.heartbeat(id, ImageStatus.Saving);
     try {
       // The store first: a file store takes the tap's ring slots (decided before the first byte), and the body
       // is then fed straight into the ring (through the quota meter when the project has a size limit).
@@ -102,6 +98,7 @@ export class ImageUploadService {
     const hold = await this.leaveQueued(image, ImageStatus.Uploading, { image_count_uploading: 1, image_stage_total: declared.size ?? 0 });
     const quota = new QuotaMeter(hold, 'image_stage_total', declared.size ?? 0);
     const meter = new SizeMeter(this.config.storage.imageSizeCap);
+    const heartbeat = this.heartbeat(id, ImageStatus.Uploading);
     let staged = false;
     try {
       quota.carry(req, meter, client);
@@ -124,6 +121,7 @@ export class ImageUploadService {
       await this.backToQueued(id, ImageStatus.Uploading);
       throw quota.failure ?? err;
     } finally {
+      clearInterval(heartbeat);
       await hold.release();
     }
   }
@@ -137,6 +135,14 @@ export class ImageUploadService {
     });
     hold.keepAlive(this.heartbeatMs());
     return hold;
+  }
+
+  /**
+   * While the bytes flow: an image in `saving` (or `uploading` without a size, a stage) whose updated_at stops
+   * moving belongs to a dead API process, which the updater returns to queued.
+   */
+  private heartbeat(id: string, status: ImageStatus): NodeJS.Timeout {
+    return setInterval(() => void this.images.update(id, { status }, {}).catch(() => undefined), this.heartbeatMs());
   }
 
   private heartbeatMs(): number {
@@ -173,7 +179,7 @@ export class ImageUploadService {
 
   private async backToQueued(id: string, from: ImageStatus): Promise<void> {
     await this.images
-      .update(id, { status: from }, { status: ImageStatus.Queued, size: null, checksum: null, osHashAlgo: null, osHashValue: null })
+      .update(id, { status: from }, BACK_TO_QUEUED)
       .catch((err) => this.logger.warn({ err, id }, 'could not return the image to queued'));
   }
 }
