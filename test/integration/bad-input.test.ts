@@ -669,6 +669,25 @@ describe('bad input: a clear 4xx in Glance error shape, never a 500 or a hang', 
     assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n[^]*\r\n\r\n400 Bad Request\n\nThe request is not valid HTTP\.\n\n {3}$/);
   });
 
+  it('CONNECT is answered (this is no proxy): 405 with Allow on a served path, 404 on another, 400 for host:port', async () => {
+    const raw = async (request: string) => {
+      const socket = connect(Number(new URL(api.url).port), '127.0.0.1');
+      socket.write(request);
+      let text = '';
+      for await (const chunk of socket) text += String(chunk);
+      return text;
+    };
+    const images = await raw('CONNECT /v2/images HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n\r\n');
+    assert.match(images, /^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    assert.match(images, /\r\nAllow: GET, POST\r\n/);
+    assert.match(images, /\r\nConnection: close\r\n/);
+    assert.equal(JSON.parse(images.split('\r\n\r\n')[1]!).code, '405 Method Not Allowed');
+    assert.match(await raw('CONNECT /nowhere HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 404 Not Found\r\n[^]*\r\n\r\n404 Not Found\n\nThe resource could not be found\./);
+    assert.match(await raw('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'), /^HTTP\/1\.1 400 Bad Request\r\n[^]*not a proxy/);
+    // The server goes on answering.
+    assert.equal((await fetch(`${api.url}/versions`)).status, 200);
+  });
+
   it('very long and odd header values', async () => {
     await expectRefused([
       { path: '/v2/images/none', headers: { 'x-project-id': 'p'.repeat(8000) }, status: 404 },

@@ -8,6 +8,7 @@ import type { ResolvedConfig } from '@glimpse/config';
 import { PinoNestLogger } from '@glimpse/common';
 import { ApiModule } from './api.module.js';
 import { answerClientError } from './http/client-error.js';
+import { connectAnswerer } from './http/connect-request.js';
 import { mountConsole } from './console/mount-console.js';
 import { assertJsonDepth } from './http/json-depth.js';
 import { requestId } from './http/request-id.js';
@@ -40,6 +41,7 @@ export async function createApiApp(config: ResolvedConfig, logger: Logger): Prom
     bodyParser: false,
   });
   app.getHttpServer().on('clientError', answerClientError);
+  app.getHttpServer().on('connect', connectAnswerer(server));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('etag', false);
