@@ -26,6 +26,8 @@ const PATCH_TYPES = new Set(['application/openstack-images-v2.1-json-patch', 'ap
 function readsJson(req: IncomingMessage): boolean {
   if (/^\/console(\/|\?|$)/.test(req.url ?? '')) return false; // the console reads its own forms
   if (/^\/v2\/images\/[^/]+\/(file|stage)\/?(\?|$)/.test(req.url ?? '')) return false;
+  // v1's POST /v1/images and PUT /v1/images/{id} carry image data (metadata rides in headers).
+  if (/^\/v1\/images(\/[^/?]+)?\/?(\?|$)/.test(req.url ?? '')) return false;
   if (req.method === 'PATCH') return PATCH_TYPES.has((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase());
   return req.method === 'POST' || req.method === 'PUT';
 }

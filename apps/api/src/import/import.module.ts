@@ -10,6 +10,7 @@ import { STORE_CHOICE, type StoreChoice } from './import-targets.js';
 @Module({
   imports: [ImagesModule, ImagesPersistenceModule, TasksPersistenceModule, StorageModule],
   controllers: [ImportController],
+  exports: [ImportService],
   providers: [
     ImportService,
     {

@@ -9,6 +9,7 @@ import {
   parseImportRequest,
   type RequestContext,
   unavailable,
+  type V1_COPY_FROM,
 } from '@glimpse/domain';
 import { ImageRepository, openImportTask, type QuotaUsage, releaseImportLock, TaskRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
@@ -21,6 +22,8 @@ export interface ImportCall {
   body: unknown;
   headerStore?: string;
   requestId: string | null;
+  /** Which API asked: a v1 copy-from runs with v1's outcome (V1_COPY_FROM); unset: v2. */
+  api?: typeof V1_COPY_FROM;
 }
 
 /**
@@ -59,7 +62,7 @@ export class ImportService {
     const taskId = await openImportTask(this.images, this.tasks, {
       imageId,
       owner: image.owner,
-      input: { import_req: secretUri ? withUri(req.raw, redact(secretUri)) : req.raw, backend: targets },
+      input: { import_req: secretUri ? withUri(req.raw, redact(secretUri)) : req.raw, backend: targets, ...(call.api && { api: call.api }) },
       requestId: call.requestId,
       userId: ctx.userId,
       lockTimeoutMs: this.config.import.lockTimeoutMs,
@@ -83,7 +86,8 @@ export class ImportService {
     return taskId;
   }
 
-  private screen(uri: string): void {
+  /** The web-download URL filter (scheme, host and port lists; no lookup, no connection): 400 when it refuses. */
+  screen(uri: string): void {
     const { webDownload } = this.config.import;
     try {
       screenUrl(uri, { ...DEFAULT_URL_FILTER, ...webDownload.filter });

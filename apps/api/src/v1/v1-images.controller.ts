@@ -1,5 +1,5 @@
-import { Controller, Get, Head, Param, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Delete, Get, Head, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { forbidden, GlimpseError, type Image, invalid, notFound, Policy, type RequestContext } from '@glimpse/domain';
 import { ImageListing } from '@glimpse/persistence';
 import { Ctx } from '../auth/ctx.decorator.js';
@@ -11,8 +11,12 @@ import { imageMetaHeaders } from './image-meta-headers.js';
 import { V1ImageAccess } from './v1-image-access.js';
 import { v1BriefView, v1ImageView } from './v1-image-view.js';
 import { parseV1ListQuery } from './v1-list-query.js';
+import { V1ImagesService } from './v1-images.service.js';
 
-/** The Images API v1's read routes: the brief and detailed lists, HEAD (metadata in headers) and GET (the data). */
+/**
+ * /v1/images: the brief and detailed lists, HEAD (metadata in headers), GET (the data), POST and PUT (metadata in
+ * headers, data in the body or copied from a URL), DELETE.
+ */
 @Controller('v1/images')
 export class V1ImagesController {
   constructor(
@@ -20,7 +24,32 @@ export class V1ImagesController {
     private readonly access: V1ImageAccess,
     private readonly downloads: ImageDownloadService,
     private readonly policy: Policy,
+    private readonly service: V1ImagesService,
   ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Ctx() ctx: RequestContext, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const image = await this.service.create(ctx, req);
+    res.setHeader('Location', `/v1/images/${image.id}`);
+    if (image.checksum) res.setHeader('ETag', image.checksum);
+    return { image: v1ImageView(image) };
+  }
+
+  @Put(':id')
+  async update(@Ctx() ctx: RequestContext, @Param('id') id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const image = await this.service.update(ctx, id, req);
+    if (image.checksum) res.setHeader('ETag', image.checksum);
+    return { image: v1ImageView(image) };
+  }
+
+  /** 200 with an empty body, as v1 answered (its api-ref said 204). */
+  @Delete(':id')
+  async remove(@Ctx() ctx: RequestContext, @Param('id') id: string, @Res() res: Response): Promise<void> {
+    await this.service.delete(ctx, id);
+    res.status(200).type('text/html; charset=UTF-8').setHeader('Content-Length', '0');
+    res.end();
+  }
 
   /** Declared before GET detail, which Express would otherwise let answer HEAD too. */
   @Head('detail')

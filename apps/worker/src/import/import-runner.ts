@@ -15,6 +15,7 @@ import {
   parseImportRequest,
   type Task,
   type ValidationData,
+  V1_COPY_FROM,
 } from '@glimpse/domain';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -33,6 +34,8 @@ import { meter } from './steps/meter.step.js';
 /** The task's stored request, read with the same parser the API used, and the stores it resolved. */
 interface ImportInput extends ImportRequest {
   targets: string[];
+  /** A v1 copy-from (V1_COPY_FROM): `saving` while it runs, `killed` when it fails (glance-v1 reference §6). */
+  v1: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -42,7 +45,7 @@ const PROGRESS_EVERY_MS = 1000;
 /**
  * Runs one import task to its end: source → decompress → format gate → first store (checksums in the same
  * pass), then copies to the remaining stores verified by checksum. On failure the image goes back to `queued`
- * with its new bytes removed (copy-image: stays active), and the reason lands in the task and in
+ * with its new bytes removed (copy-image: stays active; a v1 copy-from: `killed`), and the reason lands in the task and in
  * os_glance_failed_import. Safe to run again after a crash: every write replaces an unfinished one.
  */
 @Injectable()
@@ -121,8 +124,9 @@ export class ImportRunner {
     return this.images.mutate(image.id, (current) => {
       if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) throw conflict(`Image ${image.id} is no longer locked by this import.`);
       const properties = { ...current.properties, [IMPORTING_TO_STORES_PROPERTY]: input.targets.join(',') };
-      const toImporting = input.method !== 'copy-image' && current.status !== 'importing';
-      return toImporting ? { status: 'importing', properties } : { properties };
+      const running = input.v1 ? 'saving' : 'importing';
+      const move = input.method !== 'copy-image' && current.status !== running;
+      return move ? { status: running, properties } : { properties };
     });
   }
 
@@ -257,6 +261,8 @@ export class ImportRunner {
       .mutate(imageId, (current) => {
         if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) return {};
         const properties = endImportState(current.properties, input.targets);
+        // v1: a failed copy-from leaves the image killed, never queued again.
+        if (input.v1 && current.status === 'saving') return { status: 'killed', size: null, virtualSize: null, properties };
         const back = input.method !== 'copy-image' && (current.status === 'importing' || current.status === 'uploading');
         return back ? { status: 'queued', size: null, virtualSize: null, properties } : { properties };
       })
@@ -275,11 +281,11 @@ type ImportedCopy = StoredCopy & { virtualSize: number | null; diskFormat?: Disk
 
 /** The task's import request; `uri`, when the job carries it, is the web-download URI the task shows redacted. */
 function parseInput(task: Task, uri: string | undefined): ImportInput {
-  const input = (task.input ?? {}) as { import_req?: unknown; backend?: unknown };
+  const input = (task.input ?? {}) as { import_req?: unknown; backend?: unknown; api?: unknown };
   const targets = Array.isArray(input.backend) ? input.backend.filter((s): s is string => typeof s === 'string') : [];
   if (targets.length === 0) throw invalid(`Task ${task.id} names no target store.`);
   const req = parseImportRequest(input.import_req, IMPORT_METHODS);
-  return { ...req, ...(uri !== undefined && req.method === 'web-download' ? { uri } : {}), targets };
+  return { ...req, ...(uri !== undefined && req.method === 'web-download' ? { uri } : {}), targets, v1: input.api === V1_COPY_FROM };
 }
 
 /** The user's expected size and hash (validation_data), checked before the image turns active. */

@@ -9,8 +9,9 @@ type Outcome = JobResults[typeof JobName.RecoverImage];
 
 /**
  * The updater's work on one image: an import whose task died (finished, vanished, or silent past the lock
- * timeout) returns the image to `queued` as a failed import does, the task failed with the reason; an upload
- * or unfinished stage whose API process stopped sending heartbeats returns to `queued` with its size cleared; a dead import lock on
+ * timeout) returns the image to `queued` as a failed import does (a v1 copy-from, `saving`, is killed), the task
+ * failed with the reason; an upload or unfinished stage whose API process stopped sending heartbeats returns to
+ * `queued` with its size cleared; a dead import lock on
  * any other image is released. Conditional writes: a live import or upload is never touched.
  */
 @Injectable()
@@ -28,9 +29,10 @@ export class ImageRecovery {
     const image = await this.images.findById(imageId);
     if (!image) return { outcome: 'skipped' };
     // An upload, or a stage that has not finished (a finished one records its size), whose API process stopped
-    // sending heartbeats: back to queued, with whatever the stage left in the staging area removed.
+    // sending heartbeats: back to queued, with whatever the stage left in the staging area removed. A saving image
+    // holding an import lock is a v1 copy-from: its task, not a heartbeat, says whether it lives.
     const staging = image.status === ImageStatus.Uploading && image.size === null;
-    if (image.status === ImageStatus.Saving || staging) {
+    if ((image.status === ImageStatus.Saving && !image.properties[IMPORT_LOCK_PROPERTY]) || staging) {
       if (now.getTime() - image.updatedAt.getTime() < this.config.updater.stuckSavingMs) return { outcome: 'live' };
       const back = await this.images.update(imageId, { status: image.status, rev: image.rev }, BACK_TO_QUEUED);
       if (!back) return { outcome: 'skipped' };
@@ -43,17 +45,19 @@ export class ImageRecovery {
     const task = await this.tasks.findById(taskId);
     if (!importLockIsStale(task, now, this.config.import.lockTimeoutMs)) return { outcome: 'live' };
     const properties = endImportState(image.properties, storeList(image.properties[IMPORTING_TO_STORES_PROPERTY]));
-    const importing = image.status === ImageStatus.Importing;
+    const importing = image.status === ImageStatus.Importing || image.status === ImageStatus.Saving;
+    // v1's rule for a copy-from that died: killed; a v2 import goes back to queued.
+    const after = image.status === ImageStatus.Saving ? ImageStatus.Killed : ImageStatus.Queued;
     const done = await this.images.update(
       imageId,
       { status: image.status, rev: image.rev },
-      importing ? { status: ImageStatus.Queued, size: null, virtualSize: null, properties } : { properties },
+      importing ? { status: after, size: null, virtualSize: null, properties } : { properties },
     );
     if (!done) return { outcome: 'skipped' };
     if (task && (task.status === 'pending' || task.status === 'processing')) {
       await this.tasks.transition(task.id, task.status, 'failure', { message: 'The import stopped without finishing (no progress past the lock timeout).' }).catch(() => undefined);
     }
-    this.logger.warn(`released the dead import lock of image ${imageId} (task ${taskId})${importing ? ': back to queued' : ''}`);
+    this.logger.warn(`released the dead import lock of image ${imageId} (task ${taskId})${importing ? `: ${after}` : ''}`);
     return { outcome: importing ? 'requeued' : 'unlocked' };
   }
 }

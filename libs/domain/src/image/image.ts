@@ -54,6 +54,8 @@ export interface ImageMember {
   imageId: string;
   memberId: string;
   status: MemberStatus;
+  /** v1's can_share: the member may share the image further (v2 ignores it). */
+  canShare: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

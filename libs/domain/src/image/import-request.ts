@@ -1,6 +1,12 @@
 import { invalid } from '../errors.js';
 
 export const IMPORT_METHODS = ['glance-direct', 'web-download', 'copy-image'] as const;
+
+/**
+ * The task input's `api` of a v1 copy-from (`x-glance-api-copy-from`): a web-download import with v1's outcome
+ * (the image is `saving` while it runs and `killed` when it fails) and its URL kept out of every view.
+ */
+export const V1_COPY_FROM = 'v1-copy-from';
 export type ImportMethod = (typeof IMPORT_METHODS)[number];
 
 /** Expected size and/or hash of imported data, after Glance's validation_data for locations. */

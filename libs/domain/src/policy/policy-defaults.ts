@@ -51,6 +51,8 @@ export const SECURE_RBAC_DEFAULTS: Readonly<Record<string, string>> = {
   upload_image: adminOr(member),
   get_image_location: adminOr(reader),
   set_image_location: adminOr(member),
+  /** v1's x-glance-api-copy-from: the rule web-download imports answer to (modify_image). */
+  copy_from: adminOr(member),
   add_member: adminOr(member),
   delete_member: adminOr(member),
   get_member: `role:admin or role:reader and (project_id:%(project_id)s or project_id:%(member_id)s)`,

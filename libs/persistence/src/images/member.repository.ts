@@ -10,6 +10,7 @@ function toMember(doc: MemberDoc): ImageMember {
     imageId: doc.imageId,
     memberId: doc.memberId,
     status: doc.status as MemberStatus,
+    canShare: doc.canShare ?? false,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
@@ -23,10 +24,10 @@ export class MemberRepository {
     private readonly atomic: AtomicUpdates,
   ) {}
 
-  async add(imageId: string, memberId: string): Promise<ImageMember> {
+  async add(imageId: string, memberId: string, canShare = false): Promise<ImageMember> {
     const now = new Date();
     try {
-      const doc = await this.model.create({ imageId, memberId, status: 'pending', createdAt: now, updatedAt: now });
+      const doc = await this.model.create({ imageId, memberId, status: 'pending', canShare, createdAt: now, updatedAt: now });
       return toMember(doc.toObject());
     } catch (err) {
       if ((err as { code?: number }).code === 11000) {
@@ -51,6 +52,20 @@ export class MemberRepository {
     if (!existing) return null;
     const doc = await this.atomic.findOneAndUpdate(this.model, existing._id, {}, { $set: { status, updatedAt: new Date() } });
     return doc ? toMember(doc as MemberDoc) : null;
+  }
+
+  /** v1's can_share; null when there is no such membership. */
+  async setCanShare(imageId: string, memberId: string, canShare: boolean): Promise<ImageMember | null> {
+    const existing = await this.model.findOne({ imageId, memberId }).select({ _id: 1 }).lean().exec();
+    if (!existing) return null;
+    const doc = await this.atomic.findOneAndUpdate(this.model, existing._id, {}, { $set: { canShare, updatedAt: new Date() } });
+    return doc ? toMember(doc as MemberDoc) : null;
+  }
+
+  /** Every membership of a project, any status (v1's /shared-images/{tenant}). */
+  async listForMember(memberId: string): Promise<ImageMember[]> {
+    const docs = await this.model.find({ memberId }).sort({ createdAt: 1 }).lean<MemberDoc[]>().exec();
+    return docs.map(toMember);
   }
 
   async remove(imageId: string, memberId: string): Promise<boolean> {

@@ -9,6 +9,16 @@ import { type QuotaHold, QuotaService } from '../../quotas/quota.service.js';
 import { ImageAccess } from '../image-access.service.js';
 import { abandon, assertOctetStream, declaredSize, watchClient } from './request-body.js';
 
+/**
+ * How an upload ends when it fails, and what else its data must pass: v2 returns the image to `queued`; v1 leaves
+ * it `killed` and checks the size and checksum its client announced (glance-v1 reference §6).
+ */
+export interface UploadRules {
+  onFailure: typeof ImageStatus.Queued | typeof ImageStatus.Killed;
+  /** Throws to refuse the data once it is stored and hashed (the data is then removed). */
+  verify?: (digests: { size: number; md5: string }) => void;
+}
+
 /** PUT /v2/images/{id}/file and /stage: stream the body into a store (or staging) in one pass. */
 @Injectable()
 export class ImageUploadService {
@@ -24,8 +34,8 @@ export class ImageUploadService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** queued → saving → active, with size, checksum, os_hash_* and the new location; any failure → queued. */
-  async upload(ctx: RequestContext, id: string, req: IncomingMessage, storeId: string | undefined): Promise<Image> {
+  /** queued → saving → active, with size, checksum, os_hash_* and the new location; any failure → queued (v1: killed). */
+  async upload(ctx: RequestContext, id: string, req: IncomingMessage, storeId: string | undefined, rules: UploadRules = { onFailure: ImageStatus.Queued }): Promise<Image> {
     const client = watchClient(req);
     const image = await this.access.permitted(ctx, id, 'upload_image');
     assertOctetStream(req);
@@ -56,6 +66,7 @@ export class ImageUploadService {
       if (declared.explicit && declared.size !== digests.size) {
         throw invalid(`Image size ${digests.size} does not match the declared size ${declared.size}.`);
       }
+      rules.verify?.(digests);
       // The bytes, not the request, say what the image is (GLIMPSE_FORMAT_*).
       const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
       // 415 as Glance answers a format mismatch or a failed safety check on upload (the import task records the same).
@@ -77,7 +88,7 @@ export class ImageUploadService {
       meter.destroy();
       tap.destroy();
       if (location) await store.delete(location).catch((e) => this.logger.warn({ err: e, location }, 'could not remove data of a failed upload'));
-      await this.backToQueued(id, ImageStatus.Saving);
+      await this.leaveFailed(id, ImageStatus.Saving, rules.onFailure);
       throw meter.failure ?? err;
     } finally {
       clearInterval(heartbeat);
@@ -118,7 +129,7 @@ export class ImageUploadService {
       quota.destroy();
       meter.destroy();
       if (staged) await this.staging.remove(id).catch(() => undefined);
-      await this.backToQueued(id, ImageStatus.Uploading);
+      await this.leaveFailed(id, ImageStatus.Uploading);
       throw quota.failure ?? err;
     } finally {
       clearInterval(heartbeat);
@@ -177,9 +188,9 @@ export class ImageUploadService {
     throw err;
   }
 
-  private async backToQueued(id: string, from: ImageStatus): Promise<void> {
+  private async leaveFailed(id: string, from: ImageStatus, to: UploadRules['onFailure'] = ImageStatus.Queued): Promise<void> {
     await this.images
-      .update(id, { status: from }, BACK_TO_QUEUED)
-      .catch((err) => this.logger.warn({ err, id }, 'could not return the image to queued'));
+      .update(id, { status: from }, { ...BACK_TO_QUEUED, status: to })
+      .catch((err) => this.logger.warn({ err, id }, 'could not move the image of a failed upload on'));
   }
 }
