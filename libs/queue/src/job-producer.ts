@@ -1,8 +1,13 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { type ConnectionOptions, type Job, Queue } from 'bullmq';
+import { type Job, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
 import { type JobName, type JobPayload, JobQueue, type JobResult, jobDefaults, QueueName } from '@glimpse/contracts';
-import { redisOptions } from './redis-connection.js';
+import { GlimpseError } from '@glimpse/domain';
+import { PRODUCER_COMMAND_TIMEOUT_MS, redisOptions } from './redis-connection.js';
+
+/** Longest an enqueue waits (its connection not ready yet, e.g. Redis down since start) before it gives up. */
+const ENQUEUE_TIMEOUT_MS = PRODUCER_COMMAND_TIMEOUT_MS + 1_000;
 
 export interface EnqueueOptions {
   /** Deterministic id: a second enqueue with the same id is ignored by BullMQ while the first job exists. */
@@ -10,15 +15,22 @@ export interface EnqueueOptions {
   delayMs?: number;
 }
 
-/** The one way to put work on a queue: typed by job name, with the job's retry and retention defaults. */
+/**
+ * The one way to put work on a queue: typed by job name, with the job's retry and retention defaults. An enqueue
+ * never hangs: with Redis stopped, frozen or unreachable it fails within seconds with a retryable `unavailable`
+ * (503 in the API), so the caller undoes what it prepared (an import's lock and task) and the client retries.
+ */
 @Injectable()
 export class JobProducer implements OnModuleDestroy {
   private readonly queues = new Map<QueueName, Queue>();
+  /** One connection of ours for every queue, so shutting down ends it even while Redis is away. */
+  private readonly redis: Redis;
 
   constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
-    const connection = redisOptions(config.redis.url, 'queue') as ConnectionOptions;
+    this.redis = new Redis(redisOptions(config.redis.url, 'producer'));
+    this.redis.on('error', () => undefined); // a down Redis is reported by the calls that fail
     for (const name of Object.values(QueueName)) {
-      const queue = new Queue(name, { connection, prefix: config.queue.prefix });
+      const queue = new Queue(name, { connection: this.redis, prefix: config.queue.prefix });
       // A down Redis makes add() reject (reported to the caller); the connection's error events need no more noise.
       queue.on('error', () => undefined);
       this.queues.set(name, queue);
@@ -39,14 +51,33 @@ export class JobProducer implements OnModuleDestroy {
     options: EnqueueOptions = {},
   ): Promise<Job<JobPayload<N>, JobResult<N>, N>> {
     const defaults = jobDefaults[name];
-    return (await this.queueFor(name).add(name, payload, {
-      ...defaults,
-      jobId: options.jobId,
-      delay: options.delayMs,
-    })) as Job<JobPayload<N>, JobResult<N>, N>;
+    const adding = this.queueFor(name).add(name, payload, { ...defaults, jobId: options.jobId, delay: options.delayMs });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timed out'>((resolve) => (timer = setTimeout(() => resolve('timed out'), ENQUEUE_TIMEOUT_MS)));
+    try {
+      const added = await Promise.race([adding, timedOut]);
+      if (added === 'timed out') {
+        // The caller undoes its work and answers 503: a job added after all must not run on its own.
+        void adding.then((job) => job.remove()).catch(() => undefined);
+        throw notQueued(name);
+      }
+      return added as Job<JobPayload<N>, JobResult<N>, N>;
+    } catch (err) {
+      if (err instanceof GlimpseError) throw err;
+      // Redis's own words (connection refused, command timed out) stay in the cause, out of the answer.
+      throw Object.assign(notQueued(name), { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    // quit() lets a reachable Redis finish what was sent; without a connection it fails at once (no offline queue).
+    await this.redis.quit().catch(() => undefined);
+    this.redis.disconnect();
   }
 }
+
+/** 503 with Retry-After, as for a database that does not answer. */
+const notQueued = (name: JobName) => new GlimpseError('unavailable', `The job queue does not answer; ${name} was not queued, try again.`, { 'Retry-After': '5' });
