@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { TaskRepository } from '@glimpse/persistence';
 import type { RunningApi } from '../support/api-app.js';
 import { admin, type ImportStack, member, startImportStack } from '../support/import-stack.js';
 import { imageServer, serve } from '../support/image-server.js';
@@ -159,6 +160,32 @@ describe('import pipeline: web-download, glance-direct and copy-image through a 
     assert.equal(image.status, 'active');
     assert.equal(image.checksum, md5(raw));
     assert.ok(storedFiles(id).every((f) => !f.includes('staging')), 'the staged file is gone');
+  });
+
+  it('a run that stops between activating the image and closing its task is closed as a success by the retry', async () => {
+    // The first run's task write after the image turned active never happens (as when its worker is killed there);
+    // BullMQ's next attempt finds the image active with the copies the task noted.
+    const workerTasks = stack.worker.get(TaskRepository);
+    const transition = workerTasks.transition.bind(workerTasks);
+    const id = await create({ name: 'cut', disk_format: 'raw', container_format: 'bare' });
+    let cut = 0;
+    workerTasks.transition = async (taskId, from, to, changes) => {
+      if (to === 'success' && cut++ === 0 && (await workerTasks.findById(taskId))?.imageId === id) throw new Error('the worker stopped here');
+      return transition(taskId, from, to, changes);
+    };
+    try {
+      const task = await importAndWait(id, { method: { name: 'web-download', uri: `${server.url}/disk.raw` } });
+      assert.equal(task.status, 'success', task.message);
+      assert.equal(cut, 2, 'the first attempt stopped before closing its task, the second closed it');
+      assert.deepEqual(task.result, { image_id: id });
+    } finally {
+      workerTasks.transition = transition;
+    }
+    const image = await show(id);
+    assert.equal(image.status, 'active');
+    assert.equal(image.checksum, md5(raw));
+    const download = Buffer.from(await (await fetch(`${api.url}/v2/images/${id}/file`, { headers: member })).arrayBuffer());
+    assert.equal(md5(download), md5(raw), 'the data stays');
   });
 
   it('copy-image copies an active image into a second store, verified by checksum', async () => {

@@ -16,6 +16,8 @@ export const admin: Headers = { ...member, 'x-project-id': 'padmin', 'x-roles': 
 
 export interface ImportStack {
   api: RunningApi;
+  /** The worker's application context (its providers, as the import jobs use them). */
+  worker: INestApplicationContext;
   create(body: Record<string, unknown>, headers?: Headers): Promise<string>;
   show(id: string): Promise<Record<string, unknown>>;
   /** Starts an import and waits for its job to end (success or failure) through BullMQ's events; the task then. */
@@ -36,6 +38,7 @@ export async function startImportStack(config: ResolvedConfig): Promise<ImportSt
   const queue = api.app.get(JobProducer).queueFor(JobName.ImageImport);
   return {
     api,
+    worker,
     async create(body, headers = member) {
       const res = await fetch(`${api.url}/v2/images`, { method: 'POST', headers, body: JSON.stringify(body) });
       assert.equal(res.status, 201);

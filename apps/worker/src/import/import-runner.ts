@@ -85,7 +85,11 @@ export class ImportRunner {
     }
     const written: StoredCopy[] = [];
     const failed: string[] = [];
+    // Once the image shows the import (active, lock released), its copies are the image's: nothing is undone.
+    let finished = false;
     try {
+      const earlier = await this.finishedEarlier(payload.imageId, task);
+      if (earlier) return earlier;
       let image = await this.claimed(payload.imageId, task.id);
       image = await this.begin(image, input, task.id);
       if (input.method === 'copy-image') {
@@ -95,20 +99,53 @@ export class ImportRunner {
         written.push(first);
         for (const store of input.targets.slice(1)) await this.attempt(input, store, failed, () => this.copyFrom(image.id, first, store, signal), written);
       }
-      const done = await this.finish(image.id, task.id, input, written, failed);
-      const result = { imageId: done.id, stores: written.map((c) => c.location.store), failedStores: failed };
-      await this.tasks.transition(task.id, 'processing', 'success', {
-        result: { image_id: done.id },
-        message: `Copied ${Math.round((written[0]?.size ?? 0) / MiB)} MiB`,
-      });
+      // What the image is about to show, noted first: a run that dies before closing the task is closed by the next.
+      const outcome: ImportOutcome = {
+        image_id: image.id,
+        stores: written.map((c) => c.location.store),
+        failed_stores: failed,
+        locations: written.map((c) => c.location.url),
+        checksum: input.method === 'copy-image' ? null : (written[0]?.checksum ?? null),
+        size: written[0]?.size ?? 0,
+      };
+      await this.tasks.noteOutcome(task.id, { finishing: outcome });
+      await this.finish(image.id, task.id, input, written, failed);
+      finished = true;
+      const result = await this.close(task.id, outcome);
       if (input.method === 'glance-direct') await this.bytes.removeStaged(image.id).catch(() => undefined);
       return result;
     } catch (err) {
+      if (finished) throw err; // the task is closed by a retry (finishedEarlier)
       await Promise.all(written.map((c) => this.bytes.remove(c.location).catch(() => undefined)));
       if (!finalAttempt && !isPermanent(err)) throw err;
       await this.rollBack(payload.imageId, task.id, input, messageOf(err));
       throw err;
     }
+  }
+
+  /** The task succeeds with the outcome the image now shows. */
+  private async close(taskId: string, outcome: ImportOutcome): Promise<ImageImportResult> {
+    await this.tasks.transition(taskId, 'processing', 'success', {
+      result: { image_id: outcome.image_id },
+      message: `Copied ${Math.round(outcome.size / MiB)} MiB`,
+    });
+    return { imageId: outcome.image_id, stores: outcome.stores, failedStores: outcome.failed_stores };
+  }
+
+  /**
+   * A run that died after the image showed its outcome but before closing the task (issue 20, item 9): the
+   * image no longer holds this task's lock, yet has every copy the task noted (and, for an import, its checksum).
+   * Then the import did succeed, and the task is closed so; any other state is left to the normal path.
+   */
+  private async finishedEarlier(imageId: string, task: Task): Promise<ImageImportResult | null> {
+    const outcome = (task.result as { finishing?: ImportOutcome } | null)?.finishing;
+    if (!outcome) return null;
+    const image = await this.images.findById(imageId);
+    if (!image || image.properties[IMPORT_LOCK_PROPERTY] === task.id) return null;
+    if (image.status === 'deleted' || image.status === 'pending_delete') return null;
+    const urls = new Set(image.locations.filter((l) => l.status === 'active').map((l) => l.url));
+    const shown = outcome.locations.every((u) => urls.has(u)) && (outcome.checksum === null || (image.status === 'active' && image.checksum === outcome.checksum));
+    return shown ? this.close(task.id, outcome) : null;
   }
 
   /** The image, if this task still holds its import lock. */
@@ -268,12 +305,24 @@ export class ImportRunner {
       })
       .catch((err) => this.logger.error(`rolling back image ${imageId} failed: ${messageOf(err)}`));
     if (input.method === 'glance-direct') await this.bytes.removeStaged(imageId).catch(() => undefined);
-    await this.tasks.transition(taskId, 'processing', 'failure', { message: reason }).catch(() => undefined);
+    await this.tasks.transition(taskId, 'processing', 'failure', { message: reason, result: null }).catch(() => undefined);
   }
 
   private resultOf(task: Task): ImageImportResult {
     return { imageId: task.imageId ?? '', stores: [], failedStores: [] };
   }
+}
+
+/** What a finishing import notes on its task before the image shows it (snake_case: it lives in the task's result). */
+interface ImportOutcome {
+  image_id: string;
+  stores: string[];
+  failed_stores: string[];
+  /** The urls of the copies written. */
+  locations: string[];
+  /** The data's MD5 (null for copy-image, which adds copies of data the image already has). */
+  checksum: string | null;
+  size: number;
 }
 
 /** The first copy of an import, with what the format gate found. */
