@@ -37,6 +37,12 @@ export class GlanceExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
+    if (clientWentAway(exception, req)) {
+      // An ordinary event, and nobody is left to read an answer.
+      this.logger.log(`${req.method} ${req.originalUrl}: the client went away (${(exception as Error).message})`);
+      res.destroy();
+      return;
+    }
     if (res.headersSent) {
       res.destroy();
       return;
@@ -108,6 +114,17 @@ function bodyParserError(exception: unknown): { status: number; message: string 
   if (type === 'entity.too.large') return { status: 413, message: 'Request body is too large.' };
   if (typeof status === 'number' && status >= 400 && status < 500) return { status, message: 'Bad request.' };
   return undefined;
+}
+
+/** Errors a request ends with when its client disconnected (the upload's ClientGone, a reset or early close). */
+const DISCONNECT_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+function clientWentAway(exception: unknown, req: Request): boolean {
+  if (!(exception instanceof Error)) return false;
+  if (exception.name === 'ClientGone') return true;
+  const code = (exception as { code?: unknown }).code;
+  const disconnectShaped = (typeof code === 'string' && DISCONNECT_CODES.has(code)) || exception.message === 'aborted';
+  return disconnectShaped && (req.socket?.destroyed ?? true);
 }
 
 /**
