@@ -5,6 +5,7 @@ import { ConfigModule, type ResolvedConfig } from '@glimpse/config';
 import { PersistenceModule } from '@glimpse/persistence';
 import { QueueModule } from '@glimpse/queue';
 import { ConsoleModule } from './console/console.module.js';
+import { CacheApiModule } from './cache/cache-api.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { MetadefsModule } from './metadefs/metadefs.module.js';
@@ -33,7 +34,7 @@ export class ApiModule implements NestModule {
   static forRoot(config: ResolvedConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), PolicyModule, AuthModule, ImagesModule, TasksModule, ImportModule, LocationsModule, AdminModule, MetricsModule, MetadefsModule, ConsoleModule, ...(config.http.apiV1 ? [V1Module] : [])],
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), PolicyModule, AuthModule, ImagesModule, TasksModule, ImportModule, LocationsModule, AdminModule, MetricsModule, MetadefsModule, ConsoleModule, CacheApiModule, ...(config.http.apiV1 ? [V1Module] : [])],
       controllers: [VersionsController, HealthController],
       providers: [HealthService, { provide: APP_FILTER, useClass: GlanceExceptionFilter }],
     };

@@ -48,7 +48,7 @@ export async function createApiApp(config: ResolvedConfig, logger: Logger): Prom
   app.set('trust proxy', 'loopback');
   app.set('etag', false);
   app.use(requestId);
-  app.use(versionPrefix);
+  app.use(versionPrefix(config.cache !== null));
   app.use(pinoHttp({ logger, genReqId: (req) => (req as unknown as { id: string }).id, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(refuseEncodedNul);
   // express.json itself (not app.useBodyParser, whose options type leaves out `verify`).

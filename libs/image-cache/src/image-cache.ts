@@ -88,7 +88,11 @@ export class ImageCache {
       async () => {
         await files.commit(id);
         try {
-          await this.entries.markCached(this.node, id, size, checksum);
+          // A prefetch is cancelled by the queue entry's removal while it ran; a read caches what it read.
+          if (mode === 'prefetch' && !(await this.entries.promoteQueued(this.node, id, size, checksum))) {
+            throw new Error('taken off the queue while it was fetched');
+          }
+          if (mode === 'client') await this.entries.markCached(this.node, id, size, checksum);
         } catch (err) {
           await files.remove(id);
           throw err;
@@ -102,11 +106,20 @@ export class ImageCache {
     );
   }
 
+  /** Whether this node has a complete entry for the image (a queue entry turns into it). */
+  async isCached(imageId: string): Promise<boolean> {
+    return this.files !== null && (await this.entries.findCached(this.node, imageId)) !== null;
+  }
+
   /** Queues an image for this node's prefetcher; false if it is cached, being cached or queued already. */
   async queue(imageId: string): Promise<boolean> {
     if (!this.files) return false;
     if ((await this.entries.findCached(this.node, imageId)) || (await this.files.beingWritten(imageId))) return false;
     return this.entries.queue(this.node, imageId);
+  }
+
+  async isQueued(imageId: string): Promise<boolean> {
+    return this.files !== null && (await this.entries.isQueued(this.node, imageId));
   }
 
   async queued(): Promise<string[]> {
@@ -138,6 +151,11 @@ export class ImageCache {
 
   async dequeueAll(): Promise<number> {
     return this.files ? this.entries.removeAll(this.node, 'queued') : 0;
+  }
+
+  /** Every node that holds the image in its cache. */
+  nodesCaching(imageId: string): Promise<string[]> {
+    return this.entries.nodesCaching(imageId);
   }
 
   /** Bytes of the complete files on this node's disk. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { type ErrorKind, GlimpseError } from '@glimpse/domain';
-import { V1_PREFIXES, VERSION_PREFIXES, versionsDocument } from '../versions/versions-document.js';
+import { V1_PREFIXES, v2Prefixes, versionsDocument } from '../versions/versions-document.js';
 import { allowedMethods } from './allowed-methods.js';
 import { baseUrl } from './base-url.js';
 import { errorBody } from './error-body.js';
@@ -48,7 +48,7 @@ export class GlanceExceptionFilter implements ExceptionFilter {
       return;
     }
     if (exception instanceof NotFoundException && this.isUnversioned(req.path)) {
-      res.status(300).json(versionsDocument(baseUrl(this.config, req), { v1: this.config.http.apiV1 }));
+      res.status(300).json(versionsDocument(baseUrl(this.config, req), { v1: this.config.http.apiV1, cache: this.config.cache !== null }));
       return;
     }
     if (exception instanceof NotFoundException && /^Cannot [A-Z]+ /.test(exception.message)) {
@@ -68,7 +68,7 @@ export class GlanceExceptionFilter implements ExceptionFilter {
 
   private isUnversioned(path: string): boolean {
     const first = path.split('/').filter(Boolean)[0] ?? '';
-    return !VERSION_PREFIXES.has(first) && !(this.config.http.apiV1 && V1_PREFIXES.has(first)) && !OWN_TOP_LEVEL.has(first);
+    return !v2Prefixes(this.config.cache !== null).has(first) && !(this.config.http.apiV1 && V1_PREFIXES.has(first)) && !OWN_TOP_LEVEL.has(first);
   }
 
   private describe(exception: unknown): { status: number; message: string; headers: Record<string, string> } {

@@ -12,11 +12,11 @@ export class VersionsController {
   @Get()
   @HttpCode(HttpStatus.AMBIGUOUS)
   root(@Req() req: Request): VersionsDocument {
-    return versionsDocument(baseUrl(this.config, req), { v1: this.config.http.apiV1 });
+    return versionsDocument(baseUrl(this.config, req), { v1: this.config.http.apiV1, cache: this.config.cache !== null });
   }
 
   @Get('versions')
   versions(@Req() req: Request): VersionsDocument {
-    return versionsDocument(baseUrl(this.config, req), { v1: this.config.http.apiV1 });
+    return versionsDocument(baseUrl(this.config, req), { v1: this.config.http.apiV1, cache: this.config.cache !== null });
   }
 }

@@ -10,7 +10,11 @@ const visibleTo = (role: string) =>
 const adminOr = (rule: string) => `role:admin or (${rule})`;
 const metadefRead = adminOr("role:reader and (project_id:%(project_id)s or 'public':%(visibility)s)");
 
-const ADMIN_ONLY = ['publicize_image', 'copy_image', 'delete_image_location', 'manage_image_cache', 'tasks_api_access'];
+const ADMIN_ONLY = [
+  'publicize_image', 'copy_image', 'delete_image_location', 'manage_image_cache', 'tasks_api_access',
+  // The cache API (Glance's policies/cache.py): admin in both sets of defaults.
+  'cache_image', 'cache_list', 'cache_delete', 'cache_clean', 'cache_prune', 'list_cached_nodes',
+];
 const METADEF_WRITES = [
   'add_metadef_namespace', 'modify_metadef_namespace', 'delete_metadef_namespace',
   'add_metadef_object', 'modify_metadef_object', 'delete_metadef_object',

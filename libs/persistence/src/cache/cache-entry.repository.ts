@@ -47,6 +47,10 @@ export class CacheEntryRepository {
     }
   }
 
+  async isQueued(node: string, imageId: string): Promise<boolean> {
+    return (await this.model.exists({ _id: idOf(node, imageId), state: 'queued' }).exec()) !== null;
+  }
+
   /** The node's queue, oldest first. */
   async queued(node: string): Promise<string[]> {
     const docs = await this.model.find({ node, state: 'queued' }).sort({ queuedAt: 1, _id: 1 }).select({ imageId: 1 }).lean<CacheEntryDoc[]>().exec();
@@ -63,6 +67,18 @@ export class CacheEntryRepository {
         { upsert: true },
       )
       .exec();
+  }
+
+  /**
+   * A prefetched image: its queue entry becomes the cached one, if it is still queued (a queue cleared or an entry
+   * removed while the fetch ran cancels it). False when there was no queue entry.
+   */
+  async promoteQueued(node: string, imageId: string, size: number, checksum: string | null): Promise<boolean> {
+    const now = new Date();
+    const doc = await this.atomic.findOneAndUpdate(this.model, idOf(node, imageId), { state: 'queued' }, {
+      $set: { state: 'cached', size, checksum, hits: 0, lastAccessed: now, lastModified: now },
+    });
+    return doc !== null;
   }
 
   async findCached(node: string, imageId: string): Promise<CachedImage | null> {
