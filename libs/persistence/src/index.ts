@@ -2,6 +2,7 @@ export * from './atomic-updates.js';
 export * from './ferretdb/companion-indexes.js';
 export * from './images/image-list-filter.js';
 export * from './images/image-listing.js';
+export * from './images/image-usage.js';
 export * from './images/image.mapper.js';
 export * from './images/image.repository.js';
 export * from './images/image.schema.js';

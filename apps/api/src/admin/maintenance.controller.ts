@@ -1,21 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { JobName, type SweepJob, sweepJobId } from '@glimpse/contracts';
 import { invalid, notFound, Policy, type RequestContext } from '@glimpse/domain';
 import { AuditFindingRepository, MaintenanceRunRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { Ctx } from '../auth/ctx.decorator.js';
 import { enforce, ownProject } from '../policy/enforce.js';
-
-const SWEEP_OF: Record<string, SweepJob> = {
-  auditor: JobName.AuditorSweep,
-  replicator: JobName.ReplicatorSweep,
-  updater: JobName.UpdaterSweep,
-  reaper: JobName.ReaperSweep,
-};
-/** The job of a sweep the request names (a name such as `constructor` is no sweep). */
-const sweepOf = (name: string): SweepJob | undefined => (Object.hasOwn(SWEEP_OF, name) ? SWEEP_OF[name] : undefined);
-
+import { launchSweep, sweepOf, SWEEPS } from './sweep-launcher.js';
 
 /** Operators run a maintenance sweep on demand and read what the runs did (Glimpse's own API, admin only). */
 @Controller('v2/admin/maintenance')
@@ -40,11 +29,8 @@ export class MaintenanceController {
   async run(@Ctx() ctx: RequestContext, @Param('sweep') sweep: string) {
     enforce(this.policy, ctx, 'run_maintenance', ownProject(ctx));
     const job = sweepOf(sweep);
-    if (!job) throw notFound(`No maintenance sweep named ${sweep}; sweeps: ${Object.keys(SWEEP_OF).join(', ')}.`);
-    const now = new Date();
-    // Every request is a run of its own (a scheduled tick's id is shared by the replicas; a manual one is not).
-    const id = `${sweepJobId(job, now)}-manual-${randomBytes(3).toString('hex')}`;
-    await this.producer.enqueue(job, { tick: now.toISOString(), trigger: 'manual' }, { jobId: id });
+    if (!job) throw notFound(`No maintenance sweep named ${sweep}; sweeps: ${Object.keys(SWEEPS).join(', ')}.`);
+    const id = await launchSweep(this.producer, job);
     return { sweep, job_id: id, run: `/v2/admin/maintenance/runs/${id}` };
   }
 

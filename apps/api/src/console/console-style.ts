@@ -31,7 +31,7 @@ button.primary:disabled { background: #8a939c; }
 .notice { padding: .6rem .8rem; border-radius: 4px; background: #fdf0d5; border: 1px solid #e8c46d; margin: .5rem 0 1rem; }
 .error { padding: .6rem .8rem; border-radius: 4px; background: #fbe3e4; border: 1px solid #e3a1a4; color: var(--bad); margin: .5rem 0 1rem; }
 .status { display: inline-block; padding: 0 .45rem; border-radius: 3px; font-size: .82rem; background: var(--band); border: 1px solid var(--line); }
-.status-active, .status-good, .status-success { color: var(--good); border-color: #9fd0ab; background: #e6f4e9; }
+.status-active, .status-good, .status-success, .status-succeeded { color: var(--good); border-color: #9fd0ab; background: #e6f4e9; }
 .status-killed, .status-bad, .status-failure, .status-missing, .status-deleted, .status-failed { color: var(--bad); border-color: #e3a1a4; background: #fbe3e4; }
 .status-importing, .status-saving, .status-processing, .status-running, .status-uploading { color: var(--warn); border-color: #e8c46d; background: #fdf0d5; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
@@ -42,5 +42,6 @@ dl.meta dt { color: var(--muted); } dl.meta dd { margin: 0; }
 .job .facts { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; font-size: .88rem; color: var(--muted); }
 .muted { color: var(--muted); }
 .chart { width: 100%; max-width: 60rem; height: auto; border: 1px solid var(--line); background: #fff; }
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; margin-bottom: 1rem; }
 .legend { font-size: .85rem; color: var(--muted); }
 `;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ImageListing } from './image-listing.js';
+import { ImageUsage } from './image-usage.js';
 import { ImageRepository } from './image.repository.js';
 import { ImageDoc, ImageSchema } from './image.schema.js';
 import { MemberRepository } from './member.repository.js';
@@ -14,7 +15,7 @@ import { MemberDoc, MemberSchema } from './member.schema.js';
       { name: MemberDoc.name, schema: MemberSchema },
     ]),
   ],
-  providers: [ImageRepository, MemberRepository, ImageListing],
-  exports: [MongooseModule, ImageRepository, MemberRepository, ImageListing],
+  providers: [ImageRepository, MemberRepository, ImageListing, ImageUsage],
+  exports: [MongooseModule, ImageRepository, MemberRepository, ImageListing, ImageUsage],
 })
 export class ImagesPersistenceModule {}

@@ -18,6 +18,17 @@ export async function call(path, options = {}) {
   return res.json();
 }
 
+/** GET a server-rendered part of a page (HTML); a 401 shows the session-ended page, as `call` does. */
+export async function fragment(path) {
+  const res = await fetch(path, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
+  if (res.status === 401) {
+    window.location.assign('/console/session-ended');
+    throw new Error('session ended');
+  }
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return res.text();
+}
+
 /** Runs `tick` now and then every `ms`, skipping a beat while the previous call is still out. */
 export function every(ms, tick) {
   let busy = false;
