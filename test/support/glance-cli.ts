@@ -14,25 +14,35 @@ export interface GlanceOptions {
   pinVersion?: boolean;
   /** HOME of the client (where it caches the schemas, ~/.glanceclient); default the test's own. */
   home?: string;
+  /** The Images API version the client is pinned to: 2 (default) or 1 (its v1 mode, /v1 routes). */
+  apiVersion?: '1' | '2';
+  /**
+   * Run on a pseudo-terminal (util-linux `script`), as a user at a shell: the v1 client's image-update reads
+   * `sys.stdin.isatty()` and fails on a closed stdin. Output then comes on stdout only, with LF line ends.
+   */
+  tty?: boolean;
 }
 
 /** Runs Debian's `glance` CLI (python3-glanceclient) against an endpoint with a token; stdin closed. */
 export async function glance(url: string, token: string, args: string[], options: GlanceOptions = {}): Promise<CliResult> {
-  const version = options.pinVersion === false ? [] : ['--os-image-api-version', '2'];
+  const version = options.pinVersion === false ? [] : ['--os-image-api-version', options.apiVersion ?? '2'];
   try {
     // stdin closed (`<&-`): glanceclient treats any open, non-tty stdin as image data to upload.
+    const command = options.tty
+      ? ['-c', 'exec script -qec "$(printf "%q " "$@")" /dev/null </dev/null', 'glance', 'glance']
+      : ['-c', 'exec glance "$@" <&-', 'glance'];
     const { stdout, stderr } = await run(
-      'sh',
-      ['-c', 'exec glance "$@" <&-', 'glance', ...version, '--os-image-url', url, '--os-auth-token', token, ...args],
+      'bash',
+      [...command, ...version, '--os-image-url', url, '--os-auth-token', token, ...args],
       {
         timeout: 60_000,
         env: { ...process.env, OS_CLOUD: '', OS_IMAGE_API_VERSION: '', PYTHONWARNINGS: 'ignore', ...(options.home ? { HOME: options.home } : {}) },
       },
     );
-    return { code: 0, stdout, stderr };
+    return { code: 0, stdout: stdout.replace(/\r\n/g, '\n'), stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: (e.stdout ?? '').replace(/\r\n/g, '\n'), stderr: e.stderr ?? '' };
   }
 }
 
