@@ -2,7 +2,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ImageDoc } from '@glimpse/persistence';
+import { IMPORT_LOCK_PROPERTY } from '@glimpse/domain';
+import { createdBucketsOf, type ImageDoc } from '@glimpse/persistence';
 
 /**
  * A complete image record as the repository stores it, for tests and benchmarks that seed the images
@@ -17,6 +18,8 @@ export function imageRecord(fields: Partial<ImageDoc> = {}): ImageDoc {
     containerFormat: 'bare', diskFormat: 'raw', createdAt: now, updatedAt: now, deletedAt: null,
     tags: [], props: [], propPairs: [], locations: [], rev: 0,
     ...fields,
+    ...createdBucketsOf(fields.createdAt ?? now),
+    importLocked: (fields.props ?? []).some((p) => p.k === IMPORT_LOCK_PROPERTY),
   };
 }
 

@@ -1,5 +1,7 @@
 export * from './atomic-updates.js';
+export * from './database-server.js';
 export * from './ferretdb/companion-indexes.js';
+export * from './images/image-keys.js';
 export * from './images/image-list-filter.js';
 export * from './images/image-listing.js';
 export * from './images/image-usage.js';
@@ -26,3 +28,4 @@ export * from './quotas/quota-usage.js';
 export * from './quotas/quotas-persistence.module.js';
 export * from './cache/cache-entry.repository.js';
 export * from './cache/cache-persistence.module.js';
+export * from './images/image-keys-backfill.js';

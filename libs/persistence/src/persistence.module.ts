@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
 import { AtomicUpdates } from './atomic-updates.js';
+import { DatabaseServer } from './database-server.js';
 import { CompanionIndexes } from './ferretdb/companion-indexes.js';
 
 /**
@@ -28,8 +29,8 @@ export class PersistenceModule {
           }),
         }),
       ],
-      providers: [AtomicUpdates, CompanionIndexes],
-      exports: [MongooseModule, AtomicUpdates, CompanionIndexes],
+      providers: [AtomicUpdates, DatabaseServer, CompanionIndexes],
+      exports: [MongooseModule, AtomicUpdates, DatabaseServer, CompanionIndexes],
     };
   }
 }

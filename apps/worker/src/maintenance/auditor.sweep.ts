@@ -1,14 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
-import { ImageStatus } from '@glimpse/domain';
 import { AuditFindingRepository, ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { StoreRegistry } from '@glimpse/storage';
 import { fanOut, tickId } from './fan-out.js';
 import type { Sweep } from './sweep.js';
-
-type Sized = { _id: string; size?: number | null };
 
 /**
  * The auditor's tick: one audit-image job per active image (existence and size of every copy). A rotating
@@ -45,11 +42,10 @@ export class AuditorSweep implements Sweep {
       }
       await this.producer.enqueue(JobName.AuditImage, { imageId: id, rehash }, { jobId: `audit-${id}@${tick}` });
     };
-    // The size comes with the page: no lookup per image.
-    const withSize = { size: 1 } as const;
-    let candidates = await fanOut<Sized>(this.images.model, { status: ImageStatus.Active, _id: { $gt: start } }, signal, (id, d) => visit(id, d.size ?? 0, true), withSize);
+    // The size comes with the candidate: no lookup per image.
+    let candidates = await fanOut(this.images.streamActiveById(start), signal, (image) => visit(image.id, image.size ?? 0, true));
     const wrapped = planned < budget;
-    candidates += await fanOut<Sized>(this.images.model, { status: ImageStatus.Active, _id: { $lte: start } }, signal, (id, d) => visit(id, d.size ?? 0, wrapped), withSize);
+    candidates += await fanOut(this.images.streamActiveById('', start), signal, (image) => visit(image.id, image.size ?? 0, wrapped));
     // Next tick re-hashes from where this one stopped (from the start again once every image had its turn).
     await this.state.setCursor('auditor', planned < budget ? '' : last);
     const orphans = await this.findOrphans(signal);

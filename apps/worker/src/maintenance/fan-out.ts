@@ -1,36 +1,15 @@
-import type { Model } from 'mongoose';
-
-const PAGE = 500;
-
 /**
- * Pages through the documents matching `filter` (their ids, and the `select`ed fields) (keyset on _id, a bounded page at a time, so a
- * million candidates are never held at once) and hands each to `each` (which enqueues a small job). Returns the
- * number of candidates.
+ * Hands each candidate of `candidates` (a repository's stream, which never holds them all at once) to `each`
+ * (which enqueues a small job), stopping when `signal` aborts. Returns the number of candidates.
  */
-export async function fanOut<D extends { _id: string } = { _id: string }>(
-  model: Pick<Model<{ _id: string }>, 'find'>,
-  filter: Record<string, unknown>,
-  signal: AbortSignal,
-  each: (id: string, doc: D) => Promise<unknown>,
-  /** Fields `each` needs besides the id (only the id by default). */
-  select: Record<string, 1> = {},
-): Promise<number> {
-  let after = '';
+export async function fanOut<T>(candidates: AsyncIterable<T>, signal: AbortSignal, each: (candidate: T) => Promise<unknown>): Promise<number> {
   let count = 0;
-  for (;;) {
+  for await (const candidate of candidates) {
     signal.throwIfAborted();
-    const page = await model
-      .find({ $and: [filter, { _id: { $gt: after } }] })
-      .sort({ _id: 1 })
-      .limit(PAGE)
-      .select({ ...select, _id: 1 })
-      .lean<D[]>()
-      .exec();
-    for (const doc of page) await each(doc._id, doc);
-    count += page.length;
-    if (page.length < PAGE) return count;
-    after = page.at(-1)!._id;
+    await each(candidate);
+    count++;
   }
+  return count;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
-import { ImageStatus } from '@glimpse/domain';
 import { AuditFindingRepository, ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { StagingArea, StoreRegistry } from '@glimpse/storage';
@@ -30,16 +29,13 @@ export class ReaperSweep implements Sweep {
   async run(payload: SweepPayload, signal: AbortSignal): Promise<SweepResult> {
     const now = Date.now();
     const rules = this.config.reaper;
-    const due = {
-      $or: [
-        { status: ImageStatus.Deleted, locations: { $ne: [] } },
-        { status: ImageStatus.Deleted, deletedAt: { $lte: new Date(now - rules.deletedRetentionMs) } },
-        { status: ImageStatus.PendingDelete, deletedAt: { $lte: new Date(now - rules.scrubTimeMs) } },
-        { status: ImageStatus.Killed, updatedAt: { $lte: new Date(now - rules.killedGraceMs) } },
-      ],
-    };
+    const due = this.images.streamReapCandidates({
+      deletedBefore: new Date(now - rules.deletedRetentionMs),
+      pendingDeleteBefore: new Date(now - rules.scrubTimeMs),
+      killedBefore: new Date(now - rules.killedGraceMs),
+    });
     const tick = tickId(payload.tick);
-    const candidates = await fanOut(this.images.model, due, signal, (id) =>
+    const candidates = await fanOut(due, signal, ({ id }) =>
       this.producer.enqueue(JobName.ReapImage, { imageId: id }, { jobId: `reap-${id}@${tick}` }),
     );
     // Temporary files of writes that died (a crashed worker or API process) in every store and in staging.

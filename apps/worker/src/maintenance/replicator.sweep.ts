@@ -1,14 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
-import { type ImageLocation, ImageStatus, replicaTargets, type Visibility } from '@glimpse/domain';
+import { replicaTargets, type Visibility } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { fanOut, tickId } from './fan-out.js';
 import { StoreRegistry } from '@glimpse/storage';
 import type { Sweep } from './sweep.js';
-
-type Candidate = { _id: string; visibility: Visibility; locations: ImageLocation[] };
 
 /**
  * The replicator's tick: pages through the active images the policy covers (only those with a bad copy when
@@ -29,21 +27,14 @@ export class ReplicatorSweep implements Sweep {
   async run(payload: SweepPayload, signal: AbortSignal): Promise<SweepResult> {
     const tick = tickId(payload.tick);
     const policy = this.config.replicator.policy;
-    const covered = policy.some((r) => r.visibility === '*') ? {} : { visibility: { $in: policy.map((r) => r.visibility) } };
-    const filter = { status: ImageStatus.Active, $or: [{ 'locations.status': 'bad' }, ...(policy.length ? [covered] : [])] };
+    const covered = policy.some((r) => r.visibility === '*') ? 'all' : policy.map((r) => r.visibility as Visibility);
     const writable = this.stores.writableIds;
     let enqueued = 0;
-    const candidates = await fanOut<Candidate>(
-      this.images.model,
-      filter,
-      signal,
-      async (id, image) => {
-        if (replicaTargets(image, policy, writable).length === 0) return;
-        await this.producer.enqueue(JobName.ReplicateImage, { imageId: id }, { jobId: `replicate-${id}@${tick}` });
-        enqueued++;
-      },
-      { visibility: 1, locations: 1 },
-    );
+    const candidates = await fanOut(this.images.streamReplicationCandidates(covered), signal, async (image) => {
+      if (replicaTargets(image, policy, writable).length === 0) return;
+      await this.producer.enqueue(JobName.ReplicateImage, { imageId: image.id }, { jobId: `replicate-${image.id}@${tick}` });
+      enqueued++;
+    });
     return { candidates, enqueued, bytes: 0, errors: 0 };
   }
 }

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
-import { IMPORT_LOCK_PROPERTY, ImageStatus } from '@glimpse/domain';
 import { ImageRepository, ProjectUsageRepository, QuotaLedgerRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { fanOut, tickId } from './fan-out.js';
@@ -27,16 +26,8 @@ export class UpdaterSweep implements Sweep {
 
   async run(payload: SweepPayload, signal: AbortSignal): Promise<SweepResult> {
     const stuckBefore = new Date(Date.now() - this.config.updater.stuckSavingMs);
-    const maybeStuck = {
-      $or: [
-        { status: ImageStatus.Importing },
-        { status: ImageStatus.Saving, updatedAt: { $lte: stuckBefore } },
-        { status: ImageStatus.Uploading, size: null, updatedAt: { $lte: stuckBefore } },
-        { 'props.k': IMPORT_LOCK_PROPERTY },
-      ],
-    };
     const tick = tickId(payload.tick);
-    const candidates = await fanOut(this.images.model, maybeStuck, signal, (id) =>
+    const candidates = await fanOut(this.images.streamStuck(stuckBefore), signal, ({ id }) =>
       this.producer.enqueue(JobName.RecoverImage, { imageId: id }, { jobId: `recover-${id}@${tick}` }),
     );
     const projects = await this.usage.recompute();

@@ -13,7 +13,7 @@ import { APP_CONFIG, type AppConfig } from '@glimpse/config';
  * when no query relies on them alone; `status` stays, since the sweeps look for the rare ones.
  */
 export const EQUALITY_KEYS: Readonly<Record<string, readonly string[]>> = {
-  images: ['_id', 'owner', 'status', 'visibility', 'name', 'checksum', 'osHashValue', 'tags', 'propPairs', 'bucket'],
+  images: ['_id', 'owner', 'status', 'visibility', 'name', 'checksum', 'osHashValue', 'tags', 'propPairs', 'createdMinute', 'createdHour', 'createdDay', 'importLocked'],
   image_members: ['_id', 'imageId', 'memberId'],
   tasks: ['_id', 'imageId'],
   quota_ledgers: ['_id'],
@@ -25,6 +25,7 @@ export const EQUALITY_KEYS: Readonly<Record<string, readonly string[]>> = {
   metadef_namespaces: ['_id'],
   metadef_contents: ['_id', 'nsUid', 'kind'],
   metadef_resource_types: ['_id'],
+  schema_state: ['_id'],
 };
 
 /** FerretDB's per-database table naming collections (schema `<db>`, one jsonb row per collection). */

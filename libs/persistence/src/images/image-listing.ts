@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { type Image, type ImageListQuery, invalid, MEMBER_STATUSES, type MemberStatus } from '@glimpse/domain';
+import { DatabaseServer } from '../database-server.js';
+import { CREATED_BUCKETS } from './image-keys.js';
 import { afterMarker, type ListScope, listFilter, sortSpec } from './image-list-filter.js';
 import { toImage } from './image.mapper.js';
 import { ImageDoc } from './image.schema.js';
@@ -13,21 +15,79 @@ export class ImageListing {
   constructor(
     @InjectModel(ImageDoc.name) private readonly model: Model<ImageDoc>,
     private readonly members: MemberRepository,
+    private readonly server: DatabaseServer,
   ) {}
 
   async page(query: ImageListQuery, caller: { projectId: string | null; isAdmin: boolean }): Promise<Image[]> {
     const scope = await this.scope(query, caller);
     const filter = listFilter(query, scope);
+    let markerCreatedAt: Date | undefined;
     if (query.marker !== undefined) {
       // The marker must be an image the caller may list (its other filters aside).
       const visible = listFilter({ ...query, ...NO_FILTERS, visibility: 'all', memberStatus: 'all' }, await this.scope({ ...query, memberStatus: 'all' }, caller));
-      const doc = await this.model.findOne({ $and: [visible, { _id: query.marker }] }).lean<ImageDoc>().exec();
+      // The id at the top level: a lookup FerretDB pushes down; the scope is checked on that one record.
+      const doc = await this.model.findOne({ ...visible, _id: query.marker }).lean<ImageDoc>().exec();
       if (!doc) throw invalid(`No image found with ID ${query.marker}`);
       (filter.$and as object[]).push(afterMarker(query, toImage(doc)));
+      markerCreatedAt = doc.createdAt;
     }
     if (query.limit === 0) return [];
-    const docs = await this.model.find(filter).sort(sortSpec(query)).limit(query.limit).lean<ImageDoc[]>().exec();
+    const newestFirst = query.sort[0]?.key === 'created_at' && query.sort[0].dir === 'desc';
+    const docs =
+      this.server.equalityPushdownOnly && newestFirst && this.walkBuckets
+        ? await this.byBuckets(query, filter, markerCreatedAt)
+        : await this.model.find(filter).sort(sortSpec(query)).limit(query.limit).lean<ImageDoc[]>().exec();
     return docs.map(toImage);
+  }
+
+  /** Off: every page is one query (the shape MongoDB serves from its indexes); tests compare both ways. */
+  walkBuckets = true;
+
+  /**
+   * A newest-first page on FerretDB, which cannot push a range, a sort or a limit with a filter down: walk the
+   * creation buckets (image-keys.ts) from the newest down, each query being the page's filter plus one bucket
+   * equality, which PostgreSQL finds by index, so only that bucket's matching rows are read and sorted. Minutes
+   * while they yield rows; two empty ones in a row move the walk to hours, two empty hours to days (a sparse
+   * stretch costs a few queries, not thousands). Each query is bounded by `createdAt < upper`, the start of what was walked already.
+   * After EMPTY_DAYS empty days in a row, or MAX_BUCKET_QUERIES queries, one query reads the rest (what every page
+   * cost before: each remaining row that matches). Exact in order and content: buckets partition time, and within
+   * one the page's own sort (created_at first) applies.
+   */
+  private async byBuckets(query: ImageListQuery, filter: Record<string, unknown>, from: Date | undefined): Promise<ImageDoc[]> {
+    const sort = sortSpec(query);
+    const out: ImageDoc[] = [];
+    const and = (filter.$and as object[] | undefined) ?? [];
+    // Everything not yet walked is before `upper`: the end of the marker's minute, or a minute past now (clock skew).
+    let upper = (Math.floor((from ?? new Date(Date.now() + BUCKET_SKEW_MS)).getTime() / 60_000) + 1) * 60_000;
+    const find = (extra: Record<string, unknown>, limit: number) =>
+      this.model
+        .find({ ...filter, ...extra, $and: [...and, { createdAt: { $lt: new Date(upper) } }] })
+        .sort(sort)
+        .limit(limit)
+        .lean<ImageDoc[]>()
+        .exec();
+    let level = 0;
+    let empty = 0;
+    let emptyDays = 0;
+    for (let queries = 0; out.length < query.limit && upper > 0; queries++) {
+      if (queries === MAX_BUCKET_QUERIES || emptyDays === EMPTY_DAYS) {
+        out.push(...(await find({}, query.limit - out.length)));
+        break;
+      }
+      const { key, ms } = CREATED_BUCKETS[level]!;
+      const bucket = Math.floor((upper - 1) / ms);
+      const found = await find({ [key]: bucket }, query.limit - out.length);
+      out.push(...found);
+      upper = bucket * ms;
+      // Two empty buckets in a row (one may be the clock-skew minute, or a pause) widen the walk.
+      if (found.length > 0) empty = emptyDays = 0;
+      else if (level === CREATED_BUCKETS.length - 1) emptyDays++;
+      else if (++empty === 2) {
+        level++;
+        empty = 0;
+      }
+    }
+    return out;
   }
 
   /** The query plan of a page (tests and benchmarks show it uses an index). */
@@ -44,6 +104,12 @@ export class ImageListing {
     return { ...caller, memberImageIds };
   }
 }
+
+/** Bucket queries a page may make, and empty days in a row it walks, before it reads the rest in one query. */
+const MAX_BUCKET_QUERIES = 64;
+const EMPTY_DAYS = 7;
+/** How far ahead of this server's clock another server's created_at may be. */
+const BUCKET_SKEW_MS = 60_000;
 
 /** A query's filters reset, to check the marker against the caller's scope only. */
 const NO_FILTERS: Partial<ImageListQuery> = {

@@ -1,4 +1,5 @@
 import type { Image, ImageStatus } from '@glimpse/domain';
+import { createdBucketsOf, importLockedBy } from './image-keys.js';
 import type { ImageDoc } from './image.schema.js';
 
 export type ImageChanges = Partial<Omit<Image, 'id' | 'createdAt' | 'rev'>>;
@@ -33,7 +34,14 @@ export function toImage(doc: ImageDoc): Image {
 
 export function toDoc(image: Image): ImageDoc {
   const { id, properties, ...rest } = image;
-  return { ...rest, _id: id, props: propsOf(properties), propPairs: propPairsOf(properties) } as ImageDoc;
+  return {
+    ...rest,
+    _id: id,
+    props: propsOf(properties),
+    propPairs: propPairsOf(properties),
+    ...createdBucketsOf(image.createdAt),
+    importLocked: importLockedBy(properties),
+  } as ImageDoc;
 }
 
 /** The $set document for a set of changes (custom properties replace the whole list). */
@@ -43,6 +51,7 @@ export function toSet(changes: ImageChanges): Record<string, unknown> {
   if (properties) {
     set.props = propsOf(properties);
     set.propPairs = propPairsOf(properties);
+    set.importLocked = importLockedBy(properties);
   }
   return set;
 }

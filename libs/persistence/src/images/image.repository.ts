@@ -1,10 +1,29 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { assertTransition, conflict, type Image, type ImageStatus, notFound } from '@glimpse/domain';
+import { assertTransition, conflict, type Image, type ImageLocation, ImageStatus, notFound, type Visibility } from '@glimpse/domain';
 import { AtomicUpdates } from '../atomic-updates.js';
 import { type ImageChanges, toDoc, toImage, toSet } from './image.mapper.js';
 import { ImageDoc } from './image.schema.js';
+
+/** What a sweep needs of a candidate, without reading the whole record. */
+export interface SweepCandidate {
+  id: string;
+  size: number | null;
+  visibility: Visibility;
+  locations: ImageLocation[];
+}
+
+/** The reaper's time limits: deleted records kept until, pending_delete data until, killed records until. */
+export interface ReapCutoffs {
+  deletedBefore: Date;
+  pendingDeleteBefore: Date;
+  killedBefore: Date;
+}
+
+const CANDIDATE_FIELDS = { _id: 1, size: 1, visibility: 1, locations: 1 } as const;
+/** Candidates per page of the auditor's walk in id order. */
+const PAGE = 500;
 
 export interface Expectation {
   /** The write happens only if the image is (still) in one of these statuses. */
@@ -84,11 +103,78 @@ export class ImageRepository {
     });
   }
 
+  /**
+   * The images the reaper has something to do for: deleted ones still holding data or past retention,
+   * pending_delete ones past scrub time, killed ones past their grace. One query per status, each with its status
+   * at the top level (an equality FerretDB pushes down to an index), read through a cursor once.
+   */
+  streamReapCandidates(cut: ReapCutoffs): AsyncIterable<SweepCandidate> {
+    return this.streamBranches([
+      { status: ImageStatus.Deleted, $or: [{ locations: { $ne: [] } }, { deletedAt: { $lte: cut.deletedBefore } }] },
+      { status: ImageStatus.PendingDelete, deletedAt: { $lte: cut.pendingDeleteBefore } },
+      { status: ImageStatus.Killed, updatedAt: { $lte: cut.killedBefore } },
+    ]);
+  }
+
+  /**
+   * The images that may be stuck: importing, saving (or uploading without a size, a stage that died) without a
+   * heartbeat since `savingBefore`, or import-locked.
+   */
+  streamStuck(savingBefore: Date): AsyncIterable<SweepCandidate> {
+    const importing = { status: ImageStatus.Importing };
+    const saving = { status: ImageStatus.Saving, updatedAt: { $lte: savingBefore } };
+    const staging = { status: ImageStatus.Uploading, size: null, updatedAt: { $lte: savingBefore } };
+    // The lock branch leaves out what the others found, so each image comes once.
+    return this.streamBranches([importing, saving, staging, { importLocked: true, $nor: [importing, saving, staging] }]);
+  }
+
+  /** Active images with a bad copy, or of a visibility the replication policy covers (`'all'`: any). */
+  streamReplicationCandidates(covered: readonly Visibility[] | 'all'): AsyncIterable<SweepCandidate> {
+    const policy = covered === 'all' ? [{}] : covered.length ? [{ visibility: { $in: covered } }] : [];
+    return this.streamBranches([{ status: ImageStatus.Active, $or: [{ 'locations.status': 'bad' }, ...policy] }]);
+  }
+
+  /**
+   * Active images in id order after `after` (up to and including `upTo` when given), a page at a time: the
+   * auditor's rotation needs the order, and a page never holds more than PAGE records.
+   */
+  async *streamActiveById(after: string, upTo?: string): AsyncGenerator<SweepCandidate> {
+    for (;;) {
+      const page = await this.model
+        .find({ status: ImageStatus.Active, $and: [{ _id: { $gt: after } }, ...(upTo === undefined ? [] : [{ _id: { $lte: upTo } }])] })
+        .sort({ _id: 1 })
+        .limit(PAGE)
+        .select(CANDIDATE_FIELDS)
+        .lean<ImageDoc[]>()
+        .exec();
+      for (const doc of page) yield candidateOf(doc);
+      if (page.length < PAGE) return;
+      after = page.at(-1)!._id;
+    }
+  }
+
+  private async *streamBranches(branches: Record<string, unknown>[]): AsyncGenerator<SweepCandidate> {
+    for (const filter of branches) {
+      for await (const doc of this.model.find(filter).select(CANDIDATE_FIELDS).lean<ImageDoc[]>().cursor({ batchSize: PAGE })) {
+        yield candidateOf(doc as ImageDoc);
+      }
+    }
+  }
+
   /** Removes the record for good (the reaper's last step). */
   async purge(id: string): Promise<boolean> {
     const res = await this.model.deleteOne({ _id: id }).exec();
     return res.deletedCount === 1;
   }
+}
+
+function candidateOf(doc: Pick<ImageDoc, '_id' | 'size' | 'visibility' | 'locations'>): SweepCandidate {
+  return {
+    id: doc._id,
+    size: doc.size ?? null,
+    visibility: doc.visibility as Visibility,
+    locations: (doc.locations ?? []).map((l) => ({ url: l.url, store: l.store, metadata: l.metadata ?? {}, status: l.status })),
+  };
 }
 
 /**

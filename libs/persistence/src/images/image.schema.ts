@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import type { HydratedDocument } from 'mongoose';
+import { createdBucketsOf } from './image-keys.js';
 
 /** A custom property; kept as a key/value pair so any key (dots, dollars) is safe to store and query. */
 export class PropertyDoc {
@@ -45,6 +46,14 @@ export class ImageDoc {
   })
   locations!: LocationDoc[];
   @Prop({ type: Number, default: 0 }) rev!: number;
+  /**
+   * Derived keys FerretDB can find by equality (it pushes no range down): the minute, hour and day of `createdAt`
+   * (the buckets of created_at-ordered pages, see image-keys.ts) and whether an import lock property is set.
+   */
+  @Prop({ type: Number, default(this: ImageDoc) { return createdBucketsOf(this.createdAt).createdMinute; } }) createdMinute!: number;
+  @Prop({ type: Number, default(this: ImageDoc) { return createdBucketsOf(this.createdAt).createdHour; } }) createdHour!: number;
+  @Prop({ type: Number, default(this: ImageDoc) { return createdBucketsOf(this.createdAt).createdDay; } }) createdDay!: number;
+  @Prop({ type: Boolean, default: false }) importLocked!: boolean;
 }
 
 export type ImageDocument = HydratedDocument<ImageDoc>;

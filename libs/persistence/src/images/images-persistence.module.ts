@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { ImageKeysBackfill } from './image-keys-backfill.js';
 import { ImageListing } from './image-listing.js';
 import { ImageUsage } from './image-usage.js';
 import { ImageRepository } from './image.repository.js';
@@ -15,7 +16,7 @@ import { MemberDoc, MemberSchema } from './member.schema.js';
       { name: MemberDoc.name, schema: MemberSchema },
     ]),
   ],
-  providers: [ImageRepository, MemberRepository, ImageListing, ImageUsage],
+  providers: [ImageRepository, MemberRepository, ImageListing, ImageUsage, ImageKeysBackfill],
   exports: [MongooseModule, ImageRepository, MemberRepository, ImageListing, ImageUsage],
 })
 export class ImagesPersistenceModule {}

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
+import { IMPORT_LOCK_PROPERTY } from '@glimpse/domain';
+import { createdBucketsOf, type ImageDoc, ImageKeysBackfill, ImageListing } from '@glimpse/persistence';
+import { parseListQuery } from '../../apps/api/src/images/listing/list-query.js';
+import { type RunningApi, startApi } from '../support/api-app.js';
+import { imageRecord } from '../support/image-records.js';
+import { testConfig } from '../support/test-config.js';
+
+/** Records written before the derived keys existed get them at start-up, once, and are listed again. */
+describe('derived image keys for records written before them', () => {
+  const config = testConfig();
+  let api: RunningApi;
+
+  before(async () => {
+    api = await startApi(config);
+  });
+  after(() => api?.close());
+
+  it('are given their created buckets and import-lock flag, then the pass is marked done', async () => {
+    const db = api.app.get<Connection>(getConnectionToken()).db!;
+    const old = (fields: Partial<ImageDoc>) => {
+      const { createdMinute: _m, createdHour: _h, createdDay: _d, importLocked: _l, ...rest } = imageRecord({ owner: 'p-old', ...fields });
+      return rest;
+    };
+    const createdAt = new Date(Date.now() - 5 * 86_400_000);
+    const plain = old({ createdAt, updatedAt: createdAt });
+    const locked = old({ props: [{ k: IMPORT_LOCK_PROPERTY, v: 'task-1' }] });
+    await db.collection('images').insertMany([plain, locked] as never[]);
+    await db.collection('schema_state').deleteMany({});
+    const listed = async () => (await api.app.get(ImageListing).page(parseListQuery({}, 1000), { projectId: 'p-old', isAdmin: false })).map((i) => i.id);
+    // Without its keys, a record is not found by a newest-first page on FerretDB (the walk finds it by bucket).
+    await api.app.get(ImageKeysBackfill).onModuleInit();
+    const images = db.collection<ImageDoc>('images');
+    const a = (await images.findOne({ _id: plain._id }))!;
+    assert.deepEqual({ m: a.createdMinute, h: a.createdHour, d: a.createdDay, l: a.importLocked }, { ...rename(createdBucketsOf(createdAt)), l: false });
+    assert.equal((await images.findOne({ _id: locked._id }))!.importLocked, true);
+    assert.ok(await db.collection<{ _id: string }>('schema_state').findOne({ _id: 'images.derived-keys.v2' }));
+    assert.deepEqual((await listed()).sort(), [plain._id, locked._id].sort());
+  });
+});
+
+function rename(b: { createdMinute: number; createdHour: number; createdDay: number }) {
+  return { m: b.createdMinute, h: b.createdHour, d: b.createdDay };
+}
