@@ -26,6 +26,7 @@ export const EQUALITY_KEYS: Readonly<Record<string, readonly string[]>> = {
   metadef_contents: ['_id', 'nsUid', 'kind'],
   metadef_resource_types: ['_id'],
   schema_state: ['_id'],
+  image_cache_entries: ['_id', 'node', 'imageId'],
 };
 
 /** FerretDB's per-database table naming collections (schema `<db>`, one jsonb row per collection). */
