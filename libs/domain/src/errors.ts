@@ -17,14 +17,23 @@ export type ErrorKind =
   | 'unavailable';
 
 export class GlimpseError extends Error {
+  /**
+   * Whether the same work could succeed if tried again unchanged (a busy record, a database, queue or store that
+   * does not answer): jobs retry it, the API answers it with 503. Every other kind is the request's or the data's
+   * fault and is final. Explicit, so no caller guesses it from the kind.
+   */
+  readonly retryable: boolean;
+
   constructor(
     readonly kind: ErrorKind,
     message: string,
     /** Extra response headers, e.g. Allow on 405 or Accept-Patch on 415. */
     readonly headers: Record<string, string> = {},
+    options: { retryable?: boolean } = {},
   ) {
     super(message);
     this.name = 'GlimpseError';
+    this.retryable = options.retryable ?? kind === 'unavailable';
   }
 }
 
@@ -38,4 +47,4 @@ export const unavailable = (message: string) => new GlimpseError('unavailable', 
  * A record stayed busy (other writers held it) for longer than a writer waits: the server's problem, not the
  * client's, so 503 with Retry-After, and a job retries.
  */
-export const busy = (message: string) => new GlimpseError('unavailable', message, { 'Retry-After': '1' });
+export const busy = (message: string) => new GlimpseError('unavailable', message, { 'Retry-After': '1' }, { retryable: true });

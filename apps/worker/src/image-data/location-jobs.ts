@@ -3,9 +3,10 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import type { ImageLocationPayload, JobResults, JobName } from '@glimpse/contracts';
-import { GlimpseError, type Image, type ImageLocation, IMPORT_LOCK_PROPERTY, invalid, notFound } from '@glimpse/domain';
+import { type Image, type ImageLocation, IMPORT_LOCK_PROPERTY, invalid, notFound } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
-import { type Digests, hashAlgoFor, HashingTap, LocationNotFound } from '@glimpse/storage';
+import { type Digests, hashAlgoFor, HashingTap } from '@glimpse/storage';
+import { isRetryable } from '../processors/job-failure.js';
 import { FORMAT_GATE, type FormatGate, IMAGE_BYTES, type ImageBytes } from './image-data.ports.js';
 
 const discard = () => new Writable({ write: (_c, _e, cb) => cb() });
@@ -51,8 +52,7 @@ export class LocationJobs {
         if (actual !== expected.value) throw invalid(`The data at the location does not match validation_data (${expected.algo}).`);
       }
     } catch (err) {
-      const permanent = err instanceof GlimpseError || (err as { permanent?: boolean }).permanent === true || err instanceof LocationNotFound;
-      if (!permanent && !finalAttempt) throw err;
+      if (isRetryable(err) && !finalAttempt) throw err;
       await this.abandon(job, (err as Error).message);
       throw err;
     }

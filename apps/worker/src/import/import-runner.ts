@@ -25,7 +25,7 @@ import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { hashAlgoFor, HashingTap } from '@glimpse/storage';
 import { qemuDriver, QemuConverter } from './steps/qemu-convert.js';
-import { isPermanent, messageOf } from './import-failure.js';
+import { isRetryable, messageOf } from '../processors/job-failure.js';
 import { FORMAT_GATE, type FormatGate, type FormatWatcher, IMAGE_BYTES, type ImageBytes, type StoredCopy } from '../image-data/image-data.ports.js';
 import { ImportSources } from './import-sources.js';
 import { decompress } from './steps/decompress.step.js';
@@ -117,7 +117,7 @@ export class ImportRunner {
     } catch (err) {
       if (finished) throw err; // the task is closed by a retry (finishedEarlier)
       await Promise.all(written.map((c) => this.bytes.remove(c.location).catch(() => undefined)));
-      if (!finalAttempt && !isPermanent(err)) throw err;
+      if (!finalAttempt && isRetryable(err)) throw err;
       await this.rollBack(payload.imageId, task.id, input, messageOf(err));
       throw err;
     }

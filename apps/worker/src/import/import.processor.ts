@@ -1,10 +1,9 @@
 import { Processor } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
-import { type Job, UnrecoverableError } from 'bullmq';
+import type { Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { type ImageImportPayload, type ImageImportResult, QueueName } from '@glimpse/contracts';
-import { GlimpseWorkerHost } from '../processors/glimpse-worker-host.js';
-import { isPermanent, messageOf } from './import-failure.js';
+import { type Attempt, GlimpseWorkerHost } from '../processors/glimpse-worker-host.js';
 import { ImportRunner } from './import-runner.js';
 
 /**
@@ -21,18 +20,12 @@ export class ImportProcessor extends GlimpseWorkerHost {
     super(config);
   }
 
-  async process(job: Job<ImageImportPayload, ImageImportResult>, _token?: string, signal?: AbortSignal): Promise<ImageImportResult> {
-    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    let ended = true;
-    try {
-      return await this.runner.run(job.data, signal ?? new AbortController().signal, finalAttempt);
-    } catch (err) {
-      if (isPermanent(err)) throw new UnrecoverableError(messageOf(err));
-      ended = finalAttempt;
-      throw err;
-    } finally {
-      // A URI with credentials is needed only while the import may still run; the job stays in Redis for days.
-      if (ended && job.data.uri !== undefined) await job.updateData({ taskId: job.data.taskId, imageId: job.data.imageId }).catch(() => undefined);
-    }
+  handle(job: Job<ImageImportPayload, ImageImportResult>, attempt: Attempt): Promise<ImageImportResult> {
+    return this.runner.run(job.data, attempt.signal, attempt.final);
+  }
+
+  /** A URI with credentials is needed only while the import may still run; the job stays in Redis for days. */
+  protected override async ended(job: Job<ImageImportPayload, ImageImportResult>): Promise<void> {
+    if (job.data.uri !== undefined) await job.updateData({ taskId: job.data.taskId, imageId: job.data.imageId });
   }
 }

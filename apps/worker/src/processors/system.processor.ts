@@ -20,7 +20,7 @@ export class SystemProcessor extends GlimpseWorkerHost {
     super(config);
   }
 
-  async process(job: Job): Promise<unknown> {
+  async handle(job: Job): Promise<unknown> {
     const handler = this.handlers[job.name as SystemJob] as ((job: Job) => Promise<unknown>) | undefined;
     if (!handler) throw new Error(`no handler for job ${job.name} on queue ${QueueName.System}`);
     return handler(job);
