@@ -2,9 +2,11 @@
  * The test suite's entry point (`npm test [-- filter…]`): makes sure the local MongoDB-compatible server and Redis
  * run (or uses MONGODB_URI / REDIS_URL when set), runs every unit spec (dist/**\/*.spec.js) and every integration
  * and e2e test (dist/test/**\/*.test.js) with Node's test runner, and ends with the line `N passed, N failed`.
+ * The tests get a temp dir of their own (TMPDIR); a run whose tests leave a glimpse-* entry in it fails, naming it.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { loadConfig } from '@glimpse/config';
 import { ensureLocalServices } from '@glimpse/local-services';
@@ -36,6 +38,8 @@ if (files.length === 0) {
 
 const services = await ensureLocalServices(loadConfig());
 const tap = join(dist, 'test-results.tap');
+// Every test cleans up what it creates: a private temp dir shows what a run leaves (and parallel runs don't mix).
+const testTmp = mkdtempSync(join(tmpdir(), 'glimpse-run-'));
 const child = spawn(
   process.execPath,
   [
@@ -58,6 +62,7 @@ const child = spawn(
       GLIMPSE_TEST_REDIS_URL: services.config.redis.url,
       // The PostgreSQL database under the local FerretDB, where the companion indexes are kept (unset on mongod).
       ...(services.config.mongo.postgresUrl ? { GLIMPSE_TEST_POSTGRES_URL: services.config.mongo.postgresUrl } : {}),
+      TMPDIR: testTmp,
     },
   },
 );
@@ -71,5 +76,11 @@ const count = (key: string) => Number(new RegExp(`^# ${key} (\\d+)$`, 'm').exec(
 const skipped = (summary.match(/^\s*ok \d+ - .*# SKIP/gm) ?? []).length + count('todo');
 const failed = count('fail') + count('cancelled');
 rmSync(tap, { force: true });
-console.log(`${count('pass')} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(code !== 0 || failed > 0 || files.length === 0 ? code || 1 : 0);
+// Ours (glimpse-*) fail the run; what outside tools (CLIs, browsers) leave is named, and removed all the same.
+const left = readdirSync(testTmp).sort();
+const leftovers = left.filter((name) => name.startsWith('glimpse-'));
+rmSync(testTmp, { recursive: true, force: true });
+if (leftovers.length) console.log(`the tests left ${leftovers.length} entries in their temp dir: ${leftovers.join(' ')}`);
+if (left.length > leftovers.length) console.log(`outside tools left in the tests' temp dir: ${left.filter((n) => !leftovers.includes(n)).join(' ')}`);
+console.log(`${count('pass')} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${leftovers.length ? `, ${leftovers.length} left behind` : ''}`);
+process.exit(code !== 0 || failed > 0 || files.length === 0 || leftovers.length ? code || 1 : 0);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +10,7 @@ import { redisOptions } from '@glimpse/queue';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { type Browser, browserSkipReason, openBrowser } from '../support/browser.js';
 import { testConfig } from '../support/test-config.js';
+import { testTempDir } from '../support/temp-dir.js';
 
 const skip = browserSkipReason() ?? false;
 
@@ -21,7 +21,7 @@ const TOKENS = {
 };
 
 function tokensFile(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'glimpse-tokens-')), 'tokens.json');
+  const path = join(testTempDir('glimpse-tokens-'), 'tokens.json');
   writeFileSync(path, JSON.stringify({
     [TOKENS.admin]: { project: 'ops', user: 'alice', roles: ['admin'] },
     [TOKENS.reader]: { project: 'ops', user: 'rita', roles: ['reader'] },

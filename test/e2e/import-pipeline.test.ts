@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -11,6 +10,7 @@ import type { RunningApi } from '../support/api-app.js';
 import { admin, type ImportStack, member, startImportStack } from '../support/import-stack.js';
 import { imageServer, serve } from '../support/image-server.js';
 import { testConfig } from '../support/test-config.js';
+import { testTempDir } from '../support/temp-dir.js';
 
 const MiB = 1 << 20;
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -35,7 +35,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('import pipeline: web-download, glance-direct and copy-image through a real worker', () => {
-  const work = mkdtempSync(join(tmpdir(), 'glimpse-import-'));
+  const work = testTempDir('glimpse-import-');
   let stack: ImportStack;
   let api: RunningApi;
   let server: Awaited<ReturnType<typeof imageServer>>;

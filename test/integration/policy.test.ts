@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '@glimpse/config';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { testConfig } from '../support/test-config.js';
+import { testTempDir } from '../support/temp-dir.js';
 
 const as = (project: string, roles: string) => ({ 'content-type': 'application/json', accept: 'application/json', 'x-project-id': project, 'x-roles': roles });
 const image = (visibility: string) => JSON.stringify({ name: `p-${visibility}`, visibility, disk_format: 'raw', container_format: 'bare' });
 
 function policyFile(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'glimpse-policy-')), 'policy.yaml');
+  const path = join(testTempDir('glimpse-policy-'), 'policy.yaml');
   writeFileSync(path, text);
   return path;
 }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
@@ -69,8 +69,12 @@ export async function waitForImage(url: string, id: string, check: (image: Recor
 export function coreutilsDigests(bytes: Buffer): { md5: string; sha512: string } {
   const file = join(tmpdir(), `glimpse-digest-${randomBytes(4).toString('hex')}`);
   writeFileSync(file, bytes);
-  const digest = (program: string) => execFileSync(program, [file], { encoding: 'utf8' }).split(/\s+/)[0]!;
-  return { md5: digest('md5sum'), sha512: digest('sha512sum') };
+  try {
+    const digest = (program: string) => execFileSync(program, [file], { encoding: 'utf8' }).split(/\s+/)[0]!;
+    return { md5: digest('md5sum'), sha512: digest('sha512sum') };
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 /** Every file under dir (recursively), so a test can show nothing was left behind. */

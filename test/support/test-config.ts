@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig, type ResolvedConfig } from '@glimpse/config';
+import { testTempDir } from './temp-dir.js';
 
 /** The servers `npm test` started or was pointed at (test/run.ts passes them down). */
 export function testServices(): { mongoUri: string; redisUrl: string } {
@@ -28,7 +26,8 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     REDIS_URL: redisUrl,
     GLIMPSE_FERRETDB_POSTGRES_URL: process.env.GLIMPSE_TEST_POSTGRES_URL,
     GLIMPSE_QUEUE_PREFIX: `t${id}`,
-    GLIMPSE_DATA_DIR: mkdtempSync(join(tmpdir(), 'glimpse-test-')),
+    // A data dir of its own unless the test brings one; removed when the test process ends at the latest.
+    GLIMPSE_DATA_DIR: overrides.GLIMPSE_DATA_DIR ?? testTempDir('glimpse-test-'),
     GLIMPSE_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PATH: process.env.PATH,
