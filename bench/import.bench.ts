@@ -83,8 +83,8 @@ export default async function importBench(args: string[]): Promise<void> {
   }
 }
 
-/** One import into a new image; the milliseconds from the import call until its job finished. */
-async function importOnce(stack: Awaited<ReturnType<typeof startBenchStack>>, events: QueueEvents, url: string, size: number): Promise<number> {
+/** One web-download import into a new image; the milliseconds from the import call until its job finished (also used by the copy-from bench). */
+export async function importOnce(stack: Awaited<ReturnType<typeof startBenchStack>>, events: QueueEvents, url: string, size: number): Promise<number> {
   const created = await fetch(`${stack.url}/v2/images`, { method: 'POST', headers, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
   const { id } = (await created.json()) as { id: string };
   const t = performance.now();

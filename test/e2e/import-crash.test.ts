@@ -27,7 +27,7 @@ function filesUnder(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
-describe('a worker killed with SIGKILL in the middle of a 512 MiB import', () => {
+describe('a worker killed with SIGKILL in the middle of a 512 MiB import (v2 web-download, v1 copy-from)', () => {
   const work = mkdtempSync(join(tmpdir(), 'glimpse-crash-'));
   const source = join(work, 'disk.raw');
   let server: Awaited<ReturnType<typeof imageServer>>;
@@ -73,44 +73,83 @@ describe('a worker killed with SIGKILL in the middle of a 512 MiB import', () =>
     rmSync(work, { recursive: true, force: true });
   });
 
+  /** Kills the running worker once a good part (but not all) of the task's image is copied, then starts another. */
+  async function killMidway(taskId: string): Promise<void> {
+    const tasks = api.app.get(TaskRepository);
+    for (let t = await tasks.findById(taskId); (t?.bytesDone ?? 0) < 96 * MiB; t = await tasks.findById(taskId)) {
+      assert.notEqual(t?.status, 'success', 'the import finished before the kill');
+      await sleep(100);
+    }
+    await Promise.all(workers.map((w) => stopWorker(w)));
+    const mid = await tasks.findById(taskId);
+    assert.equal(mid?.status, 'processing');
+    startWorker(); // BullMQ hands it the stalled job once the dead worker's lock expires
+  }
+
+  /** The task ends last (after the image is active or rolled back). */
+  async function finished(taskId: string) {
+    const tasks = api.app.get(TaskRepository);
+    let done = await tasks.findById(taskId);
+    for (let i = 0; i < 1200 && done?.status === 'processing'; i++) {
+      await sleep(250);
+      done = await tasks.findById(taskId);
+    }
+    return done;
+  }
+
+  /** One complete file in the store, named by the image; no partial file of the dead writer anywhere. */
+  function assertOneFile(id: string): void {
+    const stored = filesUnder(join(work, 'data')).filter((f) => f.includes(id));
+    assert.deepEqual(stored.map((f) => f.split('/').pop()), [id]);
+  }
+
   it('is finished by a new worker: active, correct checksums, no orphan bytes', async () => {
     const headers = { 'content-type': 'application/json', 'x-project-id': 'p1', 'x-roles': 'member' };
     const created = await fetch(`${api.url}/v2/images`, { method: 'POST', headers, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
     const { id } = (await created.json()) as { id: string };
-    const first = startWorker();
+    startWorker();
     const res = await fetch(`${api.url}/v2/images/${id}/import`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ method: { name: 'web-download', uri: `${server.url}/disk.raw` } }),
     });
     assert.equal(res.status, 202);
-    const tasks = api.app.get(TaskRepository);
-    const [task] = await tasks.forImage(id);
-
-    // Kill the first worker once a good part (but not all) of the image has been copied.
-    for (let t = await tasks.findById(task!.id); (t?.bytesDone ?? 0) < 96 * MiB; t = await tasks.findById(task!.id)) {
-      assert.notEqual(t?.status, 'success', 'the import finished before the kill');
-      await sleep(100);
-    }
-    await stopWorker(first);
-    const mid = await tasks.findById(task!.id);
-    assert.equal(mid?.status, 'processing');
-
-    startWorker(); // BullMQ hands it the stalled job once the dead worker's lock expires
-    // The task ends last (after the image is active or rolled back).
-    let done = await tasks.findById(task!.id);
-    for (let i = 0; i < 1200 && done?.status === 'processing'; i++) {
-      await sleep(250);
-      done = await tasks.findById(task!.id);
-    }
+    const [task] = await api.app.get(TaskRepository).forImage(id);
+    await killMidway(task!.id);
+    const done = await finished(task!.id);
     const image = (await (await fetch(`${api.url}/v2/images/${id}`, { headers })).json()) as Record<string, unknown>;
     assert.equal(done?.status, 'success', done?.message);
     assert.equal(image.status, 'active');
     assert.equal(image.size, SIZE);
     assert.equal(image.checksum, await digest(source, 'md5'));
     assert.equal(image.os_hash_value, await digest(source, 'sha512'));
-    // One complete file in the store, named by the image; no partial file of the dead writer anywhere.
-    const stored = filesUnder(join(work, 'data')).filter((f) => f.includes(id));
-    assert.deepEqual(stored.map((f) => f.split('/').pop()), [id]);
+    assertOneFile(id);
+  });
+
+  it('a v1 copy-from (saving while it runs) is finished by a new worker the same way', async () => {
+    const headers = { 'x-project-id': 'p1', 'x-roles': 'member' };
+    const created = await fetch(`${api.url}/v1/images`, {
+      method: 'POST',
+      headers: {
+        ...headers, 'content-type': 'application/octet-stream', 'x-image-meta-name': 'copied', 'x-image-meta-disk_format': 'raw',
+        'x-image-meta-container_format': 'bare', 'x-glance-api-copy-from': `${server.url}/disk.raw`,
+      },
+    });
+    assert.equal(created.status, 201);
+    const { image } = (await created.json()) as { image: { id: string; status: string } };
+    assert.equal(image.status, 'queued');
+    const [task] = await api.app.get(TaskRepository).forImage(image.id);
+    const status = async () => (await fetch(`${api.url}/v1/images/${image.id}`, { method: 'HEAD', headers })).headers.get('x-image-meta-status');
+    await killMidway(task!.id);
+    assert.equal(await status(), 'saving', 'v1 shows the copy as saving');
+    const done = await finished(task!.id);
+    assert.equal(done?.status, 'success', done?.message);
+    const head = (await fetch(`${api.url}/v1/images/${image.id}`, { method: 'HEAD', headers })).headers;
+    assert.equal(head.get('x-image-meta-status'), 'active');
+    assert.equal(head.get('x-image-meta-size'), String(SIZE));
+    assert.equal(head.get('x-image-meta-checksum'), await digest(source, 'md5'));
+    const v2 = (await (await fetch(`${api.url}/v2/images/${image.id}`, { headers: { ...headers, accept: 'application/json' } })).json()) as Record<string, unknown>;
+    assert.equal(v2.os_hash_value, await digest(source, 'sha512'));
+    assertOneFile(image.id);
   });
 });

@@ -9,6 +9,7 @@ import type { ResolvedConfig } from '@glimpse/config';
 import { createLogger } from '@glimpse/common';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
+import { ImageRecovery } from '../../apps/worker/src/maintenance/image-recovery.js';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { imageServer, serve } from '../support/image-server.js';
 import { send } from '../support/image-data-client.js';
@@ -145,5 +146,25 @@ describe('v1 copy-from: 201 queued at once, then a BullMQ job through the web-do
     assert.doesNotMatch(view, /\/missing/, 'the copy-from URL is not shown');
     const head = await send(`${api.url}/v1/images/${queued.missing}`, 'HEAD', OWNER);
     assert.deepEqual(Object.keys(head.headers).filter((k) => /error|message|reason/i.test(k)), []);
+  });
+
+  it("the updater kills a saving copy-from whose task died, and leaves a live one alone", async () => {
+    const r = await post({ 'x-image-meta-name': 'orphan', 'x-glance-api-copy-from': `${source.url}/missing-too` });
+    const id = (JSON.parse(r.body.toString()) as { image: { id: string } }).image.id;
+    assert.equal(await settled(id), 'killed');
+    // Stand in for a worker that began the copy (saving, holding the lock) and died with its task still running.
+    const repo = api.app.get(ImageRepository);
+    const tasks = api.app.get(TaskRepository);
+    const [task] = await tasks.forImage(id);
+    await repo.model.updateOne({ _id: id }, { $set: { status: 'saving', props: [{ k: 'os_glance_import_task', v: task!.id }], propPairs: [] } }).exec();
+    await tasks.model.updateOne({ _id: task!.id }, { $set: { status: 'processing', updatedAt: new Date() } }).exec();
+    const recovery = worker!.get(ImageRecovery);
+    assert.deepEqual(await recovery.recover(id), { outcome: 'live' }, 'a task with recent progress is alive');
+    assert.equal(await status(id), 'saving');
+    await tasks.model.updateOne({ _id: task!.id }, { $set: { updatedAt: new Date(Date.now() - 3 * 3600_000) } }).exec();
+    assert.deepEqual(await recovery.recover(id), { outcome: 'requeued' });
+    assert.equal(await status(id), 'killed', "v1's rule: a copy-from that died is killed, not queued again");
+    assert.equal((await tasks.findById(task!.id))!.status, 'failure');
+    assert.equal((await repo.findById(id))!.properties.os_glance_import_task, undefined, 'the lock is released');
   });
 });
