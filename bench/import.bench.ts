@@ -4,6 +4,7 @@
  * remote web server would be), through the API and a worker in this process (MongoDB/Redis as for `npm start`),
  * interleaved round by round with the reference measured on the same bytes and the same disk:
  *   - download: `curl -o` of the same URL to a file beside the store (what the import must approach);
+ *   - upload: `curl -T` of the same file into `PUT /v2/images/{id}/file` (the same writer; import ≥ 0.9 × upload);
  * and, once, what bounds any import that checksums as it must:
  *   - hashing:  MD5 and SHA-512 over as many bytes from memory, each alone on one core, and both in parallel off
  *               the main thread as the import does (with two cores, that is the import's ceiling).
@@ -22,7 +23,7 @@ import { TaskRepository } from '@glimpse/persistence';
 import { JobProducer, redisOptions } from '@glimpse/queue';
 import { ParallelHasher } from '@glimpse/storage';
 import { startBenchStack } from './support/bench-stack.js';
-import { benchRounds, curlAsync, fmt, interleave, MiB, mbps, median, randomFile, startReference } from './support/data-bench.js';
+import { benchRounds, curlAsync, curlPut, fmt, interleave, MiB, mbps, median, randomFile, startReference } from './support/data-bench.js';
 
 const headers = { 'content-type': 'application/json', 'x-project-id': 'bench', 'x-roles': 'member' };
 
@@ -55,12 +56,15 @@ export default async function importBench(args: string[]): Promise<void> {
       rmSync(plain);
       ref.push(mbps(size, ms));
     };
+    const up: number[] = [];
     const runImport = async () => {
       const before = process.cpuUsage();
       const ms = await importOnce(stack, events, url, size);
       const used = process.cpuUsage(before);
       svc.push(mbps(size, ms));
       cpu.push((used.user + used.system) / 1e6 / (size / (1024 * MiB))); // CPU-seconds per GiB
+      // The same bytes uploaded (curl -T into PUT /file) in the same round: both go through the one image writer.
+      up.push(mbps(size, await uploadOnce(stack, source, size)));
     };
     await interleave(rounds, runReference, runImport);
     const fromMemory = (rate: number) => (1024 * MiB) / 1e6 / rate; // seconds per GiB
@@ -72,6 +76,9 @@ export default async function importBench(args: string[]): Promise<void> {
     console.log(`  md5+sha512 in parallel     ${hashing.parallel.toFixed(0).padStart(20)} MB/s   (the import's hasher alone, from memory)`);
     console.log(`  import (API → worker → file store, md5+sha512 in the same pass)`);
     console.log(`                             ${fmt(svc).padStart(20)} MB/s`);
+    console.log(`  upload of the same file (curl -T → PUT /file → file store, md5+sha512 in the same pass)`);
+    console.log(`                             ${fmt(up).padStart(20)} MB/s`);
+    console.log(`  ratio of medians import/upload   ${(median(svc) / median(up)).toFixed(2).padStart(14)}   (target ≥ 0.90: one writer for both)`);
     console.log(`  ratio of medians import/download ${ratio.toFixed(2).padStart(14)}   (target ≥ 0.80); import/parallel hashing ${(median(svc) / hashing.parallel).toFixed(2)}`);
     console.log(`  bound: an import that computes MD5 in the pass cannot outrun MD5 on one core: ${(hashing.md5 / median(ref)).toFixed(2)} × the download here`);
     console.log(`  import CPU, this process   ${fmt(cpu, 1).padStart(20)} s/GiB (all threads; MD5 + SHA-512 alone ${(fromMemory(hashing.md5) + fromMemory(hashing.sha512)).toFixed(2)} s/GiB)`);
@@ -96,6 +103,17 @@ export async function importOnce(stack: Awaited<ReturnType<typeof startBenchStac
   const ms = performance.now() - t;
   const image = (await (await fetch(`${stack.url}/v2/images/${id}`, { headers })).json()) as { status: string; size: number };
   if (image.status !== 'active' || image.size !== size) throw new Error(`import ended ${image.status} with size ${image.size}`);
+  await fetch(`${stack.url}/v2/images/${id}`, { method: 'DELETE', headers });
+  return ms;
+}
+
+/** One upload of `file` into a new image with `curl -T`; the milliseconds it took (the image checked, then deleted). */
+async function uploadOnce(stack: Awaited<ReturnType<typeof startBenchStack>>, file: string, size: number): Promise<number> {
+  const created = await fetch(`${stack.url}/v2/images`, { method: 'POST', headers, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
+  const { id } = (await created.json()) as { id: string };
+  const ms = await curlPut(`${stack.url}/v2/images/${id}/file`, file, ['Expect:', 'Content-Type: application/octet-stream', 'X-Project-Id: bench', 'X-Roles: member']);
+  const image = (await (await fetch(`${stack.url}/v2/images/${id}`, { headers })).json()) as { status: string; size: number };
+  if (image.status !== 'active' || image.size !== size) throw new Error(`upload ended ${image.status} with size ${image.size}`);
   await fetch(`${stack.url}/v2/images/${id}`, { method: 'DELETE', headers });
   return ms;
 }

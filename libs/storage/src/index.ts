@@ -13,3 +13,4 @@ export * from './cache/cache-dir.js';
 export * from './stores/swift/swift-client.js';
 export * from './stores/swift/swift-location.js';
 export * from './stores/swift/swift-store.js';
+export * from './writing/image-writer.js';

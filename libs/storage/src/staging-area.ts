@@ -9,10 +9,11 @@ import { FileStore } from './stores/file-store.js';
  * node_staging_uri). Written like the file store: temporary name, fsync, rename.
  */
 export class StagingArea {
-  private readonly files: FileStore;
+  /** The staged files as a store (what the image writer writes a stage into). */
+  readonly store: FileStore;
 
   constructor(readonly dir: string) {
-    this.files = new FileStore('os_glance_staging_store', dir);
+    this.store = new FileStore('os_glance_staging_store', dir);
   }
 
   path(imageId: string): string {
@@ -22,10 +23,6 @@ export class StagingArea {
 
   async exists(imageId: string): Promise<boolean> {
     return (await fs.stat(this.path(imageId)).catch(() => null)) !== null;
-  }
-
-  put(imageId: string, source: Readable, signal?: AbortSignal): Promise<{ location: string; size: number }> {
-    return this.files.put(imageId, source, { signal });
   }
 
   async open(imageId: string): Promise<Readable> {
@@ -38,6 +35,6 @@ export class StagingArea {
 
   /** Removes partial files crashed writes left that nobody touched for `idleMs`; returns how many. */
   removeStalePartials(idleMs: number): Promise<number> {
-    return this.files.removeStalePartials(idleMs);
+    return this.store.removeStalePartials(idleMs);
   }
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { HashingTap } from './hashing/hashing-tap.js';
 
 export type StoreType = 'file' | 's3' | 'http' | 'swift';
 
@@ -37,6 +38,12 @@ export interface Store {
   readonly description?: string;
   readonly weight: number;
   put(imageId: string, source: Readable, options?: PutOptions): Promise<PutResult>;
+  /**
+   * Like `put`, for a store that writes the hasher's ring slots in place (no copy, no stream stage): the image
+   * writer (ImageWriter) calls it instead of `put`, before the tap's first byte. Stores without it are given the
+   * tap as a plain stream.
+   */
+  putSlots?(imageId: string, source: HashingTap, options?: PutOptions): Promise<PutResult>;
   get(location: string, range?: ByteRange, options?: GetOptions): Promise<Readable>;
   /** Removes the bytes; a location already gone is not an error. */
   delete(location: string): Promise<void>;

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
 import { QuotaMeter } from './quota-meter.js';
 import type { QuotaHold } from './quota.service.js';
@@ -24,22 +22,30 @@ function fakeHold(room: number) {
   return { hold, calls };
 }
 
-const body = (bytes: number, chunk = 64 * 1024) => Readable.from((function* () {
-  for (let done = 0; done < bytes; done += chunk) yield Buffer.alloc(Math.min(chunk, bytes - done));
-})());
-const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
+/** `bytes` in chunks of `chunk`, each admitted by the meter before the next (as the image writer does). */
+async function admitAll(meter: QuotaMeter, bytes: number, chunk = 64 * 1024): Promise<void> {
+  for (let done = 0; done < bytes; done += chunk) await meter.admit(Buffer.alloc(Math.min(chunk, bytes - done)));
+}
 
 describe('QuotaMeter', () => {
   it('reserves a chunked body in doubling steps: 100 MiB takes five reservations, not one per 8 MiB', async () => {
     const { hold, calls } = fakeHold(1024 * MiB);
-    await pipeline(body(100 * MiB), new QuotaMeter(hold, 'image_size_total', 0), sink());
+    await admitAll(new QuotaMeter(hold, 'image_size_total', 0), 100 * MiB);
     assert.deepEqual(calls.map((c) => c.wanted / MiB), [8, 8, 16, 32, 64]);
   });
 
-  it('fails the stream once the project has no room for the next bytes', async () => {
+  it('refuses the next bytes once the project has no room for them', async () => {
     const { hold } = fakeHold(10 * MiB);
     const meter = new QuotaMeter(hold, 'image_size_total', 0);
-    await assert.rejects(pipeline(body(20 * MiB), meter, sink()), /over limit/);
+    await assert.rejects(admitAll(meter, 20 * MiB), /over limit/);
     assert.match(String(meter.failure), /over limit/);
+    assert.throws(() => meter.assertWithinQuota(), /over limit/);
+  });
+
+  it('asks nothing while within the allowance', async () => {
+    const { hold, calls } = fakeHold(0);
+    const meter = new QuotaMeter(hold, 'image_size_total', 4 * MiB);
+    await admitAll(meter, 4 * MiB);
+    assert.deepEqual(calls, []);
   });
 });

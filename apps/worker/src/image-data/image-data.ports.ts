@@ -1,14 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { Image, ImageLocation } from '@glimpse/domain';
+import type { StoredCopy } from '@glimpse/storage';
 
-/** One copy written to a store, with the checksums computed while writing it. */
-export interface StoredCopy {
-  location: ImageLocation;
-  size: number;
-  checksum: string;
-  osHashAlgo: string;
-  osHashValue: string;
-}
+export type { StoredCopy };
 
 /** The image whose bytes are written: its id names the copy, its os_hash_algo (if any) is kept. */
 export type WrittenImage = Pick<Image, 'id' | 'osHashAlgo'>;

@@ -1,15 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import type { ImageLocationPayload, JobResults, JobName } from '@glimpse/contracts';
 import { type Image, type ImageLocation, IMPORT_LOCK_PROPERTY, invalid, notFound } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
-import { type Digests, hashAlgoFor, HashingTap } from '@glimpse/storage';
+import { type Digests, ImageWriter } from '@glimpse/storage';
 import { isRetryable } from '../processors/job-failure.js';
 import { FORMAT_GATE, type FormatGate, IMAGE_BYTES, type ImageBytes } from './image-data.ports.js';
-
-const discard = () => new Writable({ write: (_c, _e, cb) => cb() });
 
 /**
  * Checks of one stored copy whose bytes arrived by another path than an upload (an added location, a copy
@@ -23,7 +20,7 @@ export class LocationJobs {
     private readonly tasks: TaskRepository,
     @Inject(IMAGE_BYTES) private readonly bytes: ImageBytes,
     @Inject(FORMAT_GATE) private readonly gate: FormatGate,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly writer: ImageWriter,
   ) {}
 
   async checksum(job: ImageLocationPayload, signal: AbortSignal, finalAttempt = true): Promise<JobResults[typeof JobName.ImageChecksum]> {
@@ -83,10 +80,7 @@ export class LocationJobs {
 
   private async hash(image: Image, location: ImageLocation, signal: AbortSignal): Promise<Digests> {
     // The source first: a tap (and its hash threads) only once there are bytes to feed it.
-    const source = await this.bytes.read(location, signal);
-    const tap = new HashingTap({ hashAlgo: hashAlgoFor(image, this.config.storage.hashAlgo) });
-    await pipeline(source, tap, discard(), { signal });
-    return tap.digest();
+    return this.writer.hash(image, await this.bytes.read(location, signal), signal);
   }
 
   /** Fills in missing values, or marks the copy bad when it disagrees with what the image records. */

@@ -1,12 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { Injectable, Logger } from '@nestjs/common';
 import { JobName, type JobResults } from '@glimpse/contracts';
 import { type Image, type ImageLocation, ImageStatus } from '@glimpse/domain';
 import { AuditFindingRepository, ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
-import { hashAlgoFor, HashingTap, StoreRegistry } from '@glimpse/storage';
+import { ImageWriter, StoreRegistry } from '@glimpse/storage';
 
 type Outcome = JobResults[typeof JobName.AuditImage];
 
@@ -25,7 +22,7 @@ export class ImageAuditor {
     private readonly stores: StoreRegistry,
     private readonly findings: AuditFindingRepository,
     private readonly producer: JobProducer,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly writer: ImageWriter,
   ) {}
 
   async audit(imageId: string, rehash: boolean, signal: AbortSignal): Promise<Outcome> {
@@ -64,9 +61,7 @@ export class ImageAuditor {
     if (image.size !== null && stat.size !== image.size) return `size ${stat.size}, recorded ${image.size}`;
     if (!rehash || image.checksum === null) return null;
     const source = await store.get(location.url); // before the tap: a failed open must not leave hash threads behind
-    const tap = new HashingTap({ hashAlgo: hashAlgoFor(image, this.config.storage.hashAlgo) });
-    await pipeline(source, tap, new Writable({ write: (_c, _e, cb) => cb() }), { signal });
-    const d = await tap.digest();
+    const d = await this.writer.hash(image, source, signal);
     hashed(d.size);
     if (d.md5 !== image.checksum || (image.osHashValue !== null && d.hashValue !== image.osHashValue)) return 'checksum mismatch';
     return null;

@@ -50,6 +50,24 @@ describe('HashingTap', () => {
     assert.ok(Buffer.concat(out).length <= 2 * SLOT_SIZE + 10);
   });
 
+  it('admits each chunk before hashing it, waiting for a slow admission; a refused one fails the stream', async () => {
+    const data = randomBytes(4 * SLOT_SIZE);
+    let admitted = 0;
+    const tap = new HashingTap({
+      admit: (chunk) => {
+        admitted += chunk.length;
+        return admitted % (4 * 65536) === 0 ? new Promise((r) => setTimeout(r, 1)) : undefined;
+      },
+    });
+    const out: Buffer[] = [];
+    await pipeline(Readable.from(pieces(data, 65536)), tap, collector(out));
+    assert.equal(admitted, data.length);
+    assert.ok(Buffer.concat(out).equals(data));
+    assert.equal((await tap.digest()).md5, hex('md5', data));
+    const refused = new HashingTap({ admit: () => Promise.reject(new Error('no room')) });
+    await assert.rejects(pipeline(Readable.from(pieces(data, 65536)), refused, collector([])), /no room/);
+  });
+
   it('lets a file store write the ring slots in place: same bytes and digests, unaligned tail included', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'glimpse-tap-'));
     try {
@@ -58,7 +76,7 @@ describe('HashingTap', () => {
         const data = randomBytes(size);
         const tap = new HashingTap({ hashAlgo: 'sha512' });
         Readable.from(pieces(data, 65536 + 13)).pipe(tap);
-        const put = await store.put(`img${size}`, tap);
+        const put = await store.putSlots(`img${size}`, tap);
         assert.equal(put.size, size);
         assert.ok(readFileSync(join(dir, `img${size}`)).equals(data));
         assert.deepEqual(await tap.digest(), { size, md5: hex('md5', data), hashAlgo: 'sha512', hashValue: hex('sha512', data) });
@@ -73,7 +91,7 @@ describe('HashingTap', () => {
     try {
       const tap = new HashingTap({ limit: 5 * SLOT_SIZE });
       Readable.from(pieces(randomBytes(8 * SLOT_SIZE), 65536)).pipe(tap);
-      await assert.rejects(new FileStore('local', dir).put('img', tap), (err) => err instanceof GlimpseError && err.kind === 'too-large');
+      await assert.rejects(new FileStore('local', dir).putSlots('img', tap), (err) => err instanceof GlimpseError && err.kind === 'too-large');
       assert.deepEqual(readdirSync(dir), []);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -86,7 +104,7 @@ describe('HashingTap', () => {
       const store = new FileStore('local', dir);
       const data = randomBytes(20 * SLOT_SIZE + 777);
       const tap = new HashingTap({ hashAlgo: 'sha512' });
-      const put = store.put('img', tap);
+      const put = store.putSlots('img', tap);
       assert.ok(tap.sinking);
       tap.drink(Readable.from(pieces(data, 65536), { objectMode: false }));
       assert.equal((await put).size, data.length);
@@ -98,7 +116,7 @@ describe('HashingTap', () => {
         throw new Error('source gone');
       }
       const failing = new HashingTap();
-      const lost = store.put('lost', failing);
+      const lost = store.putSlots('lost', failing);
       failing.drink(Readable.from(broken(), { objectMode: false }));
       await assert.rejects(lost, /source gone/);
       assert.deepEqual(readdirSync(dir), ['img']);

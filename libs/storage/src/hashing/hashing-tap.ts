@@ -7,6 +7,8 @@ export interface HashingTapOptions {
   hashAlgo?: string;
   /** Bytes allowed through; one more fails the stream with a 413 before that byte reaches the store. */
   limit?: number;
+  /** Admits each chunk before it is hashed or passed on, and may wait (a quota reservation); rejecting fails the stream. */
+  admit?: (chunk: Buffer) => void | Promise<void>;
   /** Sees every chunk that passes (the format gate's watcher, an import's progress); throwing fails the stream. */
   observe?: (chunk: Buffer) => void;
 }
@@ -22,6 +24,7 @@ export interface HashingTapOptions {
 export class HashingTap extends Transform {
   private readonly hasher: ParallelHasher;
   private readonly limit: number;
+  private readonly admit?: (chunk: Buffer) => void | Promise<void>;
   private readonly observe?: (chunk: Buffer) => void;
   /** Whether chunks go on down the stream (false once a store sinks the slots). */
   private passOn = true;
@@ -33,6 +36,7 @@ export class HashingTap extends Transform {
     super({ readableHighWaterMark: 1 << 20, writableHighWaterMark: 1 << 20 });
     this.hasher = new ParallelHasher(options.hashAlgo ?? 'sha512');
     this.limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+    this.admit = options.admit;
     this.observe = options.observe;
   }
 
@@ -103,6 +107,19 @@ export class HashingTap extends Transform {
       callback(tooLarge('The incoming image is too large: The provided image is too large.'));
       return;
     }
+    let admitted: void | Promise<void>;
+    try {
+      admitted = this.admit?.(chunk);
+    } catch (err) {
+      return callback(err as Error);
+    }
+    if (admitted) admitted.then(() => this.pass(chunk, callback), callback);
+    else this.pass(chunk, callback);
+  }
+
+  /** An admitted chunk: observed, into the ring, and on down the stream unless a store sinks the slots. */
+  private pass(chunk: Buffer, callback: TransformCallback): void {
+    if (this.destroyed) return callback();
     try {
       this.observe?.(chunk);
     } catch (err) {

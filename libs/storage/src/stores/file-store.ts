@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { invalid } from '@glimpse/domain';
-import { HashingTap } from '../hashing/hashing-tap.js';
+import type { HashingTap } from '../hashing/hashing-tap.js';
 import { removeIdleFiles } from '../idle-files.js';
 import { type ByteRange, LocationNotFound, type PutOptions, type PutResult, type Store } from '../store.js';
 import { SlotFileWriter } from './slot-file-writer.js';
@@ -28,11 +28,7 @@ export class FileStore implements Store {
 
   async put(imageId: string, source: Readable, options: PutOptions = {}): Promise<PutResult> {
     const final = join(this.dir, safeName(imageId));
-    // One writer per image and store at a time (the image's status or import lock guarantees it), so the
-    // temporary name is fixed: a retry after a crash overwrites the dead writer's partial file.
-    const temp = join(this.dir, `.${safeName(imageId)}.part`);
-    // A hashing tap's ring slots are written in place; it must be told before its first byte, so before any await.
-    if (source instanceof HashingTap) return this.putSlots(source, temp, final, options);
+    const temp = this.tempOf(imageId);
     await fs.mkdir(this.dir, { recursive: true });
     let size = 0;
     try {
@@ -48,7 +44,10 @@ export class FileStore implements Store {
     return { location: pathToFileURL(final).href, size };
   }
 
-  private async putSlots(source: HashingTap, temp: string, final: string, options: PutOptions): Promise<PutResult> {
+  /** A hashing tap's ring slots written in place; it is told before its first byte, so before any await. */
+  async putSlots(imageId: string, source: HashingTap, options: PutOptions = {}): Promise<PutResult> {
+    const final = join(this.dir, safeName(imageId));
+    const temp = this.tempOf(imageId);
     const writer = new SlotFileWriter(temp, fs.mkdir(this.dir, { recursive: true }));
     const sunk = source.sinkSlots(writer.sink);
     const abort = () => source.destroy(options.signal?.reason instanceof Error ? options.signal.reason : new Error('The write was aborted.'));
@@ -65,6 +64,14 @@ export class FileStore implements Store {
     } finally {
       options.signal?.removeEventListener('abort', abort);
     }
+  }
+
+  /**
+   * One writer per image and store at a time (the image's status or import lock guarantees it), so the
+   * temporary name is fixed: a retry after a crash overwrites the dead writer's partial file.
+   */
+  private tempOf(imageId: string): string {
+    return join(this.dir, `.${safeName(imageId)}.part`);
   }
 
   /** The complete, fsynced temporary file takes its final name, durably. */

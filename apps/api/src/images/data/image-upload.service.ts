@@ -3,11 +3,11 @@ import type { IncomingMessage } from 'node:http';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { BACK_TO_QUEUED, conflict, GlimpseError, type Image, ImageStatus, invalid, notFound, type RequestContext, tooLarge } from '@glimpse/domain';
 import { ImageRepository, type QuotaUsage } from '@glimpse/persistence';
-import { hashAlgoFor, HashingTap, InspectorFormatGate, SizeMeter, StagingArea, StoreRegistry } from '@glimpse/storage';
+import { ImageWriter, InspectorFormatGate, StagingArea, StoreRegistry } from '@glimpse/storage';
 import { QuotaMeter } from '../../quotas/quota-meter.js';
 import { type QuotaHold, QuotaService } from '../../quotas/quota.service.js';
 import { ImageAccess } from '../image-access.service.js';
-import { abandon, assertOctetStream, declaredSize, watchClient } from './request-body.js';
+import { assertOctetStream, declaredSize, watchClient } from './request-body.js';
 
 /**
  * How an upload ends when it fails, and what else its data must pass: v2 returns the image to `queued`; v1 leaves
@@ -19,7 +19,7 @@ export interface UploadRules {
   verify?: (digests: { size: number; md5: string }) => void;
 }
 
-/** PUT /v2/images/{id}/file and /stage: stream the body into a store (or staging) in one pass. */
+/** PUT /v2/images/{id}/file and /stage: the body goes through the image writer into a store (or staging) in one pass. */
 @Injectable()
 export class ImageUploadService {
   private readonly logger = new Logger('image-upload');
@@ -29,6 +29,7 @@ export class ImageUploadService {
     private readonly access: ImageAccess,
     private readonly stores: StoreRegistry,
     private readonly staging: StagingArea,
+    private readonly writer: ImageWriter,
     private readonly gate: InspectorFormatGate,
     private readonly quotas: QuotaService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -47,46 +48,37 @@ export class ImageUploadService {
     const hold = await this.leaveQueued(image, ImageStatus.Saving, { image_count_uploading: 1, image_size_total: declared.size ?? 0 });
     const meter = new QuotaMeter(hold, 'image_size_total', declared.size ?? 0);
     const watcher = this.gate.watcher();
-    const tap = new HashingTap({
-      hashAlgo: hashAlgoFor(image, this.config.storage.hashAlgo),
-      limit: this.config.storage.imageSizeCap,
-      observe: (chunk) => watcher.push(chunk),
-    });
     let location: string | undefined;
     const heartbeat = this.heartbeat(id, ImageStatus.Saving);
     try {
-      // The store first: a file store takes the tap's ring slots (decided before the first byte), and the body
-      // is then fed straight into the ring (through the quota meter when the project has a size limit).
-      const putting = store.put(id, tap, { sizeHint: declared.size });
-      meter.carry(req, tap, client);
-      const put = await putting;
-      location = put.location;
+      const copy = await this.writer.write({
+        image, store, source: req, signal: client, keepSourceOpen: true, sizeHint: declared.size,
+        admit: meter.admit,
+        observe: (chunk) => watcher.push(chunk),
+      });
+      location = copy.location.url;
       meter.assertWithinQuota();
-      const digests = await tap.digest();
-      if (declared.explicit && declared.size !== digests.size) {
-        throw invalid(`Image size ${digests.size} does not match the declared size ${declared.size}.`);
+      if (declared.explicit && declared.size !== copy.size) {
+        throw invalid(`Image size ${copy.size} does not match the declared size ${declared.size}.`);
       }
-      rules.verify?.(digests);
+      rules.verify?.({ size: copy.size, md5: copy.checksum });
       // The bytes, not the request, say what the image is (GLIMPSE_FORMAT_*).
       const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
       // 415 as Glance answers a format mismatch or a failed safety check on upload (the import task records the same).
       if (!verdict.ok) throw new GlimpseError('unsupported-media-type', `Image format refused: ${verdict.reason}`);
       const activated = await this.images
         .transition(id, ImageStatus.Saving, ImageStatus.Active, {
-          size: digests.size,
-          checksum: digests.md5,
-          osHashAlgo: digests.hashAlgo,
-          osHashValue: digests.hashValue,
+          size: copy.size,
+          checksum: copy.checksum,
+          osHashAlgo: copy.osHashAlgo,
+          osHashValue: copy.osHashValue,
           virtualSize: verdict.virtualSize,
-          locations: [...image.locations, { url: put.location, store: store.id, metadata: { store: store.id }, status: 'active' }],
+          locations: [...image.locations, copy.location],
         })
         .catch((err) => this.lostWrite(id, err, 'Image deleted during upload; the data was removed.'));
       location = undefined;
       return activated;
     } catch (err) {
-      abandon(req, meter);
-      meter.destroy();
-      tap.destroy();
       if (location) await store.delete(location).catch((e) => this.logger.warn({ err: e, location }, 'could not remove data of a failed upload'));
       await this.leaveFailed(id, ImageStatus.Saving, rules.onFailure);
       throw meter.failure ?? err;
@@ -108,12 +100,10 @@ export class ImageUploadService {
     client.throwIfAborted();
     const hold = await this.leaveQueued(image, ImageStatus.Uploading, { image_count_uploading: 1, image_stage_total: declared.size ?? 0 });
     const quota = new QuotaMeter(hold, 'image_stage_total', declared.size ?? 0);
-    const meter = new SizeMeter(this.config.storage.imageSizeCap);
     const heartbeat = this.heartbeat(id, ImageStatus.Uploading);
     let staged = false;
     try {
-      quota.carry(req, meter, client);
-      const put = await this.staging.put(id, meter);
+      const put = await this.writer.write({ image, store: this.staging.store, source: req, signal: client, keepSourceOpen: true, admit: quota.admit });
       staged = true;
       quota.assertWithinQuota();
       if (declared.explicit && declared.size !== put.size) {
@@ -125,9 +115,6 @@ export class ImageUploadService {
         .catch((err) => this.lostWrite(id, err, gone));
       return updated ?? (await this.lostWrite(id, conflict(`Image ${id} is no longer uploading.`), gone));
     } catch (err) {
-      abandon(req, quota);
-      quota.destroy();
-      meter.destroy();
       if (staged) await this.staging.remove(id).catch(() => undefined);
       await this.leaveFailed(id, ImageStatus.Uploading);
       throw quota.failure ?? err;

@@ -1,7 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Writable } from 'node:stream';
 import { GlimpseError, invalid } from '@glimpse/domain';
-import { HashingTap } from '@glimpse/storage';
 
 /** Glance takes image data only as application/octet-stream (415 otherwise). */
 export function assertOctetStream(req: IncomingMessage): void {
@@ -45,21 +43,4 @@ export function watchClient(req: IncomingMessage): AbortSignal {
   req.on('error', gone);
   if (req.destroyed || req.socket?.destroyed) gone();
   return controller.signal;
-}
-
-/**
- * Feeds the request body into `sink` with back-pressure. A client that disconnects (`client`, from watchClient),
- * or a body cut short of its Content-Length, destroys the sink with ClientGone so whatever consumes it fails and
- * cleans up.
- */
-export function feed(req: IncomingMessage, sink: Writable, client: AbortSignal): void {
-  if (client.aborted) return void sink.destroy(client.reason as Error);
-  client.addEventListener('abort', () => sink.destroy(client.reason as Error), { once: true });
-  if (sink instanceof HashingTap && sink.sinking) sink.drink(req);
-  else req.pipe(sink);
-}
-
-/** After a failure, stops reading the body; the connection is closed once the error answer is sent. */
-export function abandon(req: IncomingMessage, sink: Writable): void {
-  req.unpipe(sink);
 }
