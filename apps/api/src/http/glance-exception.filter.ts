@@ -84,6 +84,11 @@ export class GlanceExceptionFilter implements ExceptionFilter {
     }
     const bodyParser = bodyParserError(exception);
     if (bodyParser) return { ...bodyParser, headers: {} };
+    if (storageFull(exception)) {
+      // Glance's StorageFull: the upload was undone by its owner; the operator must make room.
+      this.logger.warn(`a store or the staging area is full: ${(exception as Error).message}`);
+      return { status: 413, message: 'Image storage media is full: There is not enough disk space on the image storage media.', headers: {} };
+    }
     if (dependencyDown(exception)) {
       this.logger.warn(`a dependency is unreachable: ${(exception as Error).message}`);
       return { status: 503, message: 'The service is temporarily unavailable (its database or queue does not answer); try again.', headers: { 'Retry-After': '5' } };
@@ -125,6 +130,15 @@ function clientWentAway(exception: unknown, req: Request): boolean {
   const code = (exception as { code?: unknown }).code;
   const disconnectShaped = (typeof code === 'string' && DISCONNECT_CODES.has(code)) || exception.message === 'aborted';
   return disconnectShaped && (req.socket?.destroyed ?? true);
+}
+
+/** A file system out of space (or over its quota) under a file store or the staging area. */
+function storageFull(exception: unknown): boolean {
+  for (let e = exception, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+  }
+  return false;
 }
 
 /**
