@@ -56,6 +56,8 @@ describe('v1 copy-from: 201 queued at once, then a BullMQ job through the web-do
       GLIMPSE_WEB_DOWNLOAD_ALLOWED_NETWORKS: '127.0.0.1/32',
       GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS: `80,443,${source.port},${internal.port},${internal6.port}`,
       GLIMPSE_WEB_DOWNLOAD_CONNECT_TIMEOUT_SECONDS: '2',
+      GLIMPSE_STORES: 'local:file,web:http',
+      GLIMPSE_API_V1_LOCATIONS: 'true',
     });
     api = await startApi(config);
   });
@@ -166,5 +168,28 @@ describe('v1 copy-from: 201 queued at once, then a BullMQ job through the web-do
     assert.equal(await status(id), 'killed', "v1's rule: a copy-from that died is killed, not queued again");
     assert.equal((await tasks.findById(task!.id))!.status, 'failure');
     assert.equal((await repo.findById(id))!.properties.os_glance_import_task, undefined, 'the lock is released');
+  });
+
+  it('x-image-meta-location (GLIMPSE_API_V1_LOCATIONS): active at once on the http store, the checksum job fills in md5; internal targets are never reached', async () => {
+    const r = await post({ 'x-image-meta-name': 'remote', 'x-image-meta-location': `${source.url}/disk.raw`, 'x-image-meta-property-key1': 'value1' });
+    assert.equal(r.status, 201, r.body.toString());
+    const image = (JSON.parse(r.body.toString()) as { image: Record<string, unknown> }).image;
+    assert.equal(image.status, 'active');
+    assert.deepEqual(image.properties, { key1: 'value1' });
+    assert.doesNotMatch(r.body.toString() + JSON.stringify(r.headers), /disk\.raw/, 'the location is never shown');
+    let checksum: string | string[] | undefined;
+    for (let i = 0; i < 300 && !checksum; i++) {
+      checksum = (await send(`${api.url}/v1/images/${image.id}`, 'HEAD', OWNER)).headers['x-image-meta-checksum'];
+      if (!checksum) await sleep(100);
+    }
+    assert.equal(checksum, md5(data));
+    const got = await send(`${api.url}/v1/images/${image.id}`, 'GET', OWNER);
+    assert.ok(got.body.equals(data), 'served from the URL through the http store');
+    const inside = await post({ 'x-image-meta-name': 'inside', 'x-image-meta-location': `http://127.0.0.2:${internal.port}/x` });
+    assert.equal(inside.status, 201);
+    const insideId = (JSON.parse(inside.body.toString()) as { image: { id: string } }).image.id;
+    const denied = await send(`${api.url}/v1/images/${insideId}`, 'GET', OWNER);
+    assert.equal(denied.status, 503, 'no data to give (the checksum job could not read it), not an empty 200');
+    assert.equal(internal.connections(), 0, 'the download is refused before any connection');
   });
 });

@@ -86,7 +86,7 @@ describe('Images API v1: POST, PUT, DELETE and members on the records v2 reads',
       [{ 'x-image-meta-disk_format': 'raw' }, data, 400, /Container format is not specified/],
       [{ ...formats, 'content-type': 'text/plain' }, data, 400, /Content-Type must be application\/octet-stream/],
       [{ ...formats, 'x-glance-api-copy-from': 'http://example.com/x' }, data, 400, /multiple image sources/],
-      [{ ...formats, 'x-image-meta-location': 'http://example.com/x' }, undefined, 400, /External sources are not supported/],
+      [{ ...formats, 'x-image-meta-location': 'http://example.com/x' }, undefined, 400, /External sources are not supported/], // off by default
       [{ ...formats, 'x-glance-api-copy-from': 'file:///etc/passwd' }, undefined, 400, /External sources are not supported: 'file:\/\/\/etc\/passwd'/],
       [{ ...formats, 'x-glance-api-copy-from': '' }, undefined, 400, /External source should not be empty/],
       [{ 'x-image-meta-size': String(2 ** 41) }, undefined, 400, /Denying attempt to upload image larger than/],

@@ -6,8 +6,8 @@ import type { StoreConfig } from './stores-config.js';
 /** The typed configuration every module receives. Built once by loadConfig(). */
 export interface AppConfig {
   dataDir: string;
-  /** apiV1: the /v1 API is served (GLIMPSE_API_V1). */
-  http: { host: string; port: number; publicUrl?: string; apiV1: boolean };
+  /** apiV1: the /v1 API is served (GLIMPSE_API_V1); apiV1Locations: v1's x-image-meta-location is accepted. */
+  http: { host: string; port: number; publicUrl?: string; apiV1: boolean; apiV1Locations: boolean };
   mongo: {
     uri?: string;
     dbName: string;

@@ -43,6 +43,12 @@ export const envSchema = z.object({
   GLIMPSE_PUBLIC_URL: z.url().optional(),
   /** Serve the Images API v1 (/v1) next to v2, on the same records. */
   GLIMPSE_API_V1: bool.default(true),
+  /**
+   * Let v1's x-image-meta-location register an image whose data stays at a URL (an http store location, fetched
+   * through the web-download guards, its checksum computed by a job), for callers the set_image_location rule
+   * allows. Off: such a POST is refused (400), as the v1 reference advises.
+   */
+  GLIMPSE_API_V1_LOCATIONS: bool.default(false),
   /** Ports of the local services Glimpse starts when MONGODB_URI / REDIS_URL are unset. */
   GLIMPSE_LOCAL_MONGO_PORT: port.default(27117),
   GLIMPSE_LOCAL_REDIS_PORT: port.default(6479),

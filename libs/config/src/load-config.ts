@@ -59,7 +59,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     dataDir,
     quotas,
-    http: { host: e.GLIMPSE_HOST, port: e.GLIMPSE_PORT, publicUrl: e.GLIMPSE_PUBLIC_URL?.replace(/\/+$/, ''), apiV1: e.GLIMPSE_API_V1 },
+    http: { host: e.GLIMPSE_HOST, port: e.GLIMPSE_PORT, publicUrl: e.GLIMPSE_PUBLIC_URL?.replace(/\/+$/, ''), apiV1: e.GLIMPSE_API_V1, apiV1Locations: e.GLIMPSE_API_V1_LOCATIONS },
     mongo: {
       uri: e.MONGODB_URI,
       dbName: (e.MONGODB_URI && databaseInUri(e.MONGODB_URI)) || e.GLIMPSE_DB_NAME,

@@ -10,5 +10,6 @@ import { LocationsService } from './locations.service.js';
   imports: [ImagesModule, ImagesPersistenceModule, TasksPersistenceModule, StorageModule],
   controllers: [LocationsController],
   providers: [LocationsService],
+  exports: [LocationsService],
 })
 export class LocationsModule {}

@@ -27,6 +27,11 @@ export class V1CopyFrom {
   /** Before the record exists: copy-from needs web-download enabled and a URL the static filter lets through. */
   screen(uri: string): void {
     if (!this.config.import.methods.includes('web-download')) throw invalid(`External sources are not supported: '${uri}'`);
+    this.screenUrl(uri);
+  }
+
+  /** The web-download URL filter alone (also what an x-image-meta-location must pass). */
+  screenUrl(uri: string): void {
     try {
       this.imports.screen(uri);
     } catch {

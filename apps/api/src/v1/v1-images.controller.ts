@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, Head, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { forbidden, GlimpseError, type Image, invalid, notFound, Policy, type RequestContext } from '@glimpse/domain';
+import { forbidden, GlimpseError, type Image, invalid, notFound, Policy, type RequestContext, unavailable } from '@glimpse/domain';
 import { ImageListing } from '@glimpse/persistence';
 import { Ctx } from '../auth/ctx.decorator.js';
 import { ImageDownloadService } from '../images/data/image-download.service.js';
@@ -83,6 +83,9 @@ export class V1ImagesController {
     if (image.status !== 'active') throw notFound(`Image ${id} is not active`);
     const download = await this.downloads.open(ctx, id, {});
     const { body } = download;
+    // A location whose size the checksum job has not learnt yet (or could not: its URL was refused) has no data
+    // to promise: not an empty 200.
+    if (!body && image.locations.some((l) => l.status === 'active')) throw unavailable(`The data of image ${id} is not available; try again later.`);
     describe(res, image);
     res.status(200).setHeader('Content-Type', 'application/octet-stream');
     res.setHeader('Content-Length', String(body ? (image.size ?? 0) : 0));

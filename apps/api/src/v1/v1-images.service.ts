@@ -7,6 +7,7 @@ import { StoreRegistry } from '@glimpse/storage';
 import { ImageUploadService } from '../images/data/image-upload.service.js';
 import { assertNoFourByteUtf8 } from '../images/image-input.js';
 import { ImagesService } from '../images/images.service.js';
+import { LocationsService } from '../locations/locations.service.js';
 import { enforce, ownProject } from '../policy/enforce.js';
 import { normalisePropertyName, parseImageMeta, type V1Meta } from './image-meta-headers.js';
 import { V1CopyFrom } from './v1-copy-from.js';
@@ -38,6 +39,7 @@ export class V1ImagesService {
     private readonly access: V1ImageAccess,
     private readonly uploads: ImageUploadService,
     private readonly copyFrom: V1CopyFrom,
+    private readonly locations: LocationsService,
     private readonly stores: StoreRegistry,
     private readonly policy: Policy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -49,15 +51,17 @@ export class V1ImagesService {
     const body = hasBody(req);
     amazonFormats(meta);
     this.assertUnderCap(announcedSize(req, meta));
-    const source = sourceOf(meta, body);
+    const source = sourceOf(meta, body, this.config.http.apiV1Locations);
     if (source === 'copy-from') enforce(this.policy, ctx, 'copy_from', ownProject(ctx));
-    if (source !== 'none') enforce(this.policy, ctx, 'upload_image', ownProject(ctx));
+    if (source === 'location') enforce(this.policy, ctx, 'set_image_location', ownProject(ctx));
+    if (source === 'body' || source === 'copy-from') enforce(this.policy, ctx, 'upload_image', ownProject(ctx));
     const properties = presentProperties(meta.properties);
     assertNotCoreNames(properties);
     assertPropertyQuota(Object.keys(properties).length);
     if (source !== 'none') assertFormatsForData(meta);
     if (source === 'body') assertOctetStreamBody(req);
     if (source === 'copy-from') this.screenCopyFrom(meta);
+    if (source === 'location') this.screenLocation(meta.location!);
     const storeId = this.storeOf(meta.store);
 
     const created = await this.images.create(ctx, {
@@ -88,11 +92,13 @@ export class V1ImagesService {
     if (!ctx.isAdmin && locked && meta.checksum !== undefined && meta.checksum !== image.checksum) throw forbidden("Forbidden to modify 'checksum' of active image.");
     if (meta.isPublic) enforce(this.policy, ctx, 'publicize_image', { project_id: image.owner, owner: image.owner });
     const body = hasBody(req);
-    const source = sourceOf(meta, body);
+    const source = sourceOf(meta, body, this.config.http.apiV1Locations);
     if (source === 'body' && image.status !== ImageStatus.Queued) throw conflictUpload();
-    if (source === 'copy-from' && image.status !== ImageStatus.Queued) throw invalid('Attempted to update Location field for an image not in queued status.');
-    if (source === 'copy-from') enforce(this.policy, ctx, 'copy_from', { project_id: image.owner, owner: image.owner });
-    if (source !== 'none') enforce(this.policy, ctx, 'upload_image', { project_id: image.owner, owner: image.owner });
+    if ((source === 'copy-from' || source === 'location') && image.status !== ImageStatus.Queued) throw invalid('Attempted to update Location field for an image not in queued status.');
+    const target = { project_id: image.owner, owner: image.owner };
+    if (source === 'copy-from') enforce(this.policy, ctx, 'copy_from', target);
+    if (source === 'location') enforce(this.policy, ctx, 'set_image_location', target);
+    if (source === 'body' || source === 'copy-from') enforce(this.policy, ctx, 'upload_image', target);
     amazonFormats(meta, image);
     this.assertUnderCap(announcedSize(req, meta));
     const named = presentProperties(meta.properties);
@@ -100,6 +106,7 @@ export class V1ImagesService {
     if (source !== 'none') assertFormatsForData({ diskFormat: meta.diskFormat ?? image.diskFormat, containerFormat: meta.containerFormat ?? image.containerFormat });
     if (source === 'body') assertOctetStreamBody(req);
     if (source === 'copy-from') this.screenCopyFrom(meta);
+    if (source === 'location') this.screenLocation(meta.location!);
     const storeId = this.storeOf(meta.store);
     // Purge: absent means true (the replicator sends none); glanceclient says false unless --purge-props.
     const purge = (meta.purgeProps ?? true) && !body;
@@ -140,6 +147,11 @@ export class V1ImagesService {
         verify: announcedDigestCheck(announcedSize(req, meta), meta.checksum),
       });
     }
+    if (source === 'location') {
+      // v2's Location API: active at once on the http store; the checksum and format jobs fill in the rest.
+      await this.locations.add(ctx, image.id, { url: meta.location });
+      return (await this.repository.findById(image.id)) ?? image;
+    }
     if (source === 'copy-from') {
       const requestId = (req as IncomingMessage & { id?: string }).id ?? null;
       return this.copyFrom.start(ctx, image, meta.copyFrom!, { storeId, size: meta.size, checksum: meta.checksum }, requestId);
@@ -176,6 +188,12 @@ export class V1ImagesService {
   private screenCopyFrom(meta: V1Meta): void {
     this.copyFrom.screen(meta.copyFrom!);
     if (meta.checksum !== undefined && !/^[0-9a-f]{32}$/i.test(meta.checksum)) throw invalid(`Invalid checksum '${meta.checksum}': not an MD5 digest`);
+  }
+
+  /** x-image-meta-location: an http store to hold it, and a URL the web-download filter lets through. */
+  private screenLocation(url: string): void {
+    if (!this.stores.stores.some((s) => s.type === 'http') || url.length > 255) throw invalid(`External sources are not supported: '${url}'`);
+    this.copyFrom.screenUrl(url);
   }
 
   private assertUnderCap(size: number | undefined): void {

@@ -37,16 +37,19 @@ export function amazonFormats(meta: V1Meta, current?: Pick<Image, 'diskFormat' |
 
 /**
  * The one v1 source of data a request may name (body, location or copy-from), checked before anything is
- * written (reference §6 steps 4 and 7; ours: ahead of the record). x-image-meta-location is not supported.
+ * written (reference §6 steps 4 and 7; ours: ahead of the record). x-image-meta-location only when
+ * GLIMPSE_API_V1_LOCATIONS is on, and like copy-from only over http(s).
  */
-export function sourceOf(meta: V1Meta, body: boolean): 'body' | 'copy-from' | 'none' {
+export function sourceOf(meta: V1Meta, body: boolean, locations: boolean): V1Source {
   const location = meta.location !== undefined && meta.location !== null;
   if ([body, location, meta.copyFrom !== undefined].filter(Boolean).length > 1) throw invalid("It's invalid to provide multiple image sources.");
   if (meta.location === null || meta.copyFrom === '') throw invalid('External source should not be empty');
-  if (location) throw invalid(`External sources are not supported: '${meta.location}'`);
-  if (meta.copyFrom !== undefined && !/^https?:\/\//i.test(meta.copyFrom)) throw invalid(`External sources are not supported: '${meta.copyFrom}'`);
-  return body ? 'body' : meta.copyFrom !== undefined ? 'copy-from' : 'none';
+  const url = meta.location ?? meta.copyFrom;
+  if (url !== undefined && (!/^https?:\/\//i.test(url) || (location && !locations))) throw invalid(`External sources are not supported: '${url}'`);
+  return body ? 'body' : location ? 'location' : meta.copyFrom !== undefined ? 'copy-from' : 'none';
 }
+
+export type V1Source = 'body' | 'copy-from' | 'location' | 'none';
 
 /** Data needs both formats (upstream asked after creating the record, leaving a queued orphan; we ask first). */
 export function assertFormatsForData(formats: { diskFormat?: string | null; containerFormat?: string | null }): void {
