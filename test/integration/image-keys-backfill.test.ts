@@ -22,7 +22,7 @@ describe('derived image keys for records written before them', () => {
   it('are given their created buckets and import-lock flag, then the pass is marked done', async () => {
     const db = api.app.get<Connection>(getConnectionToken()).db!;
     const old = (fields: Partial<ImageDoc>) => {
-      const { createdMinute: _m, createdHour: _h, createdDay: _d, importLocked: _l, ...rest } = imageRecord({ owner: 'p-old', ...fields });
+      const { createdMinute: _m, createdTenMinutes: _t, createdHour: _h, createdDay: _d, importLocked: _l, ...rest } = imageRecord({ owner: 'p-old', ...fields });
       return rest;
     };
     const createdAt = new Date(Date.now() - 5 * 86_400_000);
@@ -35,13 +35,13 @@ describe('derived image keys for records written before them', () => {
     await api.app.get(ImageKeysBackfill).onModuleInit();
     const images = db.collection<ImageDoc>('images');
     const a = (await images.findOne({ _id: plain._id }))!;
-    assert.deepEqual({ m: a.createdMinute, h: a.createdHour, d: a.createdDay, l: a.importLocked }, { ...rename(createdBucketsOf(createdAt)), l: false });
+    assert.deepEqual({ m: a.createdMinute, t: a.createdTenMinutes, h: a.createdHour, d: a.createdDay, l: a.importLocked }, { ...rename(createdBucketsOf(createdAt)), l: false });
     assert.equal((await images.findOne({ _id: locked._id }))!.importLocked, true);
-    assert.ok(await db.collection<{ _id: string }>('schema_state').findOne({ _id: 'images.derived-keys.v2' }));
+    assert.ok(await db.collection<{ _id: string }>('schema_state').findOne({ _id: 'images.derived-keys.v3' }));
     assert.deepEqual((await listed()).sort(), [plain._id, locked._id].sort());
   });
 });
 
-function rename(b: { createdMinute: number; createdHour: number; createdDay: number }) {
-  return { m: b.createdMinute, h: b.createdHour, d: b.createdDay };
+function rename(b: { createdMinute: number; createdTenMinutes: number; createdHour: number; createdDay: number }) {
+  return { m: b.createdMinute, t: b.createdTenMinutes, h: b.createdHour, d: b.createdDay };
 }

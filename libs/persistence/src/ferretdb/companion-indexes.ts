@@ -13,7 +13,7 @@ import { APP_CONFIG, type AppConfig } from '@glimpse/config';
  * when no query relies on them alone; `status` stays, since the sweeps look for the rare ones.
  */
 export const EQUALITY_KEYS: Readonly<Record<string, readonly string[]>> = {
-  images: ['_id', 'owner', 'status', 'visibility', 'name', 'checksum', 'osHashValue', 'tags', 'propPairs', 'createdMinute', 'createdHour', 'createdDay', 'importLocked'],
+  images: ['_id', 'owner', 'status', 'visibility', 'name', 'checksum', 'osHashValue', 'tags', 'propPairs', 'createdMinute', 'createdTenMinutes', 'createdHour', 'createdDay', 'importLocked'],
   image_members: ['_id', 'imageId', 'memberId'],
   tasks: ['_id', 'imageId'],
   quota_ledgers: ['_id'],

@@ -5,11 +5,11 @@ import { createdBucketsOf, importLockedBy } from './image-keys.js';
 import { ImageDoc } from './image.schema.js';
 
 const STATE = 'schema_state';
-const DONE = 'images.derived-keys.v2';
+const DONE = 'images.derived-keys.v3';
 const BATCH = 500;
 
 /**
- * Gives records written before the derived keys existed (`createdMinute|Hour|Day`, `importLocked`, image-keys.ts) their
+ * Gives records written before the derived keys existed (`created<Minute|TenMinutes|Hour|Day>`, `importLocked`, image-keys.ts) their
  * keys, once: at start-up, until a pass finds none missing, then a marker in `schema_state` says it is done and
  * later starts read nothing. Each update is conditional on the record's `rev`, so a record changed meanwhile is
  * not given a stale value; a pass that lost one to a concurrent write-back (FerretDB writes whole documents) is
@@ -44,7 +44,7 @@ export class ImageKeysBackfill implements OnModuleInit {
 
   /** One pass; the number of records it found without their keys. */
   private async pass(): Promise<number> {
-    const missing = { $or: [{ createdDay: { $exists: false } }, { importLocked: { $exists: false } }] };
+    const missing = { $or: [{ createdTenMinutes: { $exists: false } }, { importLocked: { $exists: false } }] };
     let batch: Parameters<Model<ImageDoc>['bulkWrite']>[0] = [];
     let count = 0;
     const flush = async () => {

@@ -12,10 +12,25 @@ const scope = { projectId: 'p1', isAdmin: false, memberImageIds: [] };
 describe('list filter shape', () => {
   it('puts equalities on plain values at the top level (FerretDB pushes only those down) and the rest under $and', () => {
     const f = listFilter(query({ name: { eq: 'n' }, id: { eq: 'i' }, minRam: 5, protected: true, status: { in: ['active', 'queued'] }, tags: ['t'] }), scope);
-    assert.deepEqual(Object.keys(f).sort(), ['$and', '_id', 'minRam', 'name', 'osHidden', 'protected']);
+    assert.deepEqual(Object.keys(f).sort(), ['$and', '_id', 'minRam', 'name', 'osHidden', 'protected', 'tags']);
     assert.equal(f.name, 'n');
     assert.equal(f.osHidden, false);
+    assert.equal(f.tags, 't');
     const and = f.$and as Record<string, unknown>[];
-    assert.deepEqual(and.slice(1), [{ status: { $nin: UNLISTED_STATUSES } }, { status: { $in: ['active', 'queued'] } }, { tags: { $all: ['t'] } }]);
+    assert.deepEqual(and, [{ status: { $nin: UNLISTED_STATUSES } }, { status: { $in: ['active', 'queued'] } }, { $or: [{ visibility: 'public' }, { owner: 'p1' }] }]);
+  });
+
+  it('puts one tag, one property pair and a scope without $or at the top level too, the rest under $and', () => {
+    const f = listFilter(query({ tags: ['a', 'b'], properties: { k: 'v', k2: 'v2' }, visibility: 'private' }), scope);
+    assert.equal(f.tags, 'a');
+    assert.equal(f.propPairs, JSON.stringify(['k', 'v']));
+    assert.equal(f.visibility, 'private');
+    assert.equal(f.owner, 'p1');
+    const and = f.$and as Record<string, unknown>[];
+    assert.ok(and.some((c) => JSON.stringify(c) === JSON.stringify({ tags: { $all: ['a', 'b'] } })));
+    // An owner filter and the scope's owner are both kept: the scope's goes under $and.
+    const g = listFilter(query({ owner: 'p2', visibility: 'private' }), scope);
+    assert.equal(g.owner, 'p2');
+    assert.ok((g.$and as Record<string, unknown>[]).some((c) => c.owner === 'p1'));
   });
 });

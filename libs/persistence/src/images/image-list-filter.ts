@@ -61,7 +61,7 @@ function scopeOf(query: ImageListQuery, scope: ListScope): Filter {
 
 /** The MongoDB filter of a listing: scope, then every filter, never the unlisted statuses. */
 export function listFilter(query: ImageListQuery, scope: ListScope): Filter {
-  const and: Filter[] = [scopeOf(query, scope), ...(query.includeUnlisted ? [] : [{ status: { $nin: UNLISTED_STATUSES } }])];
+  const and: Filter[] = query.includeUnlisted ? [] : [{ status: { $nin: UNLISTED_STATUSES } }];
   const exact: Filter = {
     name: value(query.name),
     _id: value(query.id),
@@ -83,12 +83,17 @@ export function listFilter(query: ImageListQuery, scope: ListScope): Filter {
   // backend as a WHERE clause (it pushes nothing inside $and/$or); MongoDB reads both shapes alike.
   const top: Filter = {};
   for (const [k, v] of Object.entries(exact)) if (v !== undefined) (isPlain(v) ? (top[k] = v) : and.push({ [k]: v }));
-  if (query.tags.length) and.push({ tags: { $all: query.tags } });
+  // A scope without an $or (one visibility, maybe an owner) is plain equalities too.
+  for (const [k, v] of Object.entries(scopeOf(query, scope))) (k !== '$or' && isPlain(v) && !(k in top) ? (top[k] = v) : and.push({ [k]: v }));
+  // One tag and one property pair at the top level as well (an equality on an array matches an element).
+  if (query.tags.length) top.tags = query.tags[0];
+  if (query.tags.length > 1) and.push({ tags: { $all: query.tags } });
   if (query.size !== undefined) and.push({ size: query.size });
   if (query.sizeMin !== undefined) and.push({ size: { $gte: query.sizeMin } });
   if (query.sizeMax !== undefined) and.push({ size: { $lte: query.sizeMax } });
   const pairs = Object.entries(query.properties).map(([k, v]) => propPair(k, v));
-  if (pairs.length) and.push({ propPairs: { $all: pairs } });
+  if (pairs.length) top.propPairs = pairs[0];
+  if (pairs.length > 1) and.push({ propPairs: { $all: pairs } });
   return { ...top, $and: and };
 }
 

@@ -47,8 +47,8 @@ export class ImageListing {
    * A newest-first page on FerretDB, which cannot push a range, a sort or a limit with a filter down: walk the
    * creation buckets (image-keys.ts) from the newest down, each query being the page's filter plus one bucket
    * equality, which PostgreSQL finds by index, so only that bucket's matching rows are read and sorted. Minutes
-   * while they yield rows; two empty ones in a row move the walk to hours, two empty hours to days (a sparse
-   * stretch costs a few queries, not thousands). Each query is bounded by `createdAt < upper`, the start of what was walked already.
+   * while they yield rows; three empty ones in a row move the walk to ten minutes, then hours, then days (a
+   * sparse stretch costs a few queries, not thousands; a pause in a dense stretch reads a bucket ten times larger). Each query is bounded by `createdAt < upper`, the start of what was walked already.
    * After EMPTY_DAYS empty days in a row, or MAX_BUCKET_QUERIES queries, one query reads the rest (what every page
    * cost before: each remaining row that matches). Exact in order and content: buckets partition time, and within
    * one the page's own sort (created_at first) applies.
@@ -79,10 +79,10 @@ export class ImageListing {
       const found = await find({ [key]: bucket }, query.limit - out.length);
       out.push(...found);
       upper = bucket * ms;
-      // Two empty buckets in a row (one may be the clock-skew minute, or a pause) widen the walk.
+      // Three empty buckets in a row (one may be the clock-skew minute, or a pause) widen the walk.
       if (found.length > 0) empty = emptyDays = 0;
       else if (level === CREATED_BUCKETS.length - 1) emptyDays++;
-      else if (++empty === 2) {
+      else if (++empty === WIDEN_AFTER_EMPTY) {
         level++;
         empty = 0;
       }
@@ -108,6 +108,7 @@ export class ImageListing {
 /** Bucket queries a page may make, and empty days in a row it walks, before it reads the rest in one query. */
 const MAX_BUCKET_QUERIES = 64;
 const EMPTY_DAYS = 7;
+const WIDEN_AFTER_EMPTY = 3;
 /** How far ahead of this server's clock another server's created_at may be. */
 const BUCKET_SKEW_MS = 60_000;
 
