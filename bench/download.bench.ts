@@ -4,12 +4,14 @@
  * the API in this process, interleaved round by round with the reference of machine-limits.md: a plain
  * `fs.createReadStream(<the same stored file>, 1 MiB)` piped to the response (a child process). Also in the same
  * run: `cat` of the stored file to /dev/null. Prints MB/s (min/max over rounds), the ratio to the reference
- * (target ≥ 0.9) and the API process's peak RSS growth during the download (target < 100 MB).
+ * (target ≥ 0.9) and the API process's peak RSS growth during the download (target < 100 MB). Then the same sizes
+ * from a swift store on a real Swift next to the swift CLI's own download (support/swift-bench.ts; GLIMPSE_BENCH_SWIFT=0 skips).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchStack } from './support/bench-stack.js';
+import { swiftBench } from './support/swift-bench.js';
 import { benchRounds, benchSizes, curlGet, curlPut, fmt, interleave, MiB, mbps, median, randomFile, startReference, timedExec, withPeakRss } from './support/data-bench.js';
 
 const member = { 'x-project-id': 'bench', 'x-roles': 'member' };
@@ -59,6 +61,7 @@ export default async function downloadBench(args: string[]): Promise<void> {
       await fetch(`${stack.url}/v2/images/${id}`, { method: 'DELETE', headers: member });
       rmSync(stored, { force: true });
     }
+    await swiftBench('download', sizes, rounds, work);
   } finally {
     await stack.close();
     rmSync(work, { recursive: true, force: true });

@@ -6,12 +6,14 @@
  * fsync; a child process), because this machine throttles its second core after some seconds of load. Also
  * measured in the same run on the same bytes: node:crypto's MD5+SHA-512 in one loop (one core), and a plain
  * `dd conv=fsync` copy. Prints MB/s (min/max over rounds), the service's ratio to the reference (target ≥ 0.9)
- * and the API process's peak RSS growth during the upload (target < 100 MB).
+ * and the API process's peak RSS growth during the upload (target < 100 MB). Then the same sizes into a swift store
+ * on a real Swift next to the swift CLI's own upload of the file (support/swift-bench.ts; GLIMPSE_BENCH_SWIFT=0 skips).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchStack } from './support/bench-stack.js';
+import { swiftBench } from './support/swift-bench.js';
 import {
   benchRounds,
   benchSizes,
@@ -80,6 +82,7 @@ export default async function uploadBench(args: string[]): Promise<void> {
       console.log(`  API process peak RSS growth                  ${fmt(rss).padStart(12)} MB   (target < 100)`);
       rmSync(file, { force: true });
     }
+    await swiftBench('upload', sizes, rounds, work);
   } finally {
     await reference.close();
     await stack.close();

@@ -93,7 +93,7 @@ describe('Location API: an image whose data is at a URL, checked by the checksum
   it('refuses bad requests, non-queued images, others\' images and internal URLs', async () => {
     const id = await raw();
     const cases: [unknown, number, RegExp][] = [
-      [{ url: 'file:///etc/passwd' }, 400, /http\(s\) URL/],
+      [{ url: 'file:///etc/passwd' }, 400, /http\(s\) or swift URL/],
       [{ url: 'http://images.example.com:8765/disk' }, 400, /does not pass filtering/],
       [{ url: url(), validation_data: { os_hash_algo: 'sha256', os_hash_value: 'a'.repeat(64) } }, 400, /md5 or sha512/],
       [{ url: url(), bogus: 1 }, 400, /Unexpected/],

@@ -88,7 +88,8 @@ export class KeystoneAdmin {
     await this.send('DELETE', `/v3/projects/${p.projectId}`).catch(() => undefined);
   }
 
-  private async send<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** One admin API request (JSON in and out). */
+  async send<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${keystoneUrl}${path}`, {
       method,
       headers: { 'x-auth-token': this.token, 'content-type': 'application/json' },

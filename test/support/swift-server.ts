@@ -55,10 +55,14 @@ function parseExports(text: string): Record<string, string> {
   return env;
 }
 
-/** Starts a Swift of its own (temporary data dir, free port); `env` e.g. SWIFT_TOKEN_LIFE. */
-export async function startSwift(env: Record<string, string> = {}): Promise<RunningSwift> {
+/**
+ * Starts a Swift of its own (temporary data dir, free port); `env` e.g. SWIFT_TOKEN_LIFE; `prepare` runs on the
+ * data dir first (e.g. to fix its keys).
+ */
+export async function startSwift(env: Record<string, string> = {}, prepare?: (dataDir: string) => Promise<void>): Promise<RunningSwift> {
   const tools = swiftTools();
   const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-swift-'));
+  await prepare?.(dataDir);
   let port = 0;
   let vars: Record<string, string> = {};
   const start = async (settings = env) => {
@@ -98,8 +102,8 @@ export async function startSwift(env: Record<string, string> = {}): Promise<Runn
     authUrl: vars.SWIFT_AUTH_URL,
     user: vars.SWIFT_USER!,
     key: vars.SWIFT_KEY!,
-    storageUrl: vars.SWIFT_STORAGE_URL!,
-    other: { user: vars.SWIFT_OTHER_USER!, key: vars.SWIFT_OTHER_KEY!, storageUrl: vars.SWIFT_STORAGE_URL!.replace(/AUTH_glimpse$/, 'AUTH_other') },
+    storageUrl: vars.SWIFT_STORAGE_URL ?? '',
+    other: { user: vars.SWIFT_OTHER_USER ?? '', key: vars.SWIFT_OTHER_KEY ?? '', storageUrl: (vars.SWIFT_STORAGE_URL ?? '').replace(/AUTH_glimpse$/, 'AUTH_other') },
     storeEntry: (id, extra = {}) => ({ id, type: 'swift', auth_url: vars.SWIFT_AUTH_URL, user: vars.SWIFT_USER, key: vars.SWIFT_KEY, ...extra }),
     token,
     raw,

@@ -61,6 +61,12 @@ export interface Store {
    * memory: the location, the image id it is named by, and when it was last written. For the auditor's orphan scan.
    */
   listObjects?(): AsyncIterable<{ location: string; imageId: string; modifiedMs: number }>;
+  /**
+   * A location another service wrote (a Glance deployment on the same storage) taken over for image `imageId`:
+   * resolves with the form this store records and lists (never with credentials) once the bytes are there;
+   * rejects with a 400 when the location is not this store's or not named by the image id.
+   */
+  adoptLocation?(url: string, imageId: string): Promise<string>;
   close?(): Promise<void>;
 }
 

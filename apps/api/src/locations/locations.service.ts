@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName } from '@glimpse/contracts';
 import {
   conflict,
+  forbidden,
   type Image,
   IMPORT_LOCK_PROPERTY,
   ImageStatus,
@@ -15,12 +16,16 @@ import {
 } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
-import { StoreRegistry } from '@glimpse/storage';
+import { type Store, StoreRegistry } from '@glimpse/storage';
 import { DEFAULT_URL_FILTER, redact, screenUrl } from '@glimpse/web-download';
 import { ImageAccess } from '../images/image-access.service.js';
 
+/** The schemes of Glance's Swift store locations. */
+const SWIFT_URL = /^swift(\+https?|\+config)?:\/\//i;
+
 /**
- * Glance 2.17's Location API: a queued image gets its data from a URL (an http store location). Without
+ * Glance 2.17's Location API: a queued image gets its data from a URL (an http store location, or for admins a
+ * Swift location of an image Glance wrote into a swift store's account, recorded credential-free). Without
  * validation_data the image is active at once and the checksum and format jobs fill in what they find; with it,
  * the image waits in `importing` (holding the import lock) until the checksum job has compared the data, and
  * goes back to `queued` without the location if it does not match. Progress is a `location_import` task.
@@ -37,12 +42,12 @@ export class LocationsService {
   ) {}
 
   async add(ctx: RequestContext, imageId: string, body: unknown): Promise<void> {
-    const { url, validation } = this.parse(body);
-    const store = this.stores.stores.find((s) => s.type === 'http');
-    if (!store) throw invalid('Locations need an http store, and none is configured (GLIMPSE_STORES).');
+    const parsed = this.parse(body);
+    const { validation } = parsed;
     const image = await this.access.permitted(ctx, imageId, 'set_image_location');
     if (image.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${image.status} to ${validation ? 'importing' : 'active'} is not allowed`);
     if (!image.diskFormat || !image.containerFormat) throw invalid('Properties disk_format, container_format must be set prior to adding a location.');
+    const { store, url } = SWIFT_URL.test(parsed.url) ? await this.adopted(ctx, imageId, parsed.url) : this.httpStore(parsed.url);
 
     const taskId = randomUUID();
     const now = new Date();
@@ -69,6 +74,31 @@ export class LocationsService {
     }
   }
 
+  private httpStore(url: string): { store: Store; url: string } {
+    const store = this.stores.stores.find((s) => s.type === 'http');
+    if (!store) throw invalid('Locations need an http store, and none is configured (GLIMPSE_STORES).');
+    return { store, url };
+  }
+
+  /**
+   * A Swift location (an image Glance wrote into the same Swift): admins only, since it names bytes in the
+   * service's own account; the store that owns it records it in its credential-free form.
+   */
+  private async adopted(ctx: RequestContext, imageId: string, url: string): Promise<{ store: Store; url: string }> {
+    if (!ctx.isAdmin) throw forbidden('Only admins may add a location in a Swift store.');
+    const candidates = this.stores.stores.filter((s) => s.adoptLocation);
+    if (!candidates.length) throw invalid('Swift locations need a swift store, and none is configured (GLIMPSE_STORES).');
+    let refusal: unknown;
+    for (const store of candidates) {
+      try {
+        return { store, url: await store.adoptLocation!(url, imageId) };
+      } catch (err) {
+        refusal ??= err;
+      }
+    }
+    throw refusal;
+  }
+
   /** GET: the image's locations (admin only: URLs may carry credentials). */
   async list(ctx: RequestContext, imageId: string): Promise<{ url: string; metadata: Record<string, unknown> }[]> {
     const image = await this.access.visible(ctx, imageId);
@@ -80,11 +110,15 @@ export class LocationsService {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('Request body must be a JSON object.');
     const { url, validation_data: data, ...rest } = body as Record<string, unknown>;
     if (Object.keys(rest).length) throw invalid(`Unexpected member(s): ${Object.keys(rest).join(', ')}.`);
-    if (typeof url !== 'string' || url.length > 255 || !/^https?:\/\//i.test(url)) throw invalid("'url' must be an http(s) URL of at most 255 characters.");
-    try {
-      screenUrl(url, { ...DEFAULT_URL_FILTER, ...this.config.import.webDownload.filter });
-    } catch {
-      throw invalid(`Location URI does not pass filtering: ${redact(url)}`);
+    if (typeof url !== 'string' || url.length > 255 || !(/^https?:\/\//i.test(url) || SWIFT_URL.test(url))) {
+      throw invalid("'url' must be an http(s) or swift URL of at most 255 characters.");
+    }
+    if (!SWIFT_URL.test(url)) {
+      try {
+        screenUrl(url, { ...DEFAULT_URL_FILTER, ...this.config.import.webDownload.filter });
+      } catch {
+        throw invalid(`Location URI does not pass filtering: ${redact(url)}`);
+      }
     }
     if (data === undefined) return { url };
     const validation = parseValidation(data);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { imageContainer, segmentName, segmentOwner } from './swift-names.js';
-import { parseSwiftLocation, redact, swiftConfigLocation } from './swift-location.js';
+import { redact } from '@glimpse/web-download';
+import { parseSwiftLocation, swiftConfigLocation } from './swift-location.js';
 
 const id = '62e1a3b4-0c1d-4e2f-8a9b-0123456789ab';
 

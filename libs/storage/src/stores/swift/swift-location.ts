@@ -1,4 +1,5 @@
 import { invalid } from '@glimpse/domain';
+import { redact } from '@glimpse/web-download';
 
 /**
  * A Swift image location in one of the forms Glance writes:
@@ -56,11 +57,6 @@ export function parseSwiftLocation(uri: string): SwiftLocation {
 /** The location Glimpse writes: the account by its reference, never a secret. */
 export function swiftConfigLocation(reference: string, container: string, object: string): string {
   return `swift+config://${reference}/${encodeURIComponent(container)}/${encodeURIComponent(object)}`;
-}
-
-/** The location with any `user:key@` removed, for messages and logs. */
-export function redact(uri: string): string {
-  return uri.replace(/^([a-z+]+:\/\/)[^/]*@/i, '$1***@');
 }
 
 function decode(part: string, bad: (why: string) => Error): string {

@@ -113,7 +113,7 @@ class ResumingBody extends Readable {
         this.push(null);
       } else broke(`the stream ended after ${this.sent} of ${this.length} bytes`);
     });
-    res.once('error', (err) => broke(err.message));
+    res.on('error', (err) => broke(err.message)); // every time: a destroyed response may report more than once
     res.once('close', () => broke('the connection closed'));
   }
 

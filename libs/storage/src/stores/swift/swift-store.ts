@@ -4,7 +4,8 @@ import { invalid, unavailable } from '@glimpse/domain';
 import { type ByteRange, type GetOptions, type PutOptions, type PutResult, type Store } from '../../store.js';
 import { SwiftClient } from './swift-client.js';
 import { drain, header } from './swift-http.js';
-import { parseSwiftLocation, redact, swiftConfigLocation } from './swift-location.js';
+import { redact } from '@glimpse/web-download';
+import { parseSwiftLocation, swiftConfigLocation } from './swift-location.js';
 import { imageContainer, segmentOwner } from './swift-names.js';
 import { openObject } from './swift-object-reader.js';
 import { SwiftObjectWriter } from './swift-object-writer.js';
@@ -158,6 +159,24 @@ export class SwiftStore implements Store {
       await settle();
     }
     return removed;
+  }
+
+  /**
+   * A location Glance wrote into this store's account (any form: swift+config with this reference, inline
+   * credentials of this account, the account's storage URL) becomes `swift+config://<reference>/<container>/<id>`,
+   * the form listObjects reports, so the auditor recognises it; credentials are dropped. Its object must be named
+   * by the image id (as Glance names it) and exist. Locations of other accounts are refused.
+   */
+  async adoptLocation(url: string, imageId: string): Promise<string> {
+    const target = this.resolve(url);
+    if (target.client !== this.client) {
+      const other = parseSwiftLocation(url);
+      const sameAccount = other.kind === 'storage' && sameUrl(other.storageUrl, await this.client.storageUrl());
+      if (!sameAccount) throw invalid(`Location ${redact(url)} is in another Swift account than store ${this.id}'s`);
+    }
+    if (target.object !== imageId) throw invalid(`Location ${redact(url)} names object ${target.object}: register it under that image id`);
+    if (!(await this.stat(url))) throw invalid(`Location ${redact(url)} has no object in store ${this.id}`);
+    return swiftConfigLocation(this.options.reference, target.container, target.object);
   }
 
   properties(): Record<string, unknown> {
