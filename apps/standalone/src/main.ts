@@ -4,6 +4,7 @@ import { createLogger, onShutdown } from '@glimpse/common';
 import { ensureLocalServices } from '@glimpse/local-services';
 import { createApiApp } from '../../api/src/create-api-app.js';
 import { createWorkerApp } from '../../worker/src/create-worker-app.js';
+import { createCacheNodeApp } from '../../worker/src/image-cache/create-cache-node-app.js';
 
 /**
  * The embedded default: API and worker in one process, with local MongoDB-compatible and Redis servers started
@@ -18,6 +19,8 @@ await runWithConfig(async (base) => {
   const { config } = services;
   const worker = await createWorkerApp(config, logger);
   shutdown.add(() => worker.close());
+  const cacheJobs = await createCacheNodeApp(config, logger);
+  if (cacheJobs) shutdown.add(() => cacheJobs.close());
   const api = await createApiApp(config, logger);
   shutdown.add(() => api.close());
   await api.listen(config.http.port, config.http.host);

@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CACHE_JOBS } from '@glimpse/contracts';
 import { invalid, notFound, Policy, type RequestContext } from '@glimpse/domain';
 import { AuditFindingRepository, MaintenanceRunRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
@@ -37,7 +38,8 @@ export class MaintenanceController {
   @Get('runs')
   async list(@Ctx() ctx: RequestContext, @Query('sweep') sweep?: string, @Query('limit') limit?: string) {
     enforce(this.policy, ctx, 'run_maintenance', ownProject(ctx));
-    const job = sweep === undefined ? undefined : sweepOf(sweep);
+    // The API nodes' cache jobs (cache-prefetcher, cache-pruner, cache-cleaner) are listed by their own names.
+    const job = sweep === undefined ? undefined : (sweepOf(sweep) ?? CACHE_JOBS.find((j) => j === sweep));
     if (sweep !== undefined && !job) throw invalid(`Unknown sweep ${sweep}.`);
     const n = limit === undefined ? 25 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw invalid('limit must be an integer from 1 to 1000.');
