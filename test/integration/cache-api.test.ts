@@ -117,6 +117,13 @@ describe('the v2 cache API (cache on)', () => {
     assert.ok((await download(id)).body.equals(bytes));
     assert.equal((await state()).cached_images.find((e) => e.image_id === id)!.hits, 1);
     assert.deepEqual((await call(`${url}/v2/cache/nodes/${id}`, 'GET')).json(), ['http://node-a:9292']);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name}\\{node="http://node-a:9292"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    assert.ok(value('glimpse_image_cache_hits_total') >= 1, metrics);
+    assert.ok(value('glimpse_image_cache_served_bytes_total') >= bytes.length);
+    assert.ok(value('glimpse_image_cache_misses_total') >= 0);
+    assert.ok(value('glimpse_image_cache_size_bytes') >= bytes.length);
+    assert.ok(value('glimpse_image_cache_images') >= 1);
     // Queueing a cached image changes nothing.
     assert.equal((await call(`${url}/v2/cache/${id}`, 'PUT')).status, 202);
     assert.ok(!(await state()).queued_images.includes(id));

@@ -153,6 +153,11 @@ export class ImageCache {
     return this.files ? this.entries.removeAll(this.node, 'queued') : 0;
   }
 
+  /** Every node's cached images and bytes, as recorded. */
+  sizeByNode(): Promise<{ node: string; images: number; bytes: number }[]> {
+    return this.entries.sizeByNode();
+  }
+
   /** Every node that holds the image in its cache. */
   nodesCaching(imageId: string): Promise<string[]> {
     return this.entries.nodesCaching(imageId);

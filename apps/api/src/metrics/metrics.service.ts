@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QueueName, SWEEPS } from '@glimpse/contracts';
+import { CACHE_JOBS, QueueName, SWEEPS } from '@glimpse/contracts';
+import { ImageCache } from '@glimpse/image-cache';
 import { type MaintenanceRun, MaintenanceRunRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 
@@ -20,6 +21,7 @@ export class MetricsService {
   constructor(
     private readonly runs: MaintenanceRunRepository,
     private readonly producer: JobProducer,
+    private readonly cache: ImageCache,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'glimpse_process_' });
     this.requests = new Counter({
@@ -37,6 +39,7 @@ export class MetricsService {
     });
     this.maintenanceMetrics();
     this.queueMetrics();
+    this.cacheMetrics();
   }
 
   private maintenanceMetrics(): void {
@@ -59,7 +62,7 @@ export class MetricsService {
           at: Date.now(),
           runs: (async () => {
             const last = new Map<string, MaintenanceRun>();
-            for (const job of SWEEPS) {
+            for (const job of [...SWEEPS, ...CACHE_JOBS]) {
               const run = await runs.lastFinished(job);
               if (run) last.set(job.replace(/-sweep$/, ''), run);
             }
@@ -101,6 +104,44 @@ export class MetricsService {
         }
       },
     });
+  }
+
+  /**
+   * The image cache: hits, misses and bytes served by this process (labelled with its node), and every node's
+   * cached images and bytes from the shared records.
+   */
+  private cacheMetrics(): void {
+    const cache = this.cache;
+    if (!cache.enabled) return;
+    const node = cache.node;
+    const counter = (name: string, help: string, value: () => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['node'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc({ node }, value());
+        },
+      });
+    counter('glimpse_image_cache_hits_total', 'Downloads this process served from its node\'s image cache.', () => cache.stats.hits);
+    counter('glimpse_image_cache_misses_total', 'Downloads of active images this process found not cached on its node.', () => cache.stats.misses);
+    counter('glimpse_image_cache_served_bytes_total', 'Bytes this process served from its node\'s image cache.', () => cache.stats.bytesServed);
+    const registry = this.registry;
+    const perNode = (name: string, help: string, pick: (n: { images: number; bytes: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['node'],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const n of await cache.sizeByNode()) this.set({ node: n.node }, pick(n));
+        },
+      });
+    perNode('glimpse_image_cache_size_bytes', 'Bytes of the images each API node has cached (from the cache records).', (n) => n.bytes);
+    perNode('glimpse_image_cache_images', 'Images each API node has cached (from the cache records).', (n) => n.images);
   }
 
   private queueMetrics(): void {

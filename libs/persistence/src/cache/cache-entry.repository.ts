@@ -112,4 +112,18 @@ export class CacheEntryRepository {
     const docs = await this.model.find({ imageId, state: 'cached' }).select({ node: 1 }).lean<CacheEntryDoc[]>().exec();
     return docs.map((d) => d.node).sort();
   }
+
+  /** Per node: how many images it has cached and their bytes (the metrics of every node, from any). */
+  async sizeByNode(): Promise<{ node: string; images: number; bytes: number }[]> {
+    // Summed here rather than by $group: a cache holds few images, and FerretDB's $group cannot use an index anyway.
+    const docs = await this.model.find({ state: 'cached' }).select({ node: 1, size: 1 }).lean<CacheEntryDoc[]>().exec();
+    const byNode = new Map<string, { node: string; images: number; bytes: number }>();
+    for (const d of docs) {
+      const n = byNode.get(d.node) ?? { node: d.node, images: 0, bytes: 0 };
+      n.images++;
+      n.bytes += d.size;
+      byNode.set(d.node, n);
+    }
+    return [...byNode.values()].sort((a, b) => a.node.localeCompare(b.node));
+  }
 }
