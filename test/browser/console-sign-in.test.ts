@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { LOG_REDACT_PATHS } from '@glimpse/common';
 import { redisOptions } from '@glimpse/queue';
 import { type RunningApi, startApi } from '../support/api-app.js';
-import { type Browser, browserSkipReason, openBrowser } from '../support/browser.js';
+import { type Browser, browserSkipReason, consoleSuite, openBrowser } from '../support/browser.js';
 import { testConfig } from '../support/test-config.js';
 import { testTempDir } from '../support/temp-dir.js';
 
@@ -159,20 +159,11 @@ describe('console sign-in (tokens mode, headless Chromium)', { skip }, () => {
 });
 
 describe('console in noauth mode on loopback: no sign-in', { skip }, () => {
-  let api: RunningApi;
-  let browser: Browser;
-  before(async () => {
-    api = await startApi(testConfig({}));
-    browser = await openBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  const suite = consoleSuite(() => testConfig({}), before, after);
 
   it('opens the console at once, and still wants the CSRF token to change anything', async () => {
-    const { page } = browser;
-    const res = await page.goto(`${api.url}/console`);
+    const { page } = suite.browser;
+    const res = await page.goto(`${suite.api.url}/console`);
     assert.equal(res!.status(), 200);
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     const refused = await page.evaluate(async () => (await fetch('/console/sign-out', { method: 'POST' })).status);
@@ -183,7 +174,7 @@ describe('console in noauth mode on loopback: no sign-in', { skip }, () => {
   });
 
   it('refuses a request whose identity headers are not an admin', async () => {
-    const res = await fetch(`${api.url}/console`, { headers: { 'x-project-id': 'p1', 'x-roles': 'member', accept: 'text/html' } });
+    const res = await fetch(`${suite.api.url}/console`, { headers: { 'x-project-id': 'p1', 'x-roles': 'member', accept: 'text/html' } });
     assert.equal(res.status, 403);
     assert.match(await res.text(), /for administrators/);
   });
