@@ -55,4 +55,13 @@ describe('queue round trip: API producer → worker processor', () => {
     const counts = await producer.queueFor(JobName.Ping).getJobCounts('completed');
     assert.equal(counts.completed, 2); // the job of the first test and this single deduplicated one
   });
+
+  it('enqueueNew tells the call that queued a job from those that found it already queued', async () => {
+    const producer = api.app.get(JobProducer);
+    const payload = { requestId: randomUUID(), sentAt: new Date().toISOString() };
+    const racing = await Promise.all(Array.from({ length: 4 }, () => producer.enqueueNew(JobName.Ping, payload, { jobId: `new-${payload.requestId}` })));
+    assert.deepEqual(racing.filter(Boolean).length, 1, String(racing));
+    assert.equal(await producer.enqueueNew(JobName.Ping, payload, { jobId: `new-${payload.requestId}` }), false);
+    assert.equal(await producer.enqueueNew(JobName.Ping, { ...payload, requestId: randomUUID() }, { jobId: `new-other-${payload.requestId}` }), true);
+  });
 });

@@ -62,10 +62,17 @@ export interface SweepPayload {
 }
 
 export interface SweepResult {
+  /** Candidates the sweep looked at (images). */
   candidates: number;
+  /** Jobs it queued (not those a replayed tick found already queued). */
   enqueued: number;
-  bytes: number;
+  /** Candidates it could not handle, for a reason retrying cannot help (logged; the sweep went on). */
   errors: number;
+  /** The auditor's: bytes it planned to re-hash this run. */
+  bytes?: number;
+  /** The updater's: projects whose usage counters it recomputed, and quota holds of dead owners it removed. */
+  projects?: number;
+  holdsDropped?: number;
   /** Leftovers removed by the sweep itself (the reaper's stale partial files). */
   removed?: number;
   /** Objects no image references, found by the auditor. */

@@ -25,6 +25,7 @@ export class JobProducer implements OnModuleDestroy {
   private readonly queues = new Map<QueueName, Queue>();
   /** One connection of ours for every queue, so shutting down ends it even while Redis is away. */
   private readonly redis: Redis;
+  private lastStamp = 0;
 
   constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
     this.redis = new Redis(redisOptions(config.redis.url, 'producer'));
@@ -50,8 +51,33 @@ export class JobProducer implements OnModuleDestroy {
     payload: JobPayload<N>,
     options: EnqueueOptions = {},
   ): Promise<Job<JobPayload<N>, JobResult<N>, N>> {
+    return this.add(name, payload, options);
+  }
+
+  /**
+   * Adds the job unless one with its id already exists; resolves true when this call added it, false when BullMQ
+   * kept the existing one (a replayed sweep's fan-out), so "enqueued" counts what was really queued. The job is
+   * stamped with this call's own timestamp and the stored one read back: only the call that created it finds its own.
+   */
+  async enqueueNew<N extends JobName>(name: N, payload: JobPayload<N>, options: EnqueueOptions & { jobId: string }): Promise<boolean> {
+    // Unique within this process (two calls in one millisecond get two stamps).
+    const timestamp = (this.lastStamp = Math.max(Date.now(), this.lastStamp + 1));
+    const job = await this.add(name, payload, options, timestamp);
+    const stored = await this.redis.hget(this.queueFor(name).toKey(job.id ?? options.jobId), 'timestamp').catch((err: unknown) => {
+      throw Object.assign(notQueued(name), { cause: err });
+    });
+    // Gone already: it ran and was removed in the meantime, which only a job just added can have done so fast.
+    return stored === null || Number(stored) === timestamp;
+  }
+
+  private async add<N extends JobName>(
+    name: N,
+    payload: JobPayload<N>,
+    options: EnqueueOptions,
+    timestamp?: number,
+  ): Promise<Job<JobPayload<N>, JobResult<N>, N>> {
     const defaults = jobDefaults[name];
-    const adding = this.queueFor(name).add(name, payload, { ...defaults, jobId: options.jobId, delay: options.delayMs });
+    const adding = this.queueFor(name).add(name, payload, { ...defaults, jobId: options.jobId, delay: options.delayMs, timestamp });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timed out'>((resolve) => (timer = setTimeout(() => resolve('timed out'), ENQUEUE_TIMEOUT_MS)));
     try {

@@ -1,10 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { AuditFindingRepository, ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { StoreRegistry } from '@glimpse/storage';
-import { fanOut, tickId } from './fan-out.js';
+import { addCounts, fanOut, tickId } from './fan-out.js';
 import type { Sweep } from './sweep.js';
 
 /**
@@ -15,6 +15,7 @@ import type { Sweep } from './sweep.js';
 @Injectable()
 export class AuditorSweep implements Sweep {
   readonly job = JobName.AuditorSweep;
+  private readonly logger = new Logger(AuditorSweep.name);
 
   constructor(
     private readonly images: ImageRepository,
@@ -40,16 +41,16 @@ export class AuditorSweep implements Sweep {
           last = id;
         }
       }
-      await this.producer.enqueue(JobName.AuditImage, { imageId: id, rehash }, { jobId: `audit-${id}@${tick}` });
+      return this.producer.enqueueNew(JobName.AuditImage, { imageId: id, rehash }, { jobId: `audit-${id}@${tick}` });
     };
     // The size comes with the candidate: no lookup per image.
-    let candidates = await fanOut(this.images.streamActiveById(start), signal, (image) => visit(image.id, image.size ?? 0, true));
+    const first = await fanOut(this.images.streamActiveById(start), signal, (image) => visit(image.id, image.size ?? 0, true), this.logger);
     const wrapped = planned < budget;
-    candidates += await fanOut(this.images.streamActiveById('', start), signal, (image) => visit(image.id, image.size ?? 0, wrapped));
+    const fanned = addCounts(first, await fanOut(this.images.streamActiveById('', start), signal, (image) => visit(image.id, image.size ?? 0, wrapped), this.logger));
     // Next tick re-hashes from where this one stopped (from the start again once every image had its turn).
     await this.state.setCursor('auditor', planned < budget ? '' : last);
     const orphans = await this.findOrphans(signal);
-    return { candidates, enqueued: candidates, bytes: planned, errors: 0, orphans };
+    return { ...fanned, bytes: planned, orphans };
   }
 
   /**

@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { AuditFindingRepository, ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { StagingArea, StoreRegistry } from '@glimpse/storage';
+import { isRetryable, messageOf } from '../processors/job-failure.js';
 import { fanOut, tickId } from './fan-out.js';
 import type { Sweep } from './sweep.js';
 
@@ -16,6 +17,7 @@ import type { Sweep } from './sweep.js';
 @Injectable()
 export class ReaperSweep implements Sweep {
   readonly job = JobName.ReaperSweep;
+  private readonly logger = new Logger(ReaperSweep.name);
 
   constructor(
     private readonly images: ImageRepository,
@@ -35,32 +37,44 @@ export class ReaperSweep implements Sweep {
       killedBefore: new Date(now - rules.killedGraceMs),
     });
     const tick = tickId(payload.tick);
-    const candidates = await fanOut(due, signal, ({ id }) =>
-      this.producer.enqueue(JobName.ReapImage, { imageId: id }, { jobId: `reap-${id}@${tick}` }),
+    const fanned = await fanOut(
+      due,
+      signal,
+      ({ id }) => this.producer.enqueueNew(JobName.ReapImage, { imageId: id }, { jobId: `reap-${id}@${tick}` }),
+      this.logger,
     );
     // Temporary files of writes that died (a crashed worker or API process) in every store and in staging.
     let removed = await this.staging.removeStalePartials(rules.partialGraceMs);
     for (const store of this.stores.stores) removed += (await store.removeStalePartials?.(rules.partialGraceMs)) ?? 0;
-    removed += await this.removeOrphans(new Date(now - rules.orphanGraceMs));
-    return { candidates, enqueued: candidates, bytes: 0, errors: 0, removed };
+    const orphans = await this.removeOrphans(new Date(now - rules.orphanGraceMs));
+    return { ...fanned, errors: fanned.errors + orphans.errors, removed: removed + orphans.removed };
   }
 
   /**
    * Objects the auditor found unreferenced before `before`: each is checked again and removed only if still no
    * image references it (an upload that finished meanwhile keeps its bytes).
    */
-  private async removeOrphans(before: Date): Promise<number> {
+  private async removeOrphans(before: Date): Promise<{ removed: number; errors: number }> {
     let removed = 0;
+    let errors = 0;
     for (const finding of await this.findings.orphansFoundBefore(before)) {
       const store = this.stores.find(finding.store);
       const image = await this.images.findById(finding.imageId);
       const referenced = image?.locations.some((l) => l.store === finding.store && l.url === finding.location);
       if (store && !store.readOnly && finding.location && !referenced) {
-        await store.delete(finding.location);
-        removed++;
+        try {
+          await store.delete(finding.location);
+          removed++;
+        } catch (err) {
+          if (isRetryable(err)) throw err;
+          // Kept as a finding: the next run tries it again.
+          errors++;
+          this.logger.warn(`orphan ${finding.location} in ${finding.store} could not be removed: ${messageOf(err)}`);
+          continue;
+        }
       }
       await this.findings.remove(finding.imageId, finding.store);
     }
-    return removed;
+    return { removed, errors };
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { replicaTargets, type Visibility } from '@glimpse/domain';
@@ -16,6 +16,7 @@ import type { Sweep } from './sweep.js';
 @Injectable()
 export class ReplicatorSweep implements Sweep {
   readonly job = JobName.ReplicatorSweep;
+  private readonly logger = new Logger(ReplicatorSweep.name);
 
   constructor(
     private readonly images: ImageRepository,
@@ -29,12 +30,13 @@ export class ReplicatorSweep implements Sweep {
     const policy = this.config.replicator.policy;
     const covered = policy.some((r) => r.visibility === '*') ? 'all' : policy.map((r) => r.visibility as Visibility);
     const writable = this.stores.writableIds;
-    let enqueued = 0;
-    const candidates = await fanOut(this.images.streamReplicationCandidates(covered), signal, async (image) => {
-      if (replicaTargets(image, policy, writable).length === 0) return;
-      await this.producer.enqueue(JobName.ReplicateImage, { imageId: image.id }, { jobId: `replicate-${image.id}@${tick}` });
-      enqueued++;
-    });
-    return { candidates, enqueued, bytes: 0, errors: 0 };
+    return fanOut(
+      this.images.streamReplicationCandidates(covered),
+      signal,
+      async (image) =>
+        replicaTargets(image, policy, writable).length > 0 &&
+        this.producer.enqueueNew(JobName.ReplicateImage, { imageId: image.id }, { jobId: `replicate-${image.id}@${tick}` }),
+      this.logger,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { ImageRepository, ProjectUsageRepository, QuotaLedgerRepository } from '@glimpse/persistence';
@@ -15,6 +15,7 @@ import type { Sweep } from './sweep.js';
 @Injectable()
 export class UpdaterSweep implements Sweep {
   readonly job = JobName.UpdaterSweep;
+  private readonly logger = new Logger(UpdaterSweep.name);
 
   constructor(
     private readonly usage: ProjectUsageRepository,
@@ -27,11 +28,14 @@ export class UpdaterSweep implements Sweep {
   async run(payload: SweepPayload, signal: AbortSignal): Promise<SweepResult> {
     const stuckBefore = new Date(Date.now() - this.config.updater.stuckSavingMs);
     const tick = tickId(payload.tick);
-    const candidates = await fanOut(this.images.streamStuck(stuckBefore), signal, ({ id }) =>
-      this.producer.enqueue(JobName.RecoverImage, { imageId: id }, { jobId: `recover-${id}@${tick}` }),
+    const fanned = await fanOut(
+      this.images.streamStuck(stuckBefore),
+      signal,
+      ({ id }) => this.producer.enqueueNew(JobName.RecoverImage, { imageId: id }, { jobId: `recover-${id}@${tick}` }),
+      this.logger,
     );
     const projects = await this.usage.recompute();
-    await this.quotaLedger.dropDeadHolds();
-    return { candidates: candidates + projects, enqueued: candidates, bytes: 0, errors: 0 };
+    const holdsDropped = await this.quotaLedger.dropDeadHolds();
+    return { ...fanned, projects, holdsDropped };
   }
 }
