@@ -126,6 +126,7 @@ describe('listing: page chains equal the plain query sorted in memory', () => {
     { status: 'in:active,queued' },
     { 'os_distro': 'debian' },
     { tag: 'nothing-has-this' },
+    { name: 'img-a-3' },
   ];
 
   it('for every caller, sort, filter and limit', async () => {

@@ -33,8 +33,10 @@ export class ImageListing {
     }
     if (query.limit === 0) return [];
     const newestFirst = query.sort[0]?.key === 'created_at' && query.sort[0].dir === 'desc';
+    // An equality that names (nearly) one image reads few rows in one query: no walk needed.
+    const selective = SELECTIVE_KEYS.some((k) => k in filter);
     const docs =
-      this.server.equalityPushdownOnly && newestFirst && this.walkBuckets
+      this.server.equalityPushdownOnly && newestFirst && !selective && this.walkBuckets
         ? await this.byBuckets(query, filter, markerCreatedAt)
         : await this.model.find(filter).sort(sortSpec(query)).limit(query.limit).lean<ImageDoc[]>().exec();
     return docs.map(toImage);
@@ -108,6 +110,8 @@ export class ImageListing {
 /** Bucket queries a page may make, and empty days in a row it walks, before it reads the rest in one query. */
 const MAX_BUCKET_QUERIES = 64;
 const EMPTY_DAYS = 7;
+/** Top-level equalities selective enough that one query beats the walk (their companion index finds the rows). */
+const SELECTIVE_KEYS = ['_id', 'name', 'checksum', 'osHashValue'];
 const WIDEN_AFTER_EMPTY = 3;
 /** How far ahead of this server's clock another server's created_at may be. */
 const BUCKET_SKEW_MS = 60_000;
