@@ -5,7 +5,7 @@
  * The tests get a temp dir of their own (TMPDIR); a run whose tests leave a glimpse-* entry in it fails, naming it.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { loadConfig } from '@glimpse/config';
@@ -40,6 +40,8 @@ const services = await ensureLocalServices(loadConfig());
 const tap = join(dist, 'test-results.tap');
 // Every test cleans up what it creates: a private temp dir shows what a run leaves (and parallel runs don't mix).
 const testTmp = mkdtempSync(join(tmpdir(), 'glimpse-run-'));
+// Others may enter it (not list it): a test's own PostgreSQL runs as the `postgres` user in a data dir below.
+chmodSync(testTmp, 0o711);
 const child = spawn(
   process.execPath,
   [
