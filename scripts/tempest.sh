@@ -10,6 +10,8 @@ export PATH="$PATH:$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin"
 harness=${TEMPEST_HARNESS:-../shared/tools/tempest}
 port=${TEMPEST_PORT:-9299}
 data=$(mktemp -d /tmp/glimpse-tempest.XXXXXX)
+# The local PostgreSQL (FerretDB's backend) runs as user postgres, which must be able to enter the data directory.
+chmod 755 "$data"
 dist=dist-tempest
 
 GLIMPSE_DIST=$dist node scripts/build.mjs >/dev/null || exit 1
@@ -24,6 +26,8 @@ export GLIMPSE_PORT=$port GLIMPSE_DATA_DIR=$data GLIMPSE_DB_NAME="tempest_$(base
   GLIMPSE_KEYSTONE_PASSWORD=secretglance GLIMPSE_KEYSTONE_PROJECT_NAME=service GLIMPSE_KEYSTONE_TIMEOUT_SECONDS=30 \
   GLIMPSE_STORES=local:file,second:file GLIMPSE_WEB_DOWNLOAD_ALLOWED_NETWORKS=127.0.0.1/32 \
   GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS=80,443,8765 GLIMPSE_FORMAT_REQUIRE_MATCH=false LOG_LEVEL=warn
+# TEMPEST_IMAGE_CACHING=1 (the harness then runs test_image_caching): this node gets an image cache.
+[ "${TEMPEST_IMAGE_CACHING:-0}" = 1 ] && export GLIMPSE_IMAGE_CACHE_DIR="$data/cache"
 node "$dist/apps/api/src/metadefs/load-metadefs.js" load /etc/glance/metadefs >/dev/null || exit 1
 node $(node -p "require('./package.json').config.node_flags") "$dist/apps/standalone/src/main.js" >"$data/glimpse.log" 2>&1 &
 pid=$!
