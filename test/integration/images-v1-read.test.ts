@@ -183,7 +183,10 @@ describe('Images API v1 beside v2: lists, HEAD and GET on the records v2 writes'
     assert.equal(h.headers.allow, 'GET');
     const p = await send(`${api.url}/v1/images/${active}`, 'PATCH', OWNER);
     assert.equal(p.status, 405);
-    assert.match(String(p.headers.allow), /GET/);
+    assert.equal(p.headers.allow, 'GET, HEAD, PUT, DELETE');
+    const members = await send(`${api.url}/v1/images/${active}/members`, 'POST', OWNER);
+    assert.equal(members.status, 405);
+    assert.equal(members.headers.allow, 'GET, PUT');
   });
 });
 

@@ -21,7 +21,9 @@ export function allowedMethods(req: Request): string[] {
     }
     for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') methods.add(m.toUpperCase());
   }
-  return [...methods].filter((m) => m !== 'HEAD').sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
+  // v2's answers never name HEAD (Glance's do not); v1's routes with a HEAD of their own do, as Queens did.
+  const v1 = req.path.startsWith('/v1/');
+  return [...methods].filter((m) => m !== 'HEAD' || v1).sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
 }
 
-const ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
