@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ConnectionOptions, QueueEvents } from 'bullmq';
 import { JobName, QueueName } from '@glimpse/contracts';
@@ -8,6 +11,7 @@ import { JobProducer, redisOptions } from '@glimpse/queue';
 import { imageServer, serve } from '../support/image-server.js';
 import { admin, type ImportStack, member, startImportStack } from '../support/import-stack.js';
 import { testConfig } from '../support/test-config.js';
+import { testTempDir } from '../support/temp-dir.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
@@ -18,8 +22,18 @@ describe('Location API: an image whose data is at a URL, checked by the checksum
   let stack: ImportStack;
   let events: QueueEvents;
 
+  // A qcow2 naming a backing file (a hostile image: Glance's format inspector refuses it on upload).
+  const work = testTempDir('glimpse-location-');
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', join(work, 'base.qcow2'), '16M']);
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', join(work, 'base.qcow2'), join(work, 'child.qcow2')]);
+  const hostile = readFileSync(join(work, 'child.qcow2'));
+
   before(async () => {
-    server = await imageServer({ '/disk.raw': serve(data) });
+    server = await imageServer({
+      '/disk.raw': serve(data),
+      '/child.qcow2': serve(hostile),
+      '/to-metadata': (_req, res) => res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end(),
+    });
     const config = testConfig({
       GLIMPSE_STORES: 'local:file,web:http',
       GLIMPSE_WEB_DOWNLOAD_ALLOWED_NETWORKS: '127.0.0.1/32',
@@ -78,16 +92,46 @@ describe('Location API: an image whose data is at a URL, checked by the checksum
     assert.equal(image.checksum, null);
   });
 
-  it('without validation_data: active at once, checksums filled in by the job', async () => {
+  it('without validation_data: not active before its data is verified, then active with the checksums', async () => {
     const id = await raw();
     const res = await add(id, { url: url() });
     assert.equal(res.status, 202);
-    assert.equal((await stack.show(id)).status, 'active');
+    // Importing until the job has read the data (active only together with the size and checksums it found).
+    const waiting = await stack.show(id);
+    assert.ok(waiting.status === 'importing' || (waiting.status === 'active' && waiting.size === data.length), JSON.stringify(waiting));
     const [task] = await stack.api.app.get(TaskRepository).forImage(id);
     await (await stack.api.app.get(JobProducer).queueFor(JobName.ImageChecksum).getJob(`${task!.id}-checksum`))!.waitUntilFinished(events, 60_000);
     const image = await stack.show(id);
+    assert.equal(image.status, 'active');
     assert.equal(image.size, data.length);
     assert.equal(image.os_hash_value, sha512(data));
+    assert.equal(image.os_glance_import_task, undefined);
+    assert.equal((await stack.api.app.get(TaskRepository).findById(task!.id))!.status, 'success');
+  });
+
+  it('a hostile image (qcow2 with a backing file) or a redirect to a refused address: queued without the location', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['qcow2', `${server.url}/child.qcow2`, /format refused.*backing/i],
+      ['raw', `${server.url}/to-metadata`, /169\.254\.169\.254|not pass filtering/],
+    ];
+    for (const [diskFormat, location, why] of cases) {
+      const id = await stack.create({ disk_format: diskFormat, container_format: 'bare' });
+      const res = await add(id, { url: location });
+      assert.equal(res.status, 202);
+      assert.notEqual((await stack.show(id)).status, 'active', 'never active before the check');
+      const [task] = await stack.api.app.get(TaskRepository).forImage(id);
+      await (await stack.api.app.get(JobProducer).queueFor(JobName.ImageChecksum).getJob(`${task!.id}-checksum`))!.waitUntilFinished(events, 60_000).catch(() => undefined);
+      const done = (await stack.api.app.get(TaskRepository).findById(task!.id))!;
+      assert.equal(done.status, 'failure', location);
+      assert.match(done.message, why);
+      const image = await stack.show(id);
+      assert.equal(image.status, 'queued', location);
+      assert.equal(image.checksum, null);
+      assert.equal(image.os_glance_import_task, undefined);
+      const listed = await fetch(`${stack.api.url}/v2/images/${id}/locations`, { headers: admin });
+      assert.deepEqual(await listed.json(), [], 'the location is gone');
+      assert.equal((await fetch(`${stack.api.url}/v2/images/${id}/file`, { headers: member })).status, 204, 'no data to serve');
+    }
   });
 
   it('refuses bad requests, non-queued images, others\' images and internal URLs', async () => {

@@ -25,10 +25,12 @@ const SWIFT_URL = /^swift(\+https?|\+config)?:\/\//i;
 
 /**
  * Glance 2.17's Location API: a queued image gets its data from a URL (an http store location, or for admins a
- * Swift location of an image Glance wrote into a swift store's account, recorded credential-free). Without
- * validation_data the image is active at once and the checksum and format jobs fill in what they find; with it,
- * the image waits in `importing` (holding the import lock) until the checksum job has compared the data, and
- * goes back to `queued` without the location if it does not match. Progress is a `location_import` task.
+ * Swift location of an image Glance wrote into a swift store's account, recorded credential-free). Unlike Glance,
+ * the image is not active before its data is verified: it waits in `importing` (holding the import lock) while
+ * the checksum job reads the data once, checks the format as an upload's is checked, hashes it and compares it
+ * with validation_data (when given). It turns active only if all passes, and goes back to `queued` without the
+ * location if anything fails (a hostile image, a refused address or redirect, a mismatch). Progress is a
+ * `location_import` task.
  */
 @Injectable()
 export class LocationsService {
@@ -45,7 +47,7 @@ export class LocationsService {
     const parsed = this.parse(body);
     const { validation } = parsed;
     const image = await this.access.permitted(ctx, imageId, 'set_image_location');
-    if (image.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${image.status} to ${validation ? 'importing' : 'active'} is not allowed`);
+    if (image.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${image.status} to importing is not allowed`);
     if (!image.diskFormat || !image.containerFormat) throw invalid('Properties disk_format, container_format must be set prior to adding a location.');
     const { store, url } = SWIFT_URL.test(parsed.url) ? await this.adopted(ctx, imageId, parsed.url) : this.httpStore(parsed.url);
 
@@ -57,18 +59,16 @@ export class LocationsService {
       expiresAt: null, createdAt: now, updatedAt: now,
     });
     await this.images.mutate(imageId, (current: Image) => {
-      if (current.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${current.status} to active is not allowed`);
+      if (current.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${current.status} to importing is not allowed`);
       const location = { url, store: store.id, metadata: { store: store.id }, status: 'active' as const };
-      return validation
-        ? { status: ImageStatus.Importing, locations: [location], properties: { ...current.properties, [IMPORT_LOCK_PROPERTY]: taskId } }
-        : { status: ImageStatus.Active, locations: [location] };
+      return { status: ImageStatus.Importing, locations: [location], properties: { ...current.properties, [IMPORT_LOCK_PROPERTY]: taskId } };
     }).catch(async (err) => {
       await this.tasks.transition(taskId, 'pending', 'failure', { message: (err as Error).message }).catch(() => undefined);
       throw err;
     });
     try {
+      // One job checks the format and the checksums (one read of the URL); the image turns active after it.
       await this.producer.enqueue(JobName.ImageChecksum, { imageId, store: store.id, taskId }, { jobId: `${taskId}-checksum` });
-      await this.producer.enqueue(JobName.ImageVerifyFormat, { imageId, store: store.id }, { jobId: `${taskId}-format` });
     } catch {
       throw unavailable('The location was added but its checks could not be queued; the updater will release the image.');
     }

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
+import { pipeline as streamPipeline, Transform, Writable } from 'node:stream';
 import type { ImageLocationPayload, JobResults, JobName } from '@glimpse/contracts';
 import { type Image, type ImageLocation, IMPORT_LOCK_PROPERTY, invalid, notFound } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { type Digests, ImageWriter } from '@glimpse/storage';
 import { isRetryable } from '../processors/job-failure.js';
-import { FORMAT_GATE, type FormatGate, IMAGE_BYTES, type ImageBytes } from './image-data.ports.js';
+import { FORMAT_GATE, type FormatGate, type FormatWatcher, IMAGE_BYTES, type ImageBytes } from './image-data.ports.js';
 
 /**
  * Checks of one stored copy whose bytes arrived by another path than an upload (an added location, a copy
@@ -32,18 +32,25 @@ export class LocationJobs {
   }
 
   /**
-   * The checksum job of a location added through the API, reporting to its task. An image waiting in
-   * `importing` (validation_data given) becomes active only if the data matches; otherwise, or if the URL cannot
-   * be read on the last attempt, it goes back to `queued` without the location and the task fails.
+   * The checksum job of a location added through the API, reporting to its task: one read of the URL checks the
+   * data's format (the upload's gate: no backing or data file, no vmdk naming other files, the declared format)
+   * and hashes it. The image waits in `importing` and becomes active only if the format passes and the data
+   * matches validation_data (when given); otherwise, or if the URL cannot be read (a refused address or
+   * redirect) on the last attempt, it goes back to `queued` without the location and the task fails.
    */
   private async locationImport(job: Required<ImageLocationPayload>, signal: AbortSignal, finalAttempt: boolean): Promise<JobResults[typeof JobName.ImageChecksum]> {
     const task = await this.tasks.findById(job.taskId);
     if (task?.status === 'pending') await this.tasks.transition(task.id, 'pending', 'processing', { message: 'Hashing the location' });
     const expected = parseExpected(task?.input?.validation_data);
     let d: Digests;
+    let virtualSize: number | null;
     try {
       const { image, location } = await this.locate(job);
-      d = await this.hash(image, location, signal);
+      const watcher = this.gate.watcher();
+      d = await this.hash(image, location, signal, watcher);
+      const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
+      if (!verdict.ok) throw invalid(`Image format refused: ${verdict.reason ?? 'not the declared format'}`);
+      virtualSize = verdict.virtualSize;
       if (expected) {
         const actual = expected.algo === 'md5' ? d.md5 : expected.algo === d.hashAlgo ? d.hashValue : null;
         if (actual !== expected.value) throw invalid(`The data at the location does not match validation_data (${expected.algo}).`);
@@ -54,7 +61,7 @@ export class LocationJobs {
       throw err;
     }
     await this.images.mutate(job.imageId, (image) => {
-      const values = { size: d.size, checksum: d.md5, osHashAlgo: d.hashAlgo, osHashValue: d.hashValue };
+      const values = { size: d.size, checksum: d.md5, osHashAlgo: d.hashAlgo, osHashValue: d.hashValue, virtualSize };
       if (image.status !== 'importing' || image.properties[IMPORT_LOCK_PROPERTY] !== job.taskId) return image.checksum === null ? values : {};
       const { [IMPORT_LOCK_PROPERTY]: _lock, ...properties } = image.properties;
       return { ...values, status: 'active', properties };
@@ -78,9 +85,13 @@ export class LocationJobs {
     }
   }
 
-  private async hash(image: Image, location: ImageLocation, signal: AbortSignal): Promise<Digests> {
+  /** The copy's digests; `watcher`, when given, sees the same bytes on the way (one read for both). */
+  private async hash(image: Image, location: ImageLocation, signal: AbortSignal, watcher?: FormatWatcher): Promise<Digests> {
     // The source first: a tap (and its hash threads) only once there are bytes to feed it.
-    return this.writer.hash(image, await this.bytes.read(location, signal), signal);
+    const source = await this.bytes.read(location, signal);
+    if (!watcher) return this.writer.hash(image, source, signal);
+    const seen = new Transform({ transform: (c: Buffer, _e, cb) => (watcher.push(c), cb(null, c)) });
+    return this.writer.hash(image, streamPipeline(source, seen, () => undefined), signal);
   }
 
   /** Fills in missing values, or marks the copy bad when it disagrees with what the image records. */
