@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
@@ -150,6 +150,38 @@ describe('Swift store against a real Swift (tempauth v1)', () => {
       assert.deepEqual(await store.stat(put.location), { size });
       await store.delete(put.location);
       assert.deepEqual(await swift.names('images', id), [], 'the manifest and every segment are gone');
+    }
+  });
+
+  it("1 GiB in Glance's default 200 MB segments (204,800,000 B): six segments, digests as node:crypto's, a range across a boundary", async () => {
+    const GiB = 1 << 30;
+    const SEG = 204_800_000; // glance_store's 200 "MB" of 1,024,000 B
+    const big = swiftStore(swift, 'objects', { container: 'images', large_object_size: SEG, segment_size: SEG });
+    const block = randomBytes(16 * MiB);
+    const source = () => Readable.from((function* () { for (let i = 0; i < GiB / block.length; i++) yield block; })());
+    const md5 = createHash('md5');
+    const sha512 = createHash('sha512');
+    for (let i = 0; i < GiB / block.length; i++) (md5.update(block), sha512.update(block));
+    try {
+      const id = randomUUID();
+      const tap = new HashingTap({ hashAlgo: 'sha512' });
+      const writing = big.put(id, tap);
+      await pipeline(source(), tap);
+      const put = await writing;
+      const digests = await tap.digest();
+      assert.deepEqual([put.size, digests.md5, digests.hashValue], [GiB, md5.digest('hex'), sha512.digest('hex')]);
+      assert.deepEqual(await swift.names('images', id), [id, ...[1, 2, 3, 4, 5, 6].map((n) => `${id}-0000${n}`)]);
+      const back = createHash('md5');
+      let length = 0;
+      for await (const chunk of await big.get(put.location, undefined, { size: GiB })) (back.update(chunk as Buffer), (length += (chunk as Buffer).length));
+      assert.deepEqual([length, back.digest('hex')], [GiB, digests.md5]);
+      const range = { start: SEG - 8, end: SEG + 7 };
+      const expected = Buffer.concat([block, block]).subarray(range.start % block.length, (range.start % block.length) + 16);
+      assert.ok((await buffer(await big.get(put.location, range, { size: GiB }))).equals(expected));
+      await big.delete(put.location);
+      assert.deepEqual(await swift.names('images', id), []);
+    } finally {
+      await big.close();
     }
   });
 
