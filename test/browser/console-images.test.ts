@@ -78,6 +78,25 @@ describe('console: images list with filters, and an image page (headless Chromiu
     await browser.page.getByText('No image matches these filters.').waitFor();
   });
 
+  it('works from the keyboard: a skip link first, then the filters, submitted with Enter', async () => {
+    const { page } = browser;
+    await page.goto(`${api.url}/console/images`);
+    const focused = () => page.evaluate(() => {
+      const e = (globalThis as unknown as { document: { activeElement: { tagName: string; id: string; textContent: string } | null } }).document.activeElement;
+      return e ? `${e.tagName.toLowerCase()}#${e.id}:${e.textContent?.trim().slice(0, 20)}` : '';
+    });
+    await page.keyboard.press('Tab');
+    assert.match(await focused(), /^a#:Skip to content/);
+    await page.keyboard.press('Enter');
+    assert.match(await focused(), /^main#main/);
+    await page.keyboard.press('Tab');
+    assert.match(await focused(), /^input#name/, 'the first field after the skip is the name filter');
+    await page.keyboard.type('alpha-ubuntu');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/name=alpha-ubuntu/);
+    assert.deepEqual(await names(), ['alpha-ubuntu']);
+  });
+
   it('an unknown filter value is a 400, not a 500', async () => {
     const res = await browser.page.goto(`${api.url}/console/images?status=bogus`);
     assert.equal(res!.status(), 400);
