@@ -1,8 +1,10 @@
 /**
  * `npm run bench -- list [images]` (default 1,000,000; BENCH_LIST_IMAGES also works): seeds image records with
- * insertMany, then reports for a 25-image page — default sort, a name filter, a tag filter and an `in:` status
- * filter — the p50/p99 latency through the API next to a bare MongoDB `find` of 25 documents with the same filter
- * and sort (the database's own cost), pages/s at 16 concurrent clients, creates/s at 16 concurrent clients, and
+ * insertMany (1 % the member project's own, half public), then reports for a 25-image page — the default page as a
+ * member and as an admin, a page after a marker, a name filter, a tag filter and an `in:` status filter — the
+ * p50/p99 latency through the API next to the bare driver `find` of the query that reads the page's rows (on
+ * FerretDB the creation-bucket query of the page's first image, see image-listing.ts), GET and PATCH of one image
+ * next to the bare findOne/updateOne, pages/s at 16 concurrent clients, creates/s at 16 concurrent clients, and
  * the server's query plan of each page (FerretDB: which of filter, sort and limit it pushed down to its backend, and
  * whether PostgreSQL answers with an index or a sequential scan; MongoDB: the winning plan's stages and documents
  * examined). `GLIMPSE_BENCH_DB=ferretdb-pg` runs it on FerretDB's PostgreSQL backend (see bench/support/bench-stack.ts);
@@ -11,13 +13,14 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { type ImageListQuery } from '@glimpse/domain';
-import { ImageListing, listFilter, propPair, sortSpec } from '@glimpse/persistence';
+import { afterMarker, createdBucketsOf, DatabaseServer, ImageRepository, listFilter, propPair, sortSpec } from '@glimpse/persistence';
 import { parseListQuery } from '../apps/api/src/images/listing/list-query.js';
 import { imageRecord, insertImageRecords } from '../test/support/image-records.js';
 import { startBenchStack } from './support/bench-stack.js';
 
 const PROJECT = 'bench-project';
 const headers = { 'x-project-id': PROJECT, 'x-roles': 'member', accept: 'application/json', 'content-type': 'application/json' };
+const adminHeaders = { ...headers, 'x-roles': 'admin' };
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const ms = (x: number) => `${x.toFixed(1).padStart(8)} ms`;
 
@@ -81,7 +84,7 @@ export default async function listBench(args: string[]): Promise<void> {
   const total = Number(args[0] ?? process.env.BENCH_LIST_IMAGES ?? 1_000_000);
   const stack = await startBenchStack({}, { worker: false });
   try {
-    const images = stack.api.get<Connection>(getConnectionToken()).collection('images');
+    const images = stack.api.get<Connection>(getConnectionToken()).db!.collection<{ _id: string } & Record<string, unknown>>('images');
     console.log(`database: ${stack.database}`);
     const t = performance.now();
     const base = Date.now() - total * 1000;
@@ -89,8 +92,9 @@ export default async function listBench(args: string[]): Promise<void> {
     await insertImageRecords(images, total, (j) => {
       const props = { os_distro: j % 3 ? 'debian' : 'ubuntu' };
       return imageRecord({
-        name: `image-${j}`, status: j % 10 ? 'active' : 'queued', visibility: j % 4 ? 'private' : 'public',
-        owner: j % 2 ? PROJECT : `p-${j % 97}`, size: j % 5 ? j * 1024 : null,
+        // The member's view the issue names: 1 % its own, half of all images public.
+        name: `image-${j}`, status: j % 10 ? 'active' : 'queued', visibility: j % 2 ? 'private' : 'public',
+        owner: j % 100 === 7 ? PROJECT : `p-${j % 97}`, size: j % 5 ? j * 1024 : null,
         createdAt: new Date(base + j * 1000), updatedAt: new Date(base + j * 1000),
         tags: j % 50 ? ['common'] : ['common', 'rare'], props: Object.entries(props).map(([k, v]) => ({ k, v })),
         propPairs: Object.entries(props).map(([k, v]) => propPair(k, v)),
@@ -99,33 +103,79 @@ export default async function listBench(args: string[]): Promise<void> {
     const seeded = (performance.now() - t) / 1000;
     console.log(`seeded ${total} images in ${seeded.toFixed(1)} s (${(total / seeded).toFixed(0)}/s, insertMany of ${size})`);
 
-    const listing = stack.api.get(ImageListing);
+    const server = stack.api.get(DatabaseServer);
+    const walk = server.equalityPushdownOnly;
     const only = process.env.BENCH_LIST_CASES?.split(',').filter(Boolean); // e.g. "name,tag": those pages only
+    const member = { projectId: PROJECT, isAdmin: false };
+    const admin = { projectId: PROJECT, isAdmin: true };
+    const newest = await fetch(`${stack.url}/v2/images?limit=25`, { headers });
+    const markerId = ((await newest.json()) as { images: { id: string }[] }).images.at(-1)!.id;
     const cases = ([
-      ['default sort', ''],
-      ['name filter', `?name=image-${Math.floor(total / 2)}`],
-      ['tag filter', '?tag=rare'],
-      ['in: status filter', '?status=in:active,queued'],
-    ] as [string, string][]).filter(([label]) => !only || only.some((word) => label.includes(word)));
-    console.log('\nquery plan of each page:');
-    for (const [label, query] of cases) {
-      const plan = (await listing.explain(parseListQuery(Object.fromEntries(new URLSearchParams(query)), 1000), { projectId: PROJECT, isAdmin: false })) as Json;
-      console.log(`  ${label.padEnd(20)}${describePlan(plan)}`);
+      ['default page, member', '', member],
+      ['default page, admin', '', admin],
+      ['page after a marker', `?marker=${markerId}`, member],
+      ['name filter', `?name=image-${Math.floor(total / 2)}`, member],
+      ['tag filter', '?tag=rare', member],
+      ['in: status filter', '?status=in:active,queued', member],
+    ] as [string, string, typeof member][]).filter(([label]) => !only || only.some((word) => label.includes(word)));
+    const scopeOf = async (caller: typeof member) => ({ ...caller, memberImageIds: [] as string[] });
+    /**
+     * The reference of a page: the bare driver's `find` of the query that reads the page's rows. On FerretDB a
+     * newest-first page is a walk over creation buckets, so it is the bucket query of the page's first image (the
+     * walk's main query); elsewhere the page's one query.
+     */
+    const reference = async (query: string, caller: typeof member) => {
+      const q: ImageListQuery = parseListQuery(Object.fromEntries(new URLSearchParams(query)), 1000);
+      const filter = listFilter(q, await scopeOf(caller));
+      if (q.marker) (filter.$and as object[]).push(afterMarker(q, (await stack.api.get(ImageRepository).findById(q.marker))!));
+      const res = await fetch(`${stack.url}/v2/images${query}${query ? '&' : '?'}limit=1`, { headers: caller.isAdmin ? adminHeaders : headers });
+      const first = ((await res.json()) as { images: { created_at: string }[] }).images[0];
+      const bucketed = walk && q.sort[0]?.key === 'created_at' && q.sort[0].dir === 'desc' && first;
+      const f = bucketed ? { ...filter, createdMinute: createdBucketsOf(new Date(first.created_at)).createdMinute } : filter;
+      return { filter: f, sort: sortSpec(q), label: bucketed ? 'bucket' : 'plain' };
+    };
+    console.log(`\nquery plan of each page's reference query (${walk ? 'FerretDB: newest-first pages walk created_at buckets' : 'one query per page'}):`);
+    for (const [label, query, caller] of cases) {
+      const ref = await reference(query, caller);
+      const plan = (await images.find(ref.filter).sort(ref.sort).limit(25).explain()) as Json;
+      console.log(`  ${label.padEnd(22)}${ref.label.padEnd(7)}${describePlan(plan)}`);
     }
     const rounds = Number(process.env.BENCH_LIST_ROUNDS ?? 20);
     if (rounds <= 0) return; // BENCH_LIST_ROUNDS=0: seeding and plans only
-    console.log(`\n25-image page, ${rounds} requests each     p50 API     p99 API   p50 bare find   p99 bare find`);
-    for (const [label, query] of cases) {
-      const q: ImageListQuery = parseListQuery(Object.fromEntries(new URLSearchParams(query)), 1000);
-      const memberIds: string[] = [];
-      const filter = listFilter(q, { projectId: PROJECT, isAdmin: false, memberImageIds: memberIds });
-      const bare = await timed(rounds, () => images.find(filter).sort(sortSpec(q)).limit(25).toArray());
+    console.log(`\n${rounds} requests each                        p50 API     p99 API   p50 bare find   p99 bare find`);
+    const row = (label: string, api: number[], bare: number[]) =>
+      console.log(`  ${label.padEnd(36)}${ms(pct(api, 50))}${ms(pct(api, 99))}${ms(pct(bare, 50)).padStart(16)}${ms(pct(bare, 99)).padStart(16)}`);
+    for (const [label, query, caller] of cases) {
+      const ref = await reference(query, caller);
+      const bare = await timed(rounds, () => images.find(ref.filter).sort(ref.sort).limit(25).toArray());
       const api = await timed(rounds, async () => {
-        const res = await fetch(`${stack.url}/v2/images${query}`, { headers });
+        const res = await fetch(`${stack.url}/v2/images${query}`, { headers: caller.isAdmin ? adminHeaders : headers });
         if (res.status !== 200) throw new Error(`${query}: ${res.status}`);
         await res.arrayBuffer();
       });
-      console.log(`  ${label.padEnd(36)}${ms(pct(api, 50))}${ms(pct(api, 99))}${ms(pct(bare, 50)).padStart(16)}${ms(pct(bare, 99)).padStart(16)}`);
+      row(`${label} (${ref.label})`, api, bare);
+    }
+    // One image: a public one for GET, one of the project's own for PATCH (a new name each time).
+    const pub = (await images.findOne({ visibility: 'public', owner: { $ne: PROJECT } }))!._id;
+    const own = (await images.findOne({ owner: PROJECT }))!._id;
+    row('GET /v2/images/{id} (findOne)', await timed(rounds, async () => {
+      const res = await fetch(`${stack.url}/v2/images/${pub}`, { headers });
+      if (res.status !== 200) throw new Error(`GET: ${res.status}`);
+      await res.arrayBuffer();
+    }), await timed(rounds, () => images.findOne({ _id: pub })));
+    let n = 0;
+    row('PATCH /v2/images/{id} (updateOne)', await timed(rounds, async () => {
+      const res = await fetch(`${stack.url}/v2/images/${own}`, {
+        method: 'PATCH', headers: { ...headers, 'content-type': 'application/openstack-images-v2.1-json-patch' },
+        body: JSON.stringify([{ op: 'replace', path: '/name', value: `renamed-${n++}` }]),
+      });
+      if (res.status !== 200) throw new Error(`PATCH: ${res.status} ${await res.text()}`);
+    }), await timed(rounds, () => images.updateOne({ _id: own }, { $set: { name: `bare-${n++}` } })));
+    if (process.env.BENCH_LIST_PLAIN) {
+      // The old shape on FerretDB, for comparison: one query reading every matching row (minutes at 1,000,000).
+      const q = parseListQuery({}, 1000);
+      const plain = await timed(1, () => images.find(listFilter(q, { ...member, memberImageIds: [] })).sort(sortSpec(q)).limit(25).toArray());
+      console.log(`  default page as one plain find (the shape before the walk): ${ms(plain[0]!).trim()}`);
     }
     const seconds = Number(process.env.BENCH_LIST_SECONDS ?? 10);
     if (seconds <= 0) return; // BENCH_LIST_SECONDS=0: latency and plans only (pages that scan a big collection take minutes at 16 clients)
