@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ConnectionOptions, QueueEvents } from 'bullmq';
 import { JobName, QueueName } from '@glimpse/contracts';
-import { TaskRepository } from '@glimpse/persistence';
+import { ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { JobProducer, redisOptions } from '@glimpse/queue';
 import { imageServer, serve } from '../support/image-server.js';
 import { admin, type ImportStack, member, startImportStack } from '../support/import-stack.js';
@@ -79,6 +79,33 @@ describe('Location API: an image whose data is at a URL, checked by the checksum
     const listed = await fetch(`${stack.api.url}/v2/images/${id}/locations`, { headers: admin });
     assert.deepEqual(await listed.json(), [{ url: url(), metadata: { store: 'web' } }]);
     assert.equal((await fetch(`${stack.api.url}/v2/images/${id}/locations`, { headers: member })).status, 403);
+  });
+
+  it('takes the import lock as every import does: refused (409) while a live import holds it, taken over from a dead one', async () => {
+    const images = stack.api.app.get(ImageRepository);
+    const tasks = stack.api.app.get(TaskRepository);
+    const body = { url: url(), validation_data: { os_hash_algo: 'sha512', os_hash_value: sha512(data) } };
+    const lockedBy = async (taskId: string) => {
+      const id = await raw();
+      await images.update(id, {}, { properties: { os_glance_import_task: taskId } });
+      return id;
+    };
+    // A live import (its task was just created, its job waits in the queue) keeps the image.
+    const now = new Date();
+    const live = await tasks.create({
+      id: randomUUID(), type: 'api_image_import', status: 'pending', input: {}, result: null, owner: 'pa', message: '', imageId: null,
+      requestId: null, userId: null, bytesDone: 0, bytesTotal: null, expiresAt: null, createdAt: now, updatedAt: now,
+    });
+    const busy = await lockedBy(live.id);
+    const refused = await add(busy, body);
+    assert.equal(refused.status, 409, await refused.text());
+    assert.equal((await images.findById(busy))!.properties.os_glance_import_task, live.id, 'the live lock stays');
+    assert.equal((await images.findById(busy))!.status, 'queued');
+    // A lock whose task is gone is taken over, and the location import runs to its end.
+    const dead = await lockedBy('no-such-task');
+    const task = await addAndWait(dead, body);
+    assert.equal(task.status, 'success', task.message);
+    assert.equal((await stack.show(dead)).status, 'active');
   });
 
   it('with mismatching validation_data: back to queued without the location, the task failed', async () => {

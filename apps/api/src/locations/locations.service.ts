@@ -1,12 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName } from '@glimpse/contracts';
 import {
   conflict,
   forbidden,
-  type Image,
-  IMPORT_LOCK_PROPERTY,
   ImageStatus,
   invalid,
   parseValidation,
@@ -14,7 +11,7 @@ import {
   unavailable,
   type ValidationData,
 } from '@glimpse/domain';
-import { ImageRepository, TaskRepository } from '@glimpse/persistence';
+import { ImageRepository, openImportTask, TaskRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { type Store, StoreRegistry } from '@glimpse/storage';
 import { DEFAULT_URL_FILTER, redact, screenUrl } from '@glimpse/web-download';
@@ -51,20 +48,20 @@ export class LocationsService {
     if (!image.diskFormat || !image.containerFormat) throw invalid('Properties disk_format, container_format must be set prior to adding a location.');
     const { store, url } = SWIFT_URL.test(parsed.url) ? await this.adopted(ctx, imageId, parsed.url) : this.httpStore(parsed.url);
 
-    const taskId = randomUUID();
-    const now = new Date();
-    await this.tasks.create({
-      id: taskId, type: 'location_import', status: 'pending', input: { image_id: imageId, loc_url: redact(url), validation_data: validation ? { os_hash_algo: validation.osHashAlgo, os_hash_value: validation.osHashValue } : {} },
-      result: null, owner: image.owner, message: '', imageId, requestId: null, userId: ctx.userId, bytesDone: 0, bytesTotal: null,
-      expiresAt: null, createdAt: now, updatedAt: now,
-    });
-    await this.images.mutate(imageId, (current: Image) => {
-      if (current.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${current.status} to importing is not allowed`);
-      const location = { url, store: store.id, metadata: { store: store.id }, status: 'active' as const };
-      return { status: ImageStatus.Importing, locations: [location], properties: { ...current.properties, [IMPORT_LOCK_PROPERTY]: taskId } };
-    }).catch(async (err) => {
-      await this.tasks.transition(taskId, 'pending', 'failure', { message: (err as Error).message }).catch(() => undefined);
-      throw err;
+    const location = { url, store: store.id, metadata: { store: store.id }, status: 'active' as const };
+    // The import owner's way in (task, lock with the stale-lock takeover, undone on refusal), as for any import.
+    const taskId = await openImportTask(this.images, this.tasks, {
+      type: 'location_import',
+      imageId,
+      owner: image.owner,
+      input: { loc_url: redact(url), validation_data: validation ? { os_hash_algo: validation.osHashAlgo, os_hash_value: validation.osHashValue } : {} },
+      requestId: null,
+      userId: ctx.userId,
+      lockTimeoutMs: this.config.import.lockTimeoutMs,
+      check: (current) => {
+        if (current.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${current.status} to importing is not allowed`);
+      },
+      changes: () => ({ status: ImageStatus.Importing, locations: [location] }),
     });
     try {
       // One job checks the format and the checksums (one read of the URL); the image turns active after it.

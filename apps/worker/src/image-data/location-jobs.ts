@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { pipeline } from 'node:stream/promises';
 import { pipeline as streamPipeline, Transform, Writable } from 'node:stream';
 import type { ImageLocationPayload, JobResults, JobName } from '@glimpse/contracts';
-import { type Image, type ImageLocation, IMPORT_LOCK_PROPERTY, invalid, notFound } from '@glimpse/domain';
+import { BACK_TO_QUEUED, holdsImportLock, type Image, type ImageLocation, invalid, notFound, withoutImportLock } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { type Digests, ImageWriter } from '@glimpse/storage';
 import { isRetryable } from '../processors/job-failure.js';
@@ -62,9 +62,8 @@ export class LocationJobs {
     }
     await this.images.mutate(job.imageId, (image) => {
       const values = { size: d.size, checksum: d.md5, osHashAlgo: d.hashAlgo, osHashValue: d.hashValue, virtualSize };
-      if (image.status !== 'importing' || image.properties[IMPORT_LOCK_PROPERTY] !== job.taskId) return image.checksum === null ? values : {};
-      const { [IMPORT_LOCK_PROPERTY]: _lock, ...properties } = image.properties;
-      return { ...values, status: 'active', properties };
+      if (image.status !== 'importing' || !holdsImportLock(image, job.taskId)) return image.checksum === null ? values : {};
+      return { ...values, status: 'active', properties: withoutImportLock(image.properties) };
     });
     await this.tasks.transition(job.taskId, 'processing', 'success', { result: { image_id: job.imageId }, message: '' }).catch(() => undefined);
     return { checksum: d.md5, osHashValue: d.hashValue, size: d.size };
@@ -74,9 +73,9 @@ export class LocationJobs {
   private async abandon(job: Required<ImageLocationPayload>, reason: string): Promise<void> {
     await this.images
       .mutate(job.imageId, (image) => {
-        if (image.properties[IMPORT_LOCK_PROPERTY] !== job.taskId) return {};
-        const { [IMPORT_LOCK_PROPERTY]: _lock, ...properties } = image.properties;
-        return { status: 'queued', locations: image.locations.filter((l) => l.store !== job.store), size: null, checksum: null, osHashAlgo: null, osHashValue: null, properties };
+        if (!holdsImportLock(image, job.taskId)) return {};
+        const properties = withoutImportLock(image.properties);
+        return { ...BACK_TO_QUEUED, locations: image.locations.filter((l) => l.store !== job.store), properties };
       })
       .catch(() => undefined);
     const task = await this.tasks.findById(job.taskId);

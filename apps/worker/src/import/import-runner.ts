@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ImageImportPayload, ImageImportResult } from '@glimpse/contracts';
 import {
-  conflict,
+  BACK_TO_QUEUED,
   type DiskFormat,
   endImportState,
   GlimpseError,
   type Image,
-  IMPORT_LOCK_PROPERTY,
+  holdsImportLock,
   IMPORTING_TO_STORES_PROPERTY,
   type ImageLocation,
   IMPORT_METHODS,
@@ -22,7 +22,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
-import { ImageRepository, TaskRepository } from '@glimpse/persistence';
+import { assertImportLock, ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { hashAlgoFor, HashingTap } from '@glimpse/storage';
 import { qemuDriver, QemuConverter } from './steps/qemu-convert.js';
 import { isRetryable, messageOf } from '../processors/job-failure.js';
@@ -141,7 +141,7 @@ export class ImportRunner {
     const outcome = (task.result as { finishing?: ImportOutcome } | null)?.finishing;
     if (!outcome) return null;
     const image = await this.images.findById(imageId);
-    if (!image || image.properties[IMPORT_LOCK_PROPERTY] === task.id) return null;
+    if (!image || holdsImportLock(image, task.id)) return null;
     if (image.status === 'deleted' || image.status === 'pending_delete') return null;
     const urls = new Set(image.locations.filter((l) => l.status === 'active').map((l) => l.url));
     const shown = outcome.locations.every((u) => urls.has(u)) && (outcome.checksum === null || (image.status === 'active' && image.checksum === outcome.checksum));
@@ -152,14 +152,14 @@ export class ImportRunner {
   private async claimed(imageId: string, taskId: string): Promise<Image> {
     const image = await this.images.findById(imageId);
     if (!image || image.status === 'deleted') throw invalid(`Image ${imageId} was deleted during the import.`);
-    if (image.properties[IMPORT_LOCK_PROPERTY] !== taskId) throw conflict(`Image ${imageId} is no longer locked by this import.`);
+    assertImportLock(image, taskId);
     return image;
   }
 
   /** queued/uploading → importing (not for copy-image), and the stores being written recorded on the image. */
   private async begin(image: Image, input: ImportInput, taskId: string): Promise<Image> {
     return this.images.mutate(image.id, (current) => {
-      if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) throw conflict(`Image ${image.id} is no longer locked by this import.`);
+      assertImportLock(current, taskId);
       const properties = { ...current.properties, [IMPORTING_TO_STORES_PROPERTY]: input.targets.join(',') };
       const running = input.v1 ? 'saving' : 'importing';
       const move = input.method !== 'copy-image' && current.status !== running;
@@ -265,7 +265,7 @@ export class ImportRunner {
     const [first] = written as [Partial<ImportedCopy> & StoredCopy];
     let replaced: ImageLocation[] = [];
     const image = await this.images.mutate(imageId, (current) => {
-      if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) throw conflict(`Image ${imageId} is no longer locked by this import.`);
+      assertImportLock(current, taskId);
       if (current.status === 'deleted' || current.status === 'pending_delete') throw invalid(`Image ${imageId} was deleted during the import.`);
       const properties = endImportState(current.properties, failed);
       // A new copy replaces a copy the auditor found bad in the same store.
@@ -296,12 +296,12 @@ export class ImportRunner {
     this.logger.warn(`import ${taskId} of image ${imageId} failed: ${reason}`);
     await this.images
       .mutate(imageId, (current) => {
-        if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) return {};
+        if (!holdsImportLock(current, taskId)) return {};
         const properties = endImportState(current.properties, input.targets);
         // v1: a failed copy-from leaves the image killed, never queued again.
         if (input.v1 && current.status === 'saving') return { status: 'killed', size: null, virtualSize: null, properties };
         const back = input.method !== 'copy-image' && (current.status === 'importing' || current.status === 'uploading');
-        return back ? { status: 'queued', size: null, virtualSize: null, properties } : { properties };
+        return back ? { ...BACK_TO_QUEUED, properties } : { properties };
       })
       .catch((err) => this.logger.error(`rolling back image ${imageId} failed: ${messageOf(err)}`));
     if (input.method === 'glance-direct') await this.bytes.removeStaged(imageId).catch(() => undefined);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import type { JobName, JobResults } from '@glimpse/contracts';
-import { BACK_TO_QUEUED, endImportState, IMPORT_LOCK_PROPERTY, IMPORTING_TO_STORES_PROPERTY, ImageStatus, importLockIsStale, storeList } from '@glimpse/domain';
+import { BACK_TO_QUEUED, endImportState, importLockHolder, IMPORTING_TO_STORES_PROPERTY, ImageStatus, importLockIsStale, storeList } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { StagingArea } from '@glimpse/storage';
 
@@ -32,7 +32,7 @@ export class ImageRecovery {
     // sending heartbeats: back to queued, with whatever the stage left in the staging area removed. A saving image
     // holding an import lock is a v1 copy-from: its task, not a heartbeat, says whether it lives.
     const staging = image.status === ImageStatus.Uploading && image.size === null;
-    if ((image.status === ImageStatus.Saving && !image.properties[IMPORT_LOCK_PROPERTY]) || staging) {
+    if ((image.status === ImageStatus.Saving && !importLockHolder(image)) || staging) {
       if (now.getTime() - image.updatedAt.getTime() < this.config.updater.stuckSavingMs) return { outcome: 'live' };
       const back = await this.images.update(imageId, { status: image.status, rev: image.rev }, BACK_TO_QUEUED);
       if (!back) return { outcome: 'skipped' };
@@ -40,7 +40,7 @@ export class ImageRecovery {
       this.logger.warn(`${staging ? 'stage' : 'upload'} of image ${imageId} stopped without a heartbeat: back to queued`);
       return { outcome: 'requeued' };
     }
-    const taskId = image.properties[IMPORT_LOCK_PROPERTY];
+    const taskId = importLockHolder(image);
     if (!taskId) return { outcome: 'skipped' };
     const task = await this.tasks.findById(taskId);
     if (!importLockIsStale(task, now, this.config.import.lockTimeoutMs)) return { outcome: 'live' };
@@ -51,7 +51,7 @@ export class ImageRecovery {
     const done = await this.images.update(
       imageId,
       { status: image.status, rev: image.rev },
-      importing ? { status: after, size: null, virtualSize: null, properties } : { properties },
+      importing ? { ...BACK_TO_QUEUED, status: after, properties } : { properties },
     );
     if (!done) return { outcome: 'skipped' };
     if (task && (task.status === 'pending' || task.status === 'processing')) {

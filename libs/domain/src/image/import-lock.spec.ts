@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Task } from '../task/task.js';
-import { importLockIsStale, storeList } from './import-lock.js';
+import { hasImportLock, holdsImportLock, importLockHolder, importLockIsStale, storeList, withImportLock, withoutImportLock } from './import-lock.js';
 
 const HOUR = 3600_000;
 const now = new Date('2026-11-24T12:00:00Z');
@@ -22,5 +22,14 @@ describe('import lock staleness', () => {
   it('reads store lists', () => {
     assert.deepEqual(storeList(undefined), []);
     assert.deepEqual(storeList(' a, b ,,c'), ['a', 'b', 'c']);
+  });
+  it('gives, checks and drops the lock without touching other properties', () => {
+    const locked = withImportLock({ keep: 'me' }, 't1');
+    assert.equal(importLockHolder({ properties: locked }), 't1');
+    assert.equal(holdsImportLock({ properties: locked }, 't1'), true);
+    assert.equal(holdsImportLock({ properties: locked }, 't2'), false);
+    assert.equal(hasImportLock(locked), true);
+    assert.deepEqual(withoutImportLock(locked), { keep: 'me' });
+    assert.equal(hasImportLock(withoutImportLock(locked)), false);
   });
 });

@@ -29,7 +29,33 @@ export function storeList(value: string | undefined): string[] {
  * none); clients such as tempest wait for the empty importing list.
  */
 export function endImportState(properties: Record<string, string>, failedStores: readonly string[]): Record<string, string> {
-  const { [IMPORT_LOCK_PROPERTY]: _lock, ...rest } = properties;
+  const rest = withoutImportLock(properties);
   const failed = [...new Set([...storeList(rest[FAILED_IMPORT_PROPERTY]), ...failedStores])];
   return { ...rest, [IMPORTING_TO_STORES_PROPERTY]: '', [FAILED_IMPORT_PROPERTY]: failed.join(',') };
+}
+
+/** The id of the import task holding the image's lock, if any. */
+export function importLockHolder(image: { properties: Record<string, string> }): string | undefined {
+  return image.properties[IMPORT_LOCK_PROPERTY];
+}
+
+/** Whether `taskId` holds the image's import lock (what every import step checks before it writes). */
+export function holdsImportLock(image: { properties: Record<string, string> }, taskId: string): boolean {
+  return image.properties[IMPORT_LOCK_PROPERTY] === taskId;
+}
+
+/** The properties with the lock given to `taskId`. */
+export function withImportLock(properties: Record<string, string>, taskId: string): Record<string, string> {
+  return { ...properties, [IMPORT_LOCK_PROPERTY]: taskId };
+}
+
+/** The properties without the lock (the rest untouched). */
+export function withoutImportLock(properties: Record<string, string>): Record<string, string> {
+  const { [IMPORT_LOCK_PROPERTY]: _lock, ...rest } = properties;
+  return rest;
+}
+
+/** Whether the properties hold a lock at all. */
+export function hasImportLock(properties: Record<string, string>): boolean {
+  return Object.hasOwn(properties, IMPORT_LOCK_PROPERTY);
 }

@@ -1,4 +1,4 @@
-import { IMPORT_LOCK_PROPERTY } from '@glimpse/domain';
+import { hasImportLock } from '@glimpse/domain';
 
 /**
  * The buckets of an image in created_at order, at four widths: the minute, ten minutes, hour and day of its creation (as
@@ -22,5 +22,5 @@ export function createdBucketsOf(createdAt: Date): Record<CreatedBucketKey, numb
 
 /** Whether the custom properties hold an import lock (kept as a top-level key the updater can find by equality). */
 export function importLockedBy(properties: Record<string, string>): boolean {
-  return Object.hasOwn(properties, IMPORT_LOCK_PROPERTY);
+  return hasImportLock(properties);
 }

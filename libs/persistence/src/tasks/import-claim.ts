@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { conflict, type Image, IMPORT_LOCK_PROPERTY, importLockIsStale } from '@glimpse/domain';
+import { conflict, holdsImportLock, type Image, importLockHolder, importLockIsStale, type TaskType, withImportLock, withoutImportLock } from '@glimpse/domain';
+import type { ImageChanges } from '../images/image.mapper.js';
 import type { ImageRepository } from '../images/image.repository.js';
 import type { TaskRepository } from './task.repository.js';
 
@@ -13,10 +14,17 @@ export interface ImportTaskSpec {
   lockTimeoutMs: number;
   /** Refuses (throws) when the image, as it is when the lock is taken, may not be imported. */
   check(image: Image): void;
+  /** The task's type (default `api_image_import`; a location added through the API: `location_import`). */
+  type?: TaskType;
+  /** Further changes written in the same write as the lock (a location import's status and location). */
+  changes?(image: Image): ImageChanges;
+  /** false: the task takes no lock (a location added without validation_data becomes active at once). */
+  lock?: boolean;
 }
 
 /**
- * Creates an import task and claims the image's import lock for it: a write conditional on the image's
+ * The import owner's way in, for every import (the API's, the replicator's, a location's): creates the task and
+ * claims the image's import lock for it: a write conditional on the image's
  * revision, refused (409) while a live import holds the lock; a dead one's lock is taken over. Without the lock
  * the task is removed again. Returns the task id; the caller enqueues the job (and releases the lock if it cannot).
  */
@@ -25,7 +33,7 @@ export async function openImportTask(images: ImageRepository, tasks: TaskReposit
   const now = new Date();
   await tasks.create({
     id,
-    type: 'api_image_import',
+    type: spec.type ?? 'api_image_import',
     status: 'pending',
     input: { image_id: spec.imageId, ...spec.input },
     result: null,
@@ -43,12 +51,14 @@ export async function openImportTask(images: ImageRepository, tasks: TaskReposit
   try {
     await images.mutate(spec.imageId, async (current) => {
       spec.check(current);
-      const holder = current.properties[IMPORT_LOCK_PROPERTY];
+      const changes = spec.changes?.(current) ?? {};
+      if (spec.lock === false) return changes;
+      const holder = importLockHolder(current);
       if (holder) {
         const task = await tasks.findById(holder);
         if (!importLockIsStale(task, new Date(), spec.lockTimeoutMs)) throw conflict('Image has active task');
       }
-      return { properties: { ...current.properties, [IMPORT_LOCK_PROPERTY]: id } };
+      return { ...changes, properties: withImportLock(current.properties, id) };
     });
   } catch (err) {
     await tasks.remove(id);
@@ -61,9 +71,13 @@ export async function openImportTask(images: ImageRepository, tasks: TaskReposit
 export async function releaseImportLock(images: ImageRepository, imageId: string, taskId: string): Promise<void> {
   await images
     .mutate(imageId, (current) => {
-      if (current.properties[IMPORT_LOCK_PROPERTY] !== taskId) return {};
-      const { [IMPORT_LOCK_PROPERTY]: _held, ...rest } = current.properties;
-      return { properties: rest };
+      if (!holdsImportLock(current, taskId)) return {};
+      return { properties: withoutImportLock(current.properties) };
     })
     .catch(() => undefined);
+}
+
+/** Every import step re-checks the lock before it writes: a task that lost it (taken over, released) stops. */
+export function assertImportLock(image: Image, taskId: string): void {
+  if (!holdsImportLock(image, taskId)) throw conflict(`Image ${image.id} is no longer locked by this import.`);
 }
