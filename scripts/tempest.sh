@@ -28,6 +28,11 @@ export GLIMPSE_PORT=$port GLIMPSE_DATA_DIR=$data GLIMPSE_DB_NAME="tempest_$(base
   GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS=80,443,8765 GLIMPSE_FORMAT_REQUIRE_MATCH=false LOG_LEVEL=warn
 # TEMPEST_IMAGE_CACHING=1 (the harness then runs test_image_caching): this node gets an image cache.
 [ "${TEMPEST_IMAGE_CACHING:-0}" = 1 ] && export GLIMPSE_IMAGE_CACHE_DIR="$data/cache"
+# The v1 tests (TEMPEST_API_V1=1) register images by location (x-image-meta-location = the harness's file
+# server): that needs an http store and GLIMPSE_API_V1_LOCATIONS, off by default.
+if [ "${TEMPEST_API_V1:-0}" = 1 ]; then
+  export GLIMPSE_STORES=local:file,second:file,web:http GLIMPSE_API_V1_LOCATIONS=true
+fi
 node "$dist/apps/api/src/metadefs/load-metadefs.js" load /etc/glance/metadefs >/dev/null || exit 1
 node $(node -p "require('./package.json').config.node_flags") "$dist/apps/standalone/src/main.js" >"$data/glimpse.log" 2>&1 &
 pid=$!
