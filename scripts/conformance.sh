@@ -16,6 +16,8 @@ if [ -z "$harness" ]; then
   exit 0
 fi
 export TEMPEST_HARNESS=$harness
+# The Images API v1 tests (tempest.api.image.v1, 27) run too: Glimpse serves v1 next to v2 (GLIMPSE_API_V1).
+export TEMPEST_API_V1=${TEMPEST_API_V1:-1}
 
 out=$(mktemp)
 bash scripts/tempest.sh 2>&1 | tee "$out"
