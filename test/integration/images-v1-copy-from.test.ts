@@ -170,7 +170,7 @@ describe('v1 copy-from: 201 queued at once, then a BullMQ job through the web-do
     assert.equal((await repo.findById(id))!.properties.os_glance_import_task, undefined, 'the lock is released');
   });
 
-  it('x-image-meta-location (GLIMPSE_API_V1_LOCATIONS): active at once on the http store, the checksum job fills in md5; internal targets are never reached', async () => {
+  it('x-image-meta-location (GLIMPSE_API_V1_LOCATIONS): the POST answers active once the location is verified (md5 filled in); an internal target is refused, queued again, never reached', async () => {
     const r = await post({ 'x-image-meta-name': 'remote', 'x-image-meta-location': `${source.url}/disk.raw`, 'x-image-meta-property-key1': 'value1' });
     assert.equal(r.status, 201, r.body.toString());
     const image = (JSON.parse(r.body.toString()) as { image: Record<string, unknown> }).image;
@@ -187,9 +187,10 @@ describe('v1 copy-from: 201 queued at once, then a BullMQ job through the web-do
     assert.ok(got.body.equals(data), 'served from the URL through the http store');
     const inside = await post({ 'x-image-meta-name': 'inside', 'x-image-meta-location': `http://127.0.0.2:${internal.port}/x` });
     assert.equal(inside.status, 201);
-    const insideId = (JSON.parse(inside.body.toString()) as { image: { id: string } }).image.id;
-    const denied = await send(`${api.url}/v1/images/${insideId}`, 'GET', OWNER);
-    assert.equal(denied.status, 503, 'no data to give (the checksum job could not read it), not an empty 200');
+    const refused = (JSON.parse(inside.body.toString()) as { image: { id: string; status: string } }).image;
+    assert.equal(refused.status, 'queued', 'a location that fails verification is dropped, the image queued again');
+    const denied = await send(`${api.url}/v1/images/${refused.id}`, 'GET', OWNER);
+    assert.equal(denied.status, 404, 'no data to give, not an empty 200');
     assert.equal(internal.connections(), 0, 'the download is refused before any connection');
   });
 });

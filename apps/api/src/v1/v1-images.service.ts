@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { conflict, forbidden, type Image, ImageStatus, invalid, isOwnerOrAdmin, Policy, type RequestContext } from '@glimpse/domain';
 import { type ImageChanges, ImageRepository } from '@glimpse/persistence';
@@ -31,6 +32,10 @@ import {
  * format gate), copy-from is enqueued as a job, and deletion is v2's. v1's own parts: the header codec, the
  * source rules, killed on failure, the purge-props rule.
  */
+/** How long a v1 POST with x-image-meta-location waits for its location's verdict, and how often it looks. */
+const LOCATION_VERDICT_WAIT_MS = 60_000;
+const LOCATION_VERDICT_POLL_MS = 100;
+
 @Injectable()
 export class V1ImagesService {
   constructor(
@@ -148,9 +153,11 @@ export class V1ImagesService {
       });
     }
     if (source === 'location') {
-      // v2's Location API: active at once on the http store; the checksum and format jobs fill in the rest.
+      // v2's Location API: the image is `importing` until one job has checked the data's format and checksums.
+      // v1 answers the POST with the image's status (clients and tempest expect `active` for a good location), so
+      // the answer waits for that verdict, within a bound: active once verified, queued again if refused.
       await this.locations.add(ctx, image.id, { url: meta.location });
-      return (await this.repository.findById(image.id)) ?? image;
+      return this.verdictOf(image);
     }
     if (source === 'copy-from') {
       const requestId = (req as IncomingMessage & { id?: string }).id ?? null;
@@ -159,6 +166,16 @@ export class V1ImagesService {
     // x-image-meta-size: 0 with no data: an active image with no data, as v1 made it.
     if (meta.size === 0 && image.status === ImageStatus.Queued) return this.repository.transition(image.id, ImageStatus.Queued, ImageStatus.Active, { size: 0 });
     return image;
+  }
+
+  /** The image once it has left `importing` (its location verified or refused), or as it is after the bound. */
+  private async verdictOf(image: Image): Promise<Image> {
+    const deadline = Date.now() + LOCATION_VERDICT_WAIT_MS;
+    for (;;) {
+      const current = (await this.repository.findById(image.id)) ?? image;
+      if (current.status !== ImageStatus.Importing || Date.now() >= deadline) return current;
+      await sleep(LOCATION_VERDICT_POLL_MS);
+    }
   }
 
   /**
