@@ -13,7 +13,6 @@ export type ErrorKind =
   | 'too-large'
   | 'unsupported-media-type'
   | 'range-not-satisfiable'
-  | 'not-implemented'
   | 'unavailable';
 
 export class GlimpseError extends Error {

@@ -55,13 +55,9 @@ export class AtomicUpdates implements OnModuleInit {
     this.logger.log(`conditional updates: ${this.mode}`);
   }
 
-  get writeMode(): 'native' | 'lock' {
-    return this.mode;
-  }
-
   /** findOneAndUpdate on { _id, ...conditions }; null when the document no longer matches. */
   async findOneAndUpdate<T>(
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model of T, whatever its virtuals
+    // `any` in the model's other type parameters: any model of T, whatever its virtuals.
     model: Model<T, any, any, any, any, any>,
     id: unknown,
     conditions: QueryFilter<T>,

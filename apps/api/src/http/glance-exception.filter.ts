@@ -19,7 +19,6 @@ const STATUS: Record<ErrorKind, number> = {
   'too-large': 413,
   'unsupported-media-type': 415,
   'range-not-satisfiable': 416,
-  'not-implemented': 501,
   unavailable: 503,
 };
 

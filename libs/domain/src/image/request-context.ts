@@ -9,7 +9,3 @@ export interface RequestContext {
   /** Keystone system scope, when the token has one. */
   systemScope?: string | null;
 }
-
-export function hasRole(ctx: RequestContext, role: string): boolean {
-  return ctx.roles.includes(role);
-}

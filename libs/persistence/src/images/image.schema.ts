@@ -1,5 +1,4 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import type { HydratedDocument } from 'mongoose';
 import { createdBucketsOf } from './image-keys.js';
 
 /** A custom property; kept as a key/value pair so any key (dots, dollars) is safe to store and query. */
@@ -57,7 +56,6 @@ export class ImageDoc {
   @Prop({ type: Boolean, default: false }) importLocked!: boolean;
 }
 
-export type ImageDocument = HydratedDocument<ImageDoc>;
 export const ImageSchema = SchemaFactory.createForClass(ImageDoc);
 
 // Listing: the default order (created_at desc, id desc) scoped by owner, and by visibility for public /
