@@ -33,7 +33,7 @@ export GLIMPSE_PORT=$port GLIMPSE_DATA_DIR=$data GLIMPSE_DB_NAME="tempest_$(base
 if [ "${TEMPEST_API_V1:-0}" = 1 ]; then
   export GLIMPSE_STORES=local:file,second:file,web:http GLIMPSE_API_V1_LOCATIONS=true
 fi
-node "$dist/apps/api/src/metadefs/load-metadefs.js" load /etc/glance/metadefs >/dev/null || exit 1
+node "$dist/apps/metadefs-cli/src/main.js" load /etc/glance/metadefs >/dev/null || exit 1
 node $(node -p "require('./package.json').config.node_flags") "$dist/apps/standalone/src/main.js" >"$data/glimpse.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data" "$dist"' EXIT

@@ -12,7 +12,7 @@ const dir = [process.env.GLIMPSE_TEST_METADEFS_DIR, '/etc/glance/metadefs', '/us
   (d): d is string => !!d && existsSync(d) && readdirSync(d).some((f) => f.endsWith('.json')),
 );
 const skip = dir ? false : 'no Glance metadata definition files (apt-get install glance-common, or set GLIMPSE_TEST_METADEFS_DIR)';
-const cli = resolve(import.meta.dirname, '../../apps/api/src/metadefs/load-metadefs.js');
+const cli = resolve(import.meta.dirname, '../../apps/metadefs-cli/src/main.js');
 
 type Json = Record<string, any>;
 

@@ -21,6 +21,7 @@ export * from './maintenance/project-usage.repository.js';
 export * from './metadefs/metadef.repository.js';
 export * from './metadefs/metadef.schemas.js';
 export * from './metadefs/metadefs-persistence.module.js';
+export * from './metadefs/namespace-contents.js';
 export * from './maintenance/audit-finding.repository.js';
 export * from './tasks/import-claim.js';
 export * from './quotas/quota-ledger.repository.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { conflict, invalid, type RequestContext } from '@glimpse/domain';
-import { type MetadefContent, type MetadefNamespace, MetadefRepository, type NamespaceListQuery } from '@glimpse/persistence';
+import { contentsOf, type MetadefContent, type MetadefNamespace, MetadefRepository, type NamespaceBody, type NamespaceListQuery } from '@glimpse/persistence';
 import { checkBody, READ_ONLY } from './metadef-body.js';
 import { MetadefAccess } from './metadef-access.js';
 import { namespaceSchema, unnamedPropertySchema } from './metadef-schema-docs.js';
@@ -12,18 +12,6 @@ const DEFAULT_LIMIT = 25;
 const MAX_LIMIT = 1000;
 const SORT_KEYS = ['created_at', 'updated_at', 'namespace', 'display_name'] as const;
 
-interface NamespaceBody {
-  namespace: string;
-  display_name?: string;
-  description?: string;
-  visibility?: 'public' | 'private';
-  protected?: boolean;
-  owner?: string;
-  resource_type_associations?: Array<{ name?: string; prefix?: string; properties_target?: string }>;
-  properties?: Record<string, Record<string, unknown>>;
-  objects?: Array<{ name?: string; description?: string; required?: string[]; properties?: Record<string, Record<string, unknown>> }>;
-  tags?: Array<{ name?: string }>;
-}
 
 export interface NamespaceList {
   namespaces: Record<string, unknown>[];
@@ -139,22 +127,6 @@ export class NamespacesService {
 }
 
 /** The objects, properties, tags and associations a create body carries, as stored contents. */
-export function contentsOf(b: NamespaceBody, at: Date): MetadefContent[] {
-  const item = (kind: MetadefContent['kind'], name: string, body: Record<string, unknown>): MetadefContent => ({ kind, name, body, createdAt: at, updatedAt: at });
-  const named = <T extends { name?: string }>(list: T[] | undefined, what: string): Array<T & { name: string }> =>
-    (list ?? []).map((x) => {
-      if (typeof x.name !== 'string' || !x.name) throw invalid(`Couldn't create metadata namespace: every ${what} needs a name`);
-      return x as T & { name: string };
-    });
-  return [
-    ...named(b.resource_type_associations, 'resource type association').map(({ name, ...rest }) => item('resource_type_association', name, rest)),
-    ...named(Object.entries(b.properties ?? {}).map(([name, { name: _n, ...schema }]) => ({ ...schema, name })), 'property').map(({ name, ...schema }) =>
-      item('property', name, schema),
-    ),
-    ...named(b.objects, 'object').map(({ name, ...rest }) => item('object', name, rest)),
-    ...named(b.tags, 'tag').map(({ name }) => item('tag', name, {})),
-  ];
-}
 
 function parseListQuery(query: Record<string, unknown>): NamespaceListQuery {
   const limitRaw = query.limit;

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MetadefNamespace, MetadefRepository } from '@glimpse/persistence';
-import { contentsOf } from './namespaces.service.js';
+import { contentsOf, type MetadefNamespace, type MetadefRepository, type NamespaceBody } from '@glimpse/persistence';
 
 export interface LoadSummary {
   loaded: string[];
@@ -53,7 +52,7 @@ export class MetadefLoader {
     if (existing && !replace) return { namespace: name, loaded: false };
     if (existing) await this.repo.deleteNamespace(existing);
     const now = new Date();
-    const contents = contentsOf({ ...doc, namespace: name } as Parameters<typeof contentsOf>[0], now);
+    const contents = contentsOf({ ...doc, namespace: name } as NamespaceBody, now);
     const ns: MetadefNamespace = {
       uid: randomUUID(),
       namespace: name,
