@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,29 @@ describe('reaper: data of deleted images is removed, records are purged after re
     await reap([]);
     for (const f of stale) assert.ok(!existsSync(f), f);
     assert.ok(existsSync(fresh), 'a file still being written is kept');
+  });
+
+  it('an id is never reused (OSSN-0075): a deleted and purged image\'s id is refused on v1 and v2 creates, 409', async () => {
+    const v1 = (id: string) =>
+      fetch(`${api.url}/v1/images`, { method: 'POST', headers: { ...member, 'content-type': 'application/octet-stream', 'content-length': '0', 'x-image-meta-id': id, 'x-image-meta-name': 'again' } });
+    const v2 = (id: string) => fetch(`${api.url}/v2/images`, { method: 'POST', headers: member, body: JSON.stringify({ id, name: 'again' }) });
+    const removeV1 = (id: string) => fetch(`${api.url}/v1/images/${id}`, { method: 'DELETE', headers: member });
+    for (const [made, removed] of [[v1, removeV1], [v2, remove]] as const) {
+      const id = randomUUID();
+      assert.equal((await made(id)).status, 201);
+      assert.ok((await removed(id)).ok);
+      await images.update(id, {}, { deletedAt: new Date(Date.now() - 2 * 24 * HOUR) });
+      await reap([id]);
+      assert.equal(await images.findById(id), null, 'the record is purged');
+      for (const create of [v1, v2]) {
+        const again = await create(id);
+        const text = await again.text();
+        assert.equal(again.status, 409, text);
+        assert.match(text, new RegExp(`An image with identifier ${id} already exists`));
+      }
+      assert.equal(await images.findById(id), null, 'no record came back');
+    }
+    assert.equal((await v1(randomUUID())).status, 201, 'an unused id is still fine');
   });
 
   it('an image deleted without delayed delete (queued, no data) is kept as a record until retention', async () => {

@@ -42,7 +42,7 @@ export class ImagesService {
     const image = this.newImage(doc, owner, visibility, properties);
     const hold = await this.quotas.hold(owner, image.id, { image_count_total: 1 });
     try {
-      return await this.images.create(image);
+      return await this.images.create(image, { chosenId: doc.id !== undefined });
     } finally {
       // Released once the record exists (it counts from then on), or when the insert failed.
       await hold.release();

@@ -15,6 +15,7 @@ import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 export const EQUALITY_KEYS: Readonly<Record<string, readonly string[]>> = {
   images: ['_id', 'owner', 'status', 'visibility', 'name', 'checksum', 'osHashValue', 'tags', 'propPairs', 'createdMinute', 'createdTenMinutes', 'createdHour', 'createdDay', 'importLocked'],
   image_members: ['_id', 'imageId', 'memberId'],
+  image_id_tombstones: ['_id'],
   tasks: ['_id', 'imageId'],
   quota_ledgers: ['_id'],
   write_locks: ['_id'],

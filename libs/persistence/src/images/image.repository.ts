@@ -4,6 +4,7 @@ import type { Model } from 'mongoose';
 import { assertTransition, conflict, type Image, type ImageLocation, ImageStatus, notFound, type Visibility } from '@glimpse/domain';
 import { AtomicUpdates } from '../atomic-updates.js';
 import { DatabaseServer } from '../database-server.js';
+import { ImageIdTombstoneRepository } from './image-id-tombstone.repository.js';
 import { type ImageChanges, toDoc, toImage, toSet } from './image.mapper.js';
 import { ImageDoc } from './image.schema.js';
 
@@ -42,15 +43,29 @@ export class ImageRepository {
     @InjectModel(ImageDoc.name) readonly model: Model<ImageDoc>,
     private readonly atomic: AtomicUpdates,
     private readonly server: DatabaseServer,
+    private readonly tombstones: ImageIdTombstoneRepository,
   ) {}
 
-  async create(input: Image): Promise<Image> {
+  /**
+   * Inserts a new image; 409 when its id is, or ever was, an image's (a record, even a deleted one, or the
+   * tombstone a purge left: OSSN-0075). `chosenId`: the client gave the id (only such an id can be a purged one;
+   * a fresh random UUID needs no look-up).
+   */
+  async create(input: Image, { chosenId = false }: { chosenId?: boolean } = {}): Promise<Image> {
     const image = { ...input, createdAt: wholeSeconds(input.createdAt), updatedAt: wholeSeconds(input.updatedAt) };
+    const taken = () => conflict(`An image with identifier ${image.id} already exists`);
+    if (chosenId && (await this.tombstones.isBuried(image.id))) throw taken();
     try {
       await this.model.create(toDoc(image));
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) throw conflict(`An image with identifier ${image.id} already exists`);
+      if ((err as { code?: number }).code === 11000) throw taken();
       throw err;
+    }
+    // A purge that wrote its tombstone and removed the record between the look-up and the insert: a purge buries
+    // before it removes, so an insert that won the id over a removed record sees the tombstone now.
+    if (chosenId && (await this.tombstones.isBuried(image.id))) {
+      await this.model.deleteOne({ _id: image.id, rev: image.rev }).exec();
+      throw taken();
     }
     return image;
   }
@@ -172,8 +187,9 @@ export class ImageRepository {
     }
   }
 
-  /** Removes the record for good (the reaper's last step). */
+  /** Removes the record for good (the reaper's last step), leaving the id's tombstone first: it is never reused. */
   async purge(id: string): Promise<boolean> {
+    await this.tombstones.bury(id);
     const res = await this.model.deleteOne({ _id: id }).exec();
     return res.deletedCount === 1;
   }

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { ImageIdTombstoneRepository } from './image-id-tombstone.repository.js';
+import { ImageIdTombstoneDoc, ImageIdTombstoneSchema } from './image-id-tombstone.schema.js';
 import { ImageKeysBackfill } from './image-keys-backfill.js';
 import { ImageListing } from './image-listing.js';
 import { ImageUsage } from './image-usage.js';
@@ -14,9 +16,10 @@ import { MemberDoc, MemberSchema } from './member.schema.js';
     MongooseModule.forFeature([
       { name: ImageDoc.name, schema: ImageSchema },
       { name: MemberDoc.name, schema: MemberSchema },
+      { name: ImageIdTombstoneDoc.name, schema: ImageIdTombstoneSchema },
     ]),
   ],
-  providers: [ImageRepository, MemberRepository, ImageListing, ImageUsage, ImageKeysBackfill],
-  exports: [MongooseModule, ImageRepository, MemberRepository, ImageListing, ImageUsage],
+  providers: [ImageRepository, ImageIdTombstoneRepository, MemberRepository, ImageListing, ImageUsage, ImageKeysBackfill],
+  exports: [MongooseModule, ImageRepository, ImageIdTombstoneRepository, MemberRepository, ImageListing, ImageUsage],
 })
 export class ImagesPersistenceModule {}
