@@ -21,6 +21,39 @@ async function call(url: string, method: string, headers: Record<string, string>
   return { status: res.status, text, json: () => JSON.parse(text) };
 }
 
+/**
+ * What Glance's router answers for each cache resource's wrong methods (its reject routes, matched by Routes 2.5:
+ * clean, prune and nodes/{id} are resources of their own, never an image id): 405, its Allow and its text.
+ */
+async function assertGlance405s(url: string, imageId: string): Promise<void> {
+  const cases: [string, string, string][] = [
+    ['POST', '', 'GET, DELETE'],
+    ['PUT', '', 'GET, DELETE'],
+    ['PATCH', '', 'GET, DELETE'],
+    ['DELETE', '/clean', 'POST'],
+    ['GET', '/clean', 'POST'],
+    ['PUT', '/clean', 'POST'],
+    ['DELETE', '/prune', 'POST'],
+    ['GET', '/prune', 'POST'],
+    ['PUT', '/prune', 'POST'],
+    ['HEAD', '/prune', 'POST'],
+    ['DELETE', `/nodes/${imageId}`, 'GET'],
+    ['POST', `/nodes/${imageId}`, 'GET'],
+    ['GET', `/${imageId}`, 'DELETE, PUT'],
+    ['POST', `/${imageId}`, 'DELETE, PUT'],
+    ['PATCH', `/${imageId}`, 'DELETE, PUT'],
+    ['GET', '/nodes', 'DELETE, PUT'],
+  ];
+  for (const [method, path, allow] of cases) {
+    for (const who of [admin, member]) {
+      const res = await fetch(`${url}/v2/cache${path}`, { method, headers: { ...who, accept: 'application/json' } });
+      assert.equal(res.status, 405, `${method} /v2/cache${path}`);
+      assert.equal(res.headers.get('allow'), allow, `${method} /v2/cache${path}`);
+      if (method !== 'HEAD') assert.match(await res.text(), new RegExp(`The method ${method} is not allowed for this resource\\.`));
+    }
+  }
+}
+
 describe('the v2 cache API with the cache off', () => {
   let api: RunningApi;
   before(async () => {
@@ -37,6 +70,10 @@ describe('the v2 cache API with the cache off', () => {
     assert.deepEqual(versions.versions.filter((v) => v.status === 'CURRENT').map((v) => v.id), ['v2.15']);
     assert.ok(!versions.versions.some((v) => v.id === 'v2.14' || v.id === 'v2.16'));
     assert.equal((await call(`${api.url}/v2.16/images`, 'GET')).status, 300);
+  });
+
+  it('answers a wrong method 405 with Glance\'s Allow all the same (its reject routes do not depend on the cache)', async () => {
+    await assertGlance405s(api.url, await createImage(api.url));
   });
 });
 
@@ -100,6 +137,21 @@ describe('the v2 cache API (cache on)', () => {
     const badTarget = await call(`${url}/v2/cache`, 'DELETE', { ...admin, 'x-image-cache-clear-target': 'invalid' });
     assert.equal(badTarget.status, 400);
     assert.match(badTarget.text, /If provided 'x-image-cache-clear-target' must be 'cache', 'queue' or empty string\./);
+  });
+
+  it('answers a wrong method 405 with Glance\'s Allow, and never takes clean, prune or nodes for an image id', async () => {
+    const id = await upload(randomBytes(1000));
+    assert.equal((await download(id)).status, 200);
+    await until('image cached', (s) => s.cached_images.some((e) => e.image_id === id));
+    await assertGlance405s(url, id);
+    // Nothing was removed or queued by the refused calls.
+    const s = await state();
+    assert.ok(s.cached_images.some((e) => e.image_id === id));
+    assert.deepEqual(s.queued_images, []);
+    // Glance's router takes /v2/cache/nodes for an image id with PUT and DELETE: no such image, 404.
+    assert.equal((await call(`${url}/v2/cache/nodes`, 'PUT')).status, 404);
+    assert.equal((await call(`${url}/v2/cache/nodes`, 'DELETE')).status, 404);
+    assert.equal((await call(`${url}/v2/cache/${id}`, 'DELETE')).status, 204);
   });
 
   it('queues an image on PUT (202), fetches it into the cache, lists it with its hits, names the node', async () => {
