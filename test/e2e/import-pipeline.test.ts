@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { TaskRepository } from '@glimpse/persistence';
+import { ImportRunner } from '../../apps/worker/src/import/import-runner.js';
 import type { RunningApi } from '../support/api-app.js';
 import { admin, type ImportStack, member, startImportStack } from '../support/import-stack.js';
 import { imageServer, serve } from '../support/image-server.js';
@@ -197,5 +198,25 @@ describe('import pipeline: web-download, glance-direct and copy-image through a 
     assert.equal(image.status, 'active');
     assert.deepEqual(String(image.stores).split(',').sort(), ['local', 'second']);
     assert.equal(statSync(storedFiles(id).find((f) => f.includes('second'))!).size, raw.length);
+  });
+
+  it('a replayed job of a finished import reports the stores the image went into, not an empty list', async () => {
+    const id = await create({ name: 'replay', disk_format: 'raw', container_format: 'bare' });
+    const first = await importAndWait(id, { method: { name: 'web-download', uri: `${server.url}/disk.raw` } });
+    assert.equal(first.status, 'success', first.message);
+    const copied = await importAndWait(id, { method: { name: 'copy-image' }, stores: ['second'] }, admin);
+    assert.equal(copied.status, 'success', copied.message);
+    // BullMQ runs a job again after a stall or a lost completion: the task is closed, and its result says what it did.
+    const runner = stack.worker.get(ImportRunner);
+    const signal = new AbortController().signal;
+    const replayedImport = await runner.run({ taskId: first.id, imageId: id }, signal, true);
+    const replayedCopy = await runner.run({ taskId: copied.id, imageId: id }, signal, true);
+    const image = await show(id);
+    const shown = String(image.stores).split(',');
+    assert.deepEqual([...replayedImport.stores, ...replayedCopy.stores].sort(), [...shown].sort());
+    assert.ok(replayedImport.stores.length > 0 && replayedCopy.stores.length > 0);
+    assert.deepEqual(replayedCopy.stores, (copied.input as { backend: string[] }).backend);
+    assert.deepEqual([...replayedImport.failedStores, ...replayedCopy.failedStores], []);
+    assert.deepEqual((await stack.worker.get(TaskRepository).findById(copied.id))?.result, { image_id: id }, 'the shown result stays Glance\'s');
   });
 });

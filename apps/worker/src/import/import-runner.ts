@@ -108,7 +108,7 @@ export class ImportRunner {
         checksum: input.method === 'copy-image' ? null : (written[0]?.checksum ?? null),
         size: written[0]?.size ?? 0,
       };
-      await this.tasks.noteOutcome(task.id, { finishing: outcome });
+      await this.tasks.noteOutcome(task.id, { ...outcome });
       await this.finish(image.id, task.id, input, written, failed);
       finished = true;
       const result = await this.close(task.id, outcome);
@@ -138,7 +138,7 @@ export class ImportRunner {
    * Then the import did succeed, and the task is closed so; any other state is left to the normal path.
    */
   private async finishedEarlier(imageId: string, task: Task): Promise<ImageImportResult | null> {
-    const outcome = (task.result as { finishing?: ImportOutcome } | null)?.finishing;
+    const outcome = notedOutcome(task);
     if (!outcome) return null;
     const image = await this.images.findById(imageId);
     if (!image || holdsImportLock(image, task.id)) return null;
@@ -308,12 +308,21 @@ export class ImportRunner {
     await this.tasks.transition(taskId, 'processing', 'failure', { message: reason, result: null }).catch(() => undefined);
   }
 
+  /**
+   * A replayed job of a closed task: what the task really did. A success reports the stores it wrote and those
+   * that failed, as noted before its image showed them; a failure wrote nothing that stayed.
+   */
   private resultOf(task: Task): ImageImportResult {
-    return { imageId: task.imageId ?? '', stores: [], failedStores: [] };
+    const imageId = task.imageId ?? '';
+    const outcome = notedOutcome(task);
+    if (task.status === 'success' && outcome) return { imageId, stores: outcome.stores, failedStores: outcome.failed_stores };
+    const targets = (task.input as { backend?: unknown } | null)?.backend;
+    const failedStores = task.status === 'failure' && Array.isArray(targets) ? targets.filter((s): s is string => typeof s === 'string') : [];
+    return { imageId, stores: [], failedStores };
   }
 }
 
-/** What a finishing import notes on its task before the image shows it (snake_case: it lives in the task's result). */
+/** What a finishing import notes on its task (Task.outcome) before the image shows it. */
 interface ImportOutcome {
   image_id: string;
   stores: string[];
@@ -323,6 +332,12 @@ interface ImportOutcome {
   /** The data's MD5 (null for copy-image, which adds copies of data the image already has). */
   checksum: string | null;
   size: number;
+}
+
+/** The outcome an import noted on its task, if it got that far (older records noted it in result.finishing). */
+function notedOutcome(task: Task): ImportOutcome | null {
+  const noted = (task.outcome ?? (task.result as { finishing?: unknown } | null)?.finishing ?? null) as ImportOutcome | null;
+  return noted && Array.isArray(noted.stores) && Array.isArray(noted.failed_stores) ? noted : null;
 }
 
 /** The first copy of an import, with what the format gate found. */

@@ -24,6 +24,12 @@ export interface Task {
   expiresAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * What the worker noted of the task's outcome before its image showed it (an import: the stores written and
+   * failed); internal, never shown (the task's `result` is Glance's `{image_id}`). Kept once the task is closed,
+   * so a replayed job reports what really happened.
+   */
+  outcome?: Record<string, unknown> | null;
 }
 
 const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {

@@ -97,8 +97,8 @@ export class TaskRepository {
    * Records on a running task what it is about to make of its image (an import's outcome, written just before
    * the image shows it), so a run that dies between the two can be closed by the next one.
    */
-  async noteOutcome(id: string, result: Record<string, unknown>): Promise<void> {
-    await this.atomic.findOneAndUpdate(this.model, id, { status: 'processing' }, { $set: { result, updatedAt: new Date() } });
+  async noteOutcome(id: string, outcome: Record<string, unknown>): Promise<void> {
+    await this.atomic.findOneAndUpdate(this.model, id, { status: 'processing' }, { $set: { outcome, updatedAt: new Date() } });
   }
 
   /** Removes a task that never started (its import was refused after the record was made). */

@@ -15,6 +15,8 @@ export class TaskDoc {
   @Prop({ type: Number, default: 0 }) bytesDone!: number;
   @Prop({ type: Number, default: null }) bytesTotal!: number | null;
   @Prop({ type: Date, default: null }) expiresAt!: Date | null;
+  /** The worker's note of its outcome (Task.outcome): internal, never shown. */
+  @Prop({ type: Object, default: null }) outcome!: Record<string, unknown> | null;
   @Prop({ type: Date, required: true }) createdAt!: Date;
   @Prop({ type: Date, required: true }) updatedAt!: Date;
 }
