@@ -24,7 +24,7 @@ export const EQUALITY_KEYS: Readonly<Record<string, readonly string[]>> = {
   maintenance_state: ['_id'],
   maintenance_runs: ['_id', 'job'],
   metadef_namespaces: ['_id'],
-  metadef_contents: ['_id', 'nsUid', 'kind'],
+  metadef_contents: ['_id', 'nsUid', 'kind', 'name'],
   metadef_resource_types: ['_id'],
   schema_state: ['_id'],
   image_cache_entries: ['_id', 'node', 'imageId'],

@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { assertTransition, conflict, type Image, type ImageLocation, ImageStatus, notFound, type Visibility } from '@glimpse/domain';
 import { AtomicUpdates } from '../atomic-updates.js';
+import { findByIds } from '../by-ids.js';
 import { DatabaseServer } from '../database-server.js';
 import { ImageIdTombstoneRepository } from './image-id-tombstone.repository.js';
 import { type ImageChanges, toDoc, toImage, toSet } from './image.mapper.js';
@@ -24,8 +25,6 @@ export interface ReapCutoffs {
 }
 
 const CANDIDATE_FIELDS = { _id: 1, size: 1, visibility: 1, locations: 1 } as const;
-/** By-id lookups in flight at once where each id is its own query (FerretDB). */
-const BY_ID_PARALLEL = 8;
 /** Candidates per page of the auditor's walk in id order. */
 const PAGE = 500;
 
@@ -76,15 +75,7 @@ export class ImageRepository {
   }
 
   async findByIds(ids: readonly string[]): Promise<Image[]> {
-    if (!this.server.equalityPushdownOnly) return (await this.model.find({ _id: { $in: ids } }).lean<ImageDoc[]>().exec()).map(toImage);
-    // FerretDB pushes no $in down (a scan per call): one indexed lookup per id instead, a few at a time.
-    const found: Image[] = [];
-    const unique = [...new Set(ids)];
-    for (let i = 0; i < unique.length; i += BY_ID_PARALLEL) {
-      const docs = await Promise.all(unique.slice(i, i + BY_ID_PARALLEL).map((id) => this.model.findOne({ _id: id }).lean<ImageDoc>().exec()));
-      for (const doc of docs) if (doc) found.push(toImage(doc));
-    }
-    return found;
+    return (await findByIds<ImageDoc>(this.server, this.model, ids)).map(toImage);
   }
 
   /** Applies changes if the expectation holds; null when it no longer does (someone else won). */

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import { findByIds } from '../by-ids.js';
+import { DatabaseServer } from '../database-server.js';
 import {
   type MetadefContentKind,
   MetadefContentDoc,
@@ -73,6 +75,7 @@ export class MetadefRepository {
     @InjectModel(MetadefNamespaceDoc.name) private readonly namespaces: Model<MetadefNamespaceDoc>,
     @InjectModel(MetadefContentDoc.name) private readonly contents: Model<MetadefContentDoc>,
     @InjectModel(MetadefResourceTypeDoc.name) private readonly resourceTypes: Model<MetadefResourceTypeDoc>,
+    private readonly server: DatabaseServer,
   ) {}
 
   /** False when a namespace of that name exists. */
@@ -138,11 +141,14 @@ export class MetadefRepository {
     return docs.map(toContent);
   }
 
-  /** Contents of one kind for many namespaces, by namespace uid. */
+  /** Contents of one kind for many namespaces, by namespace uid: one `{ nsUid, kind }` query each (no `$in`). */
   async listContentsOf(nsUids: string[], kind: MetadefContentKind): Promise<Map<string, MetadefContent[]>> {
-    const docs = await this.contents.find({ nsUid: { $in: nsUids }, kind }).sort({ createdAt: 1, seq: 1, _id: 1 }).lean<MetadefContentDoc[]>().exec();
+    const unique = [...new Set(nsUids)];
+    const lists = await Promise.all(unique.map((nsUid) => this.listContents(nsUid, kind)));
     const out = new Map<string, MetadefContent[]>();
-    for (const doc of docs) out.set(doc.nsUid, [...(out.get(doc.nsUid) ?? []), toContent(doc)]);
+    unique.forEach((nsUid, i) => {
+      if (lists[i]!.length) out.set(nsUid, lists[i]!);
+    });
     return out;
   }
 
@@ -165,8 +171,8 @@ export class MetadefRepository {
   /** Adds several at once; false (nothing added) when one exists already. A racing writer may leave part of them. */
   async addContents(nsUid: string, items: MetadefContent[]): Promise<boolean> {
     const docs = items.map((i, seq) => this.contentDoc(nsUid, i, seq));
-    const taken = await this.contents.countDocuments({ _id: { $in: docs.map((d) => d._id) } }).exec();
-    if (taken > 0) return false;
+    const taken = await findByIds(this.server, this.contents, docs.map((d) => d._id), {}, { _id: 1 });
+    if (taken.length > 0) return false;
     try {
       await this.contents.insertMany(docs, { ordered: true });
       return true;
@@ -198,13 +204,14 @@ export class MetadefRepository {
     await this.contents.deleteMany({ nsUid, kind }).exec();
   }
 
-  /** Uids of the namespaces associated with any of these resource types. */
+  /** Uids of the namespaces associated with any of these resource types: one `{ kind, name }` query per type. */
   async namespacesWithResourceTypes(names: string[]): Promise<string[]> {
-    const docs = await this.contents
-      .find({ kind: 'resource_type_association', name: { $in: names } }, { nsUid: 1 })
-      .lean<Array<Pick<MetadefContentDoc, 'nsUid'>>>()
-      .exec();
-    return [...new Set(docs.map((d) => d.nsUid))];
+    const found = await Promise.all(
+      [...new Set(names)].map((name) =>
+        this.contents.find({ kind: 'resource_type_association', name }, { nsUid: 1 }).lean<Array<Pick<MetadefContentDoc, 'nsUid'>>>().exec(),
+      ),
+    );
+    return [...new Set(found.flat().map((d) => d.nsUid))];
   }
 
   async listResourceTypes(): Promise<MetadefResourceType[]> {

@@ -3,6 +3,8 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { APP_CONFIG, type AppConfig, QUOTA_RESOURCES, type QuotaResource } from '@glimpse/config';
 import { AtomicUpdates } from '../atomic-updates.js';
+import { findByIds } from '../by-ids.js';
+import { DatabaseServer } from '../database-server.js';
 import { ImageDoc } from '../images/image.schema.js';
 import { TaskDoc } from '../tasks/task.schema.js';
 import { QuotaLedgerDoc, type QuotaHoldDoc } from './quota-ledger.schema.js';
@@ -40,6 +42,7 @@ export class QuotaLedgerRepository {
     @InjectModel(ImageDoc.name) private readonly images: Model<ImageDoc>,
     @InjectModel(TaskDoc.name) private readonly tasks: Model<TaskDoc>,
     private readonly atomic: AtomicUpdates,
+    private readonly server: DatabaseServer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -151,11 +154,7 @@ export class QuotaLedgerRepository {
   private async sortHolds(holds: Record<string, QuotaHoldDoc>): Promise<{ live: Record<string, QuotaHoldDoc>; dead: string[] }> {
     const taskIds = [...new Set(Object.values(holds).flatMap((h) => (h.task ? [h.task] : [])))];
     const running = new Set(
-      taskIds.length === 0
-        ? []
-        : (await this.tasks.find({ _id: { $in: taskIds }, status: { $in: ['pending', 'processing'] } }, { _id: 1 }).lean<Array<{ _id: string }>>().exec()).map(
-            (t) => t._id,
-          ),
+      (await findByIds<{ _id: string }>(this.server, this.tasks, taskIds, { status: { $in: ['pending', 'processing'] } }, { _id: 1 })).map((t) => t._id),
     );
     const staleBefore = Date.now() - this.config.updater.stuckSavingMs;
     const live: Record<string, QuotaHoldDoc> = {};
