@@ -20,6 +20,7 @@ describe('per-project quotas (unified limits) and /v2/info/usage', () => {
       big: { image_count_total: 6 },
       racers: { image_count_total: 20 },
       creators: { image_count_total: 5 },
+      crowd: { image_count_total: 7 },
       one: { image_count_uploading: 1 },
       tight: { image_size_total: 1 },
     }),
@@ -163,15 +164,36 @@ describe('per-project quotas (unified limits) and /v2/info/usage', () => {
     assert.equal(active.filter((i) => i.status === 'active').length, ok);
   });
 
-  it('parallel creates near the limit: never more images than the limit', async () => {
-    const answers = await Promise.all(Array.from({ length: 12 }, () => tryCreate('creators')));
-    const statuses = answers.map((a) => a.status);
-    const created = statuses.filter((s) => s === 201).length;
-    assert.ok(created >= 1 && created <= 5, `statuses ${statuses.join(',')}`);
-    assert.ok(statuses.every((s) => s === 201 || s === 413), `statuses ${statuses.join(',')}`);
-    const listed = (await (await fetch(`${url}/v2/images?owner=creators`, { headers: as('creators') })).json()) as { images: unknown[] };
-    assert.equal(listed.images.length, created);
-    assert.equal((await usage('creators')).image_count_total.usage, created);
+  /** n creates at once in `project`: exactly the room left under its count limit answer 201, every other one 413. */
+  const raceCreates = async (project: string, n: number) => {
+    const listed = async () =>
+      ((await (await fetch(`${url}/v2/images?owner=${project}`, { headers: as(project) })).json()) as { images: Array<{ id: string }> }).images.map((i) => i.id);
+    const before = (await usage(project)).image_count_total;
+    const there = await listed();
+    const room = before.limit - before.usage;
+    assert.ok(room > 0 && room < n, `the race needs room for some of the ${n} creates, not all (limit ${before.limit}, usage ${before.usage})`);
+    const answers = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const res = await tryCreate(project);
+        return { status: res.status, headers: {}, body: Buffer.from(await res.text()) } as Answer;
+      }),
+    );
+    const statuses = answers.map((a) => a.status).join(',');
+    const created = answers.filter((a) => a.status === 201);
+    assert.equal(created.length, room, `statuses ${statuses}`);
+    for (const refused of answers.filter((a) => a.status !== 201)) assertOverLimit(refused, 'image_count_total');
+    const ids = created.map((a) => (JSON.parse(a.body.toString()) as { id: string }).id);
+    assert.deepEqual((await listed()).sort(), [...there, ...ids].sort());
+    assert.deepEqual((await usage(project)).image_count_total, { limit: before.limit, usage: before.usage + created.length });
+  };
+
+  it('parallel creates near the limit: exactly the room left is created, every other create is 413', async () => {
+    await raceCreates('creators', 12);
+  });
+
+  it('fifty parallel creates with one image already there: the rest of the room is created, the others are 413', async () => {
+    await createImage(url, as('crowd'));
+    await raceCreates('crowd', 50);
   });
 
   it('a hold whose owner died is ignored and then dropped by the updater', async () => {
