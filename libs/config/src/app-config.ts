@@ -66,6 +66,11 @@ export interface AppConfig {
   };
   /** Per-project quotas (Glance's unified limits): defaults and per-project overrides. */
   quotas: QuotasConfig;
+  /**
+   * Per-project limits against flooding (OSSN-0076): images held in `queued`, and URL imports (web-download,
+   * copy-from) running at once (more wait in the queue); -1 = none.
+   */
+  limits: { queuedImagesPerProject: number; urlImportsPerProject: number };
   /** The reaper's rules (Glance's delayed_delete and scrub_time, and what Glance lacks: retention of records). */
   reaper: { delayedDelete: boolean; scrubTimeMs: number; killedGraceMs: number; deletedRetentionMs: number; partialGraceMs: number; orphanGraceMs: number };
   /** The auditor's re-hash budget per run. */

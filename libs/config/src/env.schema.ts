@@ -202,6 +202,13 @@ export const envSchema = z.object({
   GLIMPSE_QUOTA_IMAGE_COUNT_UPLOADING: quotaLimit.default(-1),
   /** Per-project overrides: JSON {"<project id>": {"image_count_total": 10, ...}}; unnamed limits keep the defaults. */
   GLIMPSE_QUOTA_PROJECTS: z.string().optional(),
+  /**
+   * OSSN-0076: images one project may hold in `queued` (created, no data yet); a create past it answers 413, so
+   * no project can fill the catalogue with empty records. -1 = no limit.
+   */
+  GLIMPSE_QUEUED_IMAGES_PER_PROJECT: z.coerce.number().int().min(-1).max(Number.MAX_SAFE_INTEGER).refine((n) => n !== 0, 'must be -1 or at least 1').default(1000),
+  /** URL imports (v2 web-download, v1 copy-from) of one project running at once; more wait in the queue. -1 = no limit. */
+  GLIMPSE_URL_IMPORTS_PER_PROJECT: z.coerce.number().int().min(-1).max(10_000).refine((n) => n !== 0, 'must be -1 or at least 1').default(2),
   /** os_hash_algo of new image data (Glance's hashing_algorithm). */
   GLIMPSE_HASH_ALGO: z.enum(['sha1', 'sha224', 'sha256', 'sha384', 'sha512']).default('sha512'),
   /**

@@ -59,6 +59,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     dataDir,
     quotas,
+    limits: { queuedImagesPerProject: e.GLIMPSE_QUEUED_IMAGES_PER_PROJECT, urlImportsPerProject: e.GLIMPSE_URL_IMPORTS_PER_PROJECT },
     http: { host: e.GLIMPSE_HOST, port: e.GLIMPSE_PORT, publicUrl: e.GLIMPSE_PUBLIC_URL?.replace(/\/+$/, ''), apiV1: e.GLIMPSE_API_V1, apiV1Locations: e.GLIMPSE_API_V1_LOCATIONS },
     mongo: {
       uri: e.MONGODB_URI,

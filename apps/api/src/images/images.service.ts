@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { forbidden, type Image, ImageStatus, invalid, notFound, Policy, type RequestContext, tooLarge } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
 import { enforce } from '../policy/enforce.js';
+import { QueuedImageLimit } from '../quotas/queued-image-limit.js';
 import { QuotaService } from '../quotas/quota.service.js';
 import { ImageAccess } from './image-access.service.js';
 import { assertNoFourByteUtf8, screenCreateBody, TAG_QUOTA } from './image-input.js';
@@ -18,6 +19,7 @@ export class ImagesService {
     private readonly access: ImageAccess,
     private readonly policy: Policy,
     private readonly quotas: QuotaService,
+    private readonly queuedLimit: QueuedImageLimit,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -40,6 +42,7 @@ export class ImagesService {
       Object.entries(doc).filter(([k]) => !core.has(k)).map(([k, v]) => [k, v as string]),
     );
     const image = this.newImage(doc, owner, visibility, properties);
+    await this.queuedLimit.assertRoom(owner);
     const hold = await this.quotas.hold(owner, image.id, { image_count_total: 1 });
     try {
       return await this.images.create(image, { chosenId: doc.id !== undefined });

@@ -78,6 +78,15 @@ export class ImageRepository {
     return (await findByIds<ImageDoc>(this.server, this.model, ids)).map(toImage);
   }
 
+  /**
+   * How many images the project holds in `queued`, counted up to `upTo` (the limit being checked: a project far
+   * past it costs no more than one at it). Two top-level equalities, which FerretDB pushes down to its indexes.
+   */
+  async countQueued(owner: string, upTo: number): Promise<number> {
+    const docs = await this.model.find({ owner, status: ImageStatus.Queued }).select({ _id: 1 }).limit(upTo).lean().exec();
+    return docs.length;
+  }
+
   /** Applies changes if the expectation holds; null when it no longer does (someone else won). */
   async update(id: string, expect: Expectation, changes: ImageChanges): Promise<Image | null> {
     const conditions: Record<string, unknown> = {};

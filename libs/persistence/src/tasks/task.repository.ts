@@ -101,6 +101,14 @@ export class TaskRepository {
     await this.atomic.findOneAndUpdate(this.model, id, { status: 'processing' }, { $set: { outcome, updatedAt: new Date() } });
   }
 
+  /**
+   * Keeps a task that waits its turn alive (its import lock's takeover reads `updatedAt`) and says why it waits;
+   * a task that has ended is left alone.
+   */
+  async waiting(id: string, message: string): Promise<void> {
+    await this.atomic.findOneAndUpdate(this.model, id, { status: { $in: ['pending', 'processing'] } }, { $set: { message, updatedAt: new Date() } });
+  }
+
   /** Removes a task that never started (its import was refused after the record was made). */
   async remove(id: string): Promise<void> {
     await this.model.deleteOne({ _id: id, status: 'pending' }).exec();
