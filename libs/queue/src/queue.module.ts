@@ -2,12 +2,13 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ConnectionOptions } from 'bullmq';
 import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
+import { JobOutcomes } from './job-outcomes.js';
 import { JobProducer } from './job-producer.js';
 import { redisOptions } from './redis-connection.js';
 
 /**
  * The shared BullMQ connection settings (used by the processors apps declare) and the one JobProducer through
- * which every job is enqueued.
+ * which every job is enqueued, and JobOutcomes to wait for a job's end.
  */
 @Module({})
 export class QueueModule {
@@ -28,8 +29,8 @@ export class QueueModule {
         // @Processor workers an app declares, with the shared connection above.
         BullModule.registerQueue(),
       ],
-      providers: [JobProducer],
-      exports: [JobProducer, BullModule],
+      providers: [JobProducer, JobOutcomes],
+      exports: [JobProducer, JobOutcomes, BullModule],
     };
   }
 }

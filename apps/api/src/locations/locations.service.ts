@@ -40,7 +40,8 @@ export class LocationsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async add(ctx: RequestContext, imageId: string, body: unknown): Promise<void> {
+  /** Adds the location (the image `importing`) and queues its checks; resolves with the checking job's id. */
+  async add(ctx: RequestContext, imageId: string, body: unknown): Promise<string> {
     const parsed = this.parse(body);
     const { validation } = parsed;
     const image = await this.access.permitted(ctx, imageId, 'set_image_location');
@@ -65,7 +66,9 @@ export class LocationsService {
     });
     try {
       // One job checks the format and the checksums (one read of the URL); the image turns active after it.
-      await this.producer.enqueue(JobName.ImageChecksum, { imageId, store: store.id, taskId }, { jobId: `${taskId}-checksum` });
+      const jobId = `${taskId}-checksum`;
+      await this.producer.enqueue(JobName.ImageChecksum, { imageId, store: store.id, taskId }, { jobId });
+      return jobId;
     } catch {
       throw unavailable('The location was added but its checks could not be queued; the updater will release the image.');
     }

@@ -3,7 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { conflict, forbidden, type Image, ImageStatus, invalid, isOwnerOrAdmin, Policy, type RequestContext } from '@glimpse/domain';
+import { JobName } from '@glimpse/contracts';
 import { type ImageChanges, ImageRepository } from '@glimpse/persistence';
+import { JobOutcomes } from '@glimpse/queue';
 import { StoreRegistry } from '@glimpse/storage';
 import { ImageUploadService } from '../images/data/image-upload.service.js';
 import { assertNoFourByteUtf8 } from '../images/image-input.js';
@@ -32,9 +34,11 @@ import {
  * format gate), copy-from is enqueued as a job, and deletion is v2's. v1's own parts: the header codec, the
  * source rules, killed on failure, the purge-props rule.
  */
-/** How long a v1 POST with x-image-meta-location waits for its location's verdict, and how often it looks. */
+/** How long a v1 POST with x-image-meta-location waits for its location's verdict. */
 const LOCATION_VERDICT_WAIT_MS = 60_000;
-const LOCATION_VERDICT_POLL_MS = 100;
+/** Longest the wait goes without reading the image itself (should the job's end be missed). */
+const LOCATION_VERDICT_RECHECK_MS = 5_000;
+const LOCATION_VERDICT_FLOOR_MS = 50;
 
 @Injectable()
 export class V1ImagesService {
@@ -45,6 +49,7 @@ export class V1ImagesService {
     private readonly uploads: ImageUploadService,
     private readonly copyFrom: V1CopyFrom,
     private readonly locations: LocationsService,
+    private readonly outcomes: JobOutcomes,
     private readonly stores: StoreRegistry,
     private readonly policy: Policy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -156,8 +161,8 @@ export class V1ImagesService {
       // v2's Location API: the image is `importing` until one job has checked the data's format and checksums.
       // v1 answers the POST with the image's status (clients and tempest expect `active` for a good location), so
       // the answer waits for that verdict, within a bound: active once verified, queued again if refused.
-      await this.locations.add(ctx, image.id, { url: meta.location });
-      return this.verdictOf(image);
+      const jobId = await this.locations.add(ctx, image.id, { url: meta.location });
+      return this.verdictOf(image, jobId);
     }
     if (source === 'copy-from') {
       const requestId = (req as IncomingMessage & { id?: string }).id ?? null;
@@ -168,13 +173,18 @@ export class V1ImagesService {
     return image;
   }
 
-  /** The image once it has left `importing` (its location verified or refused), or as it is after the bound. */
-  private async verdictOf(image: Image): Promise<Image> {
+  /**
+   * The image once it has left `importing` (its location verified or refused), or as it is after the bound: woken
+   * by the end of the location's checking job, and reading the image at least every few seconds meanwhile.
+   */
+  private async verdictOf(image: Image, jobId: string): Promise<Image> {
     const deadline = Date.now() + LOCATION_VERDICT_WAIT_MS;
     for (;;) {
       const current = (await this.repository.findById(image.id)) ?? image;
-      if (current.status !== ImageStatus.Importing || Date.now() >= deadline) return current;
-      await sleep(LOCATION_VERDICT_POLL_MS);
+      const left = deadline - Date.now();
+      if (current.status !== ImageStatus.Importing || left <= 0) return current;
+      // The floor keeps a job that ended without moving the image (or vanished) from turning this into a busy loop.
+      await Promise.all([this.outcomes.ended(JobName.ImageChecksum, jobId, Math.min(left, LOCATION_VERDICT_RECHECK_MS)), sleep(LOCATION_VERDICT_FLOOR_MS)]);
     }
   }
 
