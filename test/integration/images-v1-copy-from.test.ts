@@ -193,4 +193,16 @@ describe('v1 copy-from: 201 queued at once, then a BullMQ job through the web-do
     assert.equal(denied.status, 404, 'no data to give, not an empty 200');
     assert.equal(internal.connections(), 0, 'the download is refused before any connection');
   });
+
+  it('x-image-meta-location with x-image-meta-size: the same size is active, another one 409 as Glance answered, the image left queued without it', async () => {
+    const same = await post({ 'x-image-meta-name': 'sized', 'x-image-meta-location': `${source.url}/disk.raw`, 'x-image-meta-size': String(data.length) });
+    assert.equal(same.status, 201, same.body.toString());
+    assert.equal((JSON.parse(same.body.toString()) as { image: { status: string } }).image.status, 'active');
+    const other = await post({ 'x-image-meta-name': 'missized', 'x-image-meta-location': `${source.url}/disk.raw`, 'x-image-meta-size': String(data.length + 1) });
+    assert.equal(other.status, 409, other.body.toString());
+    assert.match(other.body.toString(), new RegExp(`Provided image size must match the stored image size\\. \\(provided size: ${data.length + 1}, stored size: ${data.length}\\)`));
+    const listed = JSON.parse((await send(`${api.url}/v1/images/detail?name=missized`, 'GET', OWNER)).body.toString()) as { images: { id: string; status: string }[] };
+    assert.deepEqual(listed.images.map((i) => i.status), ['queued'], 'left queued, as upstream left it');
+    assert.deepEqual((await api.app.get(ImageRepository).findById(listed.images[0]!.id))!.locations, [], 'without the location');
+  });
 });

@@ -22,17 +22,23 @@ export class GlimpseError extends Error {
    * fault and is final. Explicit, so no caller guesses it from the kind.
    */
   readonly retryable: boolean;
+  /**
+   * The message is WebOb's *detail* (Glance passed it positionally: `HTTPNotFound(msg)`), so the answer's body
+   * starts with the status's standard explanation line; otherwise the message is the explanation itself.
+   */
+  readonly asDetail: boolean;
 
   constructor(
     readonly kind: ErrorKind,
     message: string,
     /** Extra response headers, e.g. Allow on 405 or Accept-Patch on 415. */
     readonly headers: Record<string, string> = {},
-    options: { retryable?: boolean } = {},
+    options: { retryable?: boolean; asDetail?: boolean } = {},
   ) {
     super(message);
     this.name = 'GlimpseError';
     this.retryable = options.retryable ?? kind === 'unavailable';
+    this.asDetail = options.asDetail ?? false;
   }
 }
 

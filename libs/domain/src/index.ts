@@ -12,3 +12,4 @@ export * from './policy/policy.js';
 export * from './policy/policy-defaults.js';
 export * from './policy/policy-rule.js';
 export * from './image/back-to-queued.js';
+export * from './image/location-size.js';

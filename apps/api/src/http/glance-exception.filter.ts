@@ -58,7 +58,7 @@ export class GlanceExceptionFilter implements ExceptionFilter {
       }
     }
     const { status, message, headers } = this.describe(exception);
-    const { type, body } = errorBody(status, message, req.get('accept'));
+    const { type, body } = errorBody(status, message, req.get('accept'), { asDetail: exception instanceof GlimpseError && exception.asDetail });
     // A body not read to its end (an upload refused before or while it streams) is not drained: the answer
     // says the connection closes, so a keep-alive client opens a new one instead of reusing a dying socket.
     if (!req.complete) res.set('Connection', 'close');

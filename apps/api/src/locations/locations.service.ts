@@ -40,8 +40,11 @@ export class LocationsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Adds the location (the image `importing`) and queues its checks; resolves with the checking job's id. */
-  async add(ctx: RequestContext, imageId: string, body: unknown): Promise<string> {
+  /**
+   * Adds the location (the image `importing`) and queues its checks; resolves with its task's and checking job's
+   * ids. `size`: the data must be that many bytes when it is not empty (a v1 location registered with a size).
+   */
+  async add(ctx: RequestContext, imageId: string, body: unknown, { size }: { size?: number } = {}): Promise<{ taskId: string; jobId: string }> {
     const parsed = this.parse(body);
     const { validation } = parsed;
     const image = await this.access.permitted(ctx, imageId, 'set_image_location');
@@ -55,7 +58,13 @@ export class LocationsService {
       type: 'location_import',
       imageId,
       owner: image.owner,
-      input: { loc_url: redact(url), validation_data: validation ? { os_hash_algo: validation.osHashAlgo, os_hash_value: validation.osHashValue } : {} },
+      input: {
+        loc_url: redact(url),
+        validation_data: {
+          ...(validation && { os_hash_algo: validation.osHashAlgo, os_hash_value: validation.osHashValue }),
+          ...(size !== undefined && { size }),
+        },
+      },
       requestId: null,
       userId: ctx.userId,
       lockTimeoutMs: this.config.import.lockTimeoutMs,
@@ -68,7 +77,7 @@ export class LocationsService {
       // One job checks the format and the checksums (one read of the URL); the image turns active after it.
       const jobId = `${taskId}-checksum`;
       await this.producer.enqueue(JobName.ImageChecksum, { imageId, store: store.id, taskId }, { jobId });
-      return jobId;
+      return { taskId, jobId };
     } catch {
       throw unavailable('The location was added but its checks could not be queued; the updater will release the image.');
     }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { GlimpseError, type Image, notFound, type RequestContext } from '@glimpse/domain';
+import { GlimpseError, type Image, type RequestContext } from '@glimpse/domain';
 import { ImageAccess } from '../images/image-access.service.js';
 import { isV1Deleted } from './v1-image-view.js';
 
@@ -37,4 +37,5 @@ export class V1ImageAccess {
   }
 }
 
-export const v1NotFound = (id: string) => notFound(`Image with identifier ${id} not found`);
+/** Glance's get_image_meta_or_404 passed its message as WebOb's detail: the body opens with "The resource could not be found." */
+export const v1NotFound = (id: string) => new GlimpseError('not-found', `Image with identifier ${id} not found`, {}, { asDetail: true });

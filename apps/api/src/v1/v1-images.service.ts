@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
-import { conflict, forbidden, type Image, ImageStatus, invalid, isOwnerOrAdmin, Policy, type RequestContext } from '@glimpse/domain';
+import { conflict, forbidden, GlimpseError, type Image, isLocationSizeMismatch, ImageStatus, invalid, isOwnerOrAdmin, Policy, type RequestContext } from '@glimpse/domain';
 import { JobName } from '@glimpse/contracts';
-import { type ImageChanges, ImageRepository } from '@glimpse/persistence';
+import { type ImageChanges, ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { JobOutcomes } from '@glimpse/queue';
 import { StoreRegistry } from '@glimpse/storage';
 import { ImageUploadService } from '../images/data/image-upload.service.js';
@@ -50,6 +50,7 @@ export class V1ImagesService {
     private readonly copyFrom: V1CopyFrom,
     private readonly locations: LocationsService,
     private readonly outcomes: JobOutcomes,
+    private readonly tasks: TaskRepository,
     private readonly stores: StoreRegistry,
     private readonly policy: Policy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -161,8 +162,12 @@ export class V1ImagesService {
       // v2's Location API: the image is `importing` until one job has checked the data's format and checksums.
       // v1 answers the POST with the image's status (clients and tempest expect `active` for a good location), so
       // the answer waits for that verdict, within a bound: active once verified, queued again if refused.
-      const jobId = await this.locations.add(ctx, image.id, { url: meta.location });
-      return this.verdictOf(image, jobId);
+      const { taskId, jobId } = await this.locations.add(ctx, image.id, { url: meta.location }, { ...(meta.size !== undefined && { size: meta.size }) });
+      const verdict = await this.verdictOf(image, jobId);
+      // A location holding another (non-empty) size than the one given: 409 as Glance answered; the image stays queued.
+      const reason = verdict.status === ImageStatus.Queued ? (await this.tasks.findById(taskId))?.message : undefined;
+      if (reason !== undefined && isLocationSizeMismatch(reason)) throw conflict(reason);
+      return verdict;
     }
     if (source === 'copy-from') {
       const requestId = (req as IncomingMessage & { id?: string }).id ?? null;
@@ -229,7 +234,8 @@ export class V1ImagesService {
   }
 }
 
-const conflictUpload = () => conflict('Cannot upload to an unqueued image');
+/** Passed as WebOb's detail upstream (`HTTPConflict(msg)`): the body opens with the 409 explanation line. */
+const conflictUpload = () => new GlimpseError('conflict', 'Cannot upload to an unqueued image', {}, { asDetail: true });
 
 /** Properties with a value (an empty header means null: nothing to store). */
 function presentProperties(properties: Record<string, string | null>): Record<string, string> {

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ImagesPersistenceModule } from '@glimpse/persistence';
+import { ImagesPersistenceModule, TasksPersistenceModule } from '@glimpse/persistence';
 import { StorageModule } from '@glimpse/storage';
 import { ImagesModule } from '../images/images.module.js';
 import { ImportModule } from '../import/import.module.js';
@@ -13,7 +13,7 @@ import { V1MembersService } from './v1-members.service.js';
 
 /** The Images API v1 (GLIMPSE_API_V1), served from the same records and services as v2. */
 @Module({
-  imports: [ImagesModule, ImportModule, LocationsModule, ImagesPersistenceModule, StorageModule],
+  imports: [ImagesModule, ImportModule, LocationsModule, ImagesPersistenceModule, TasksPersistenceModule, StorageModule],
   controllers: [V1ImagesController, V1MembersController],
   providers: [V1ImageAccess, V1ImagesService, V1MembersService, V1CopyFrom],
 })

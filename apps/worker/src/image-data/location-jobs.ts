@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { pipeline } from 'node:stream/promises';
 import { pipeline as streamPipeline, Transform, Writable } from 'node:stream';
 import type { ImageLocationPayload, JobResults, JobName } from '@glimpse/contracts';
-import { BACK_TO_QUEUED, holdsImportLock, type Image, type ImageLocation, invalid, notFound, withoutImportLock } from '@glimpse/domain';
+import { BACK_TO_QUEUED, holdsImportLock, type Image, type ImageLocation, invalid, locationSizeMismatch, notFound, withoutImportLock } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { type Digests, ImageWriter } from '@glimpse/storage';
 import { isRetryable } from '../processors/job-failure.js';
@@ -51,6 +51,8 @@ export class LocationJobs {
       const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
       if (!verdict.ok) throw invalid(`Image format refused: ${verdict.reason ?? 'not the declared format'}`);
       virtualSize = verdict.virtualSize;
+      const size = expectedSize(task?.input?.validation_data);
+      if (size !== null && d.size !== 0 && d.size !== size) throw invalid(locationSizeMismatch(size, d.size));
       if (expected) {
         const actual = expected.algo === 'md5' ? d.md5 : expected.algo === d.hashAlgo ? d.hashValue : null;
         if (actual !== expected.value) throw invalid(`The data at the location does not match validation_data (${expected.algo}).`);
@@ -130,6 +132,12 @@ function mark(image: Image, bad: ImageLocation, why: string): ImageLocation[] {
 }
 
 /** The task's validation_data, if it named a hash. */
+/** The size the location must have (non-zero data of another size is refused), or null. */
+function expectedSize(data: unknown): number | null {
+  const size = (data as { size?: unknown } | null)?.size;
+  return typeof size === 'number' && size > 0 ? size : null;
+}
+
 function parseExpected(data: unknown): { algo: string; value: string } | null {
   const d = (data ?? {}) as { os_hash_algo?: unknown; os_hash_value?: unknown };
   return typeof d.os_hash_algo === 'string' && typeof d.os_hash_value === 'string' ? { algo: d.os_hash_algo, value: d.os_hash_value.toLowerCase() } : null;
