@@ -88,7 +88,15 @@ export class V1ImagesService {
       ...(meta.diskFormat != null && { disk_format: meta.diskFormat }),
       ...(meta.containerFormat != null && { container_format: meta.containerFormat }),
     });
-    return this.afterSave(ctx, created, req, meta, source, storeId);
+    if (source !== 'copy-from') return this.afterSave(ctx, created, req, meta, source, storeId);
+    try {
+      return await this.afterSave(ctx, created, req, meta, source, storeId);
+    } catch (err) {
+      // A copy that cannot start (the project over a quota, the queue down) refuses the POST: the record it made,
+      // which holds nothing and which the client never saw, goes too (deleted, as a refused POST leaves nothing).
+      await this.repository.update(created.id, { status: ImageStatus.Queued }, { status: ImageStatus.Deleted, deletedAt: new Date() }).catch(() => undefined);
+      throw err;
+    }
   }
 
   async update(ctx: RequestContext, id: string, req: IncomingMessage): Promise<Image> {
