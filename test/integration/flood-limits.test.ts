@@ -3,11 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import type { INestApplicationContext } from '@nestjs/common';
-import { createLogger } from '@glimpse/common';
 import { TaskRepository } from '@glimpse/persistence';
-import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
-import { type RunningApi, startApi } from '../support/api-app.js';
+import type { RunningApi } from '../support/api-app.js';
+import { type ImportStack, startImportStack } from '../support/import-stack.js';
 import { send } from '../support/image-data-client.js';
 import { imageServer } from '../support/image-server.js';
 import { testConfig } from '../support/test-config.js';
@@ -28,7 +26,7 @@ describe('flood limits (OSSN-0076): queued images per project, URL imports runni
   const most = new Map<string, number>();
   let source: Awaited<ReturnType<typeof imageServer>>;
   let api: RunningApi;
-  let worker: INestApplicationContext;
+  let stack: ImportStack;
 
   /** Sends the first bytes at once, the rest once the gate opens: the import runs until the test lets it end. */
   const held = (project: string) => (_req: IncomingMessage, res: ServerResponse) => {
@@ -54,13 +52,12 @@ describe('flood limits (OSSN-0076): queued images per project, URL imports runni
       GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS: `80,443,${source.port}`,
       GLIMPSE_WEB_DOWNLOAD_IDLE_TIMEOUT_SECONDS: '600',
     });
-    api = await startApi(config);
-    worker = await createWorkerApp(config, createLogger({ level: 'silent', pretty: false, name: 'test-worker' }));
+    stack = await startImportStack(config);
+    api = stack.api;
   });
   after(async () => {
     opened();
-    await worker?.close();
-    await api?.close();
+    await stack?.close();
     await source?.close();
   });
 

@@ -4,10 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import type { INestApplicationContext } from '@nestjs/common';
-import { createLogger } from '@glimpse/common';
-import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
-import { type RunningApi, startApi } from '../support/api-app.js';
+import type { RunningApi } from '../support/api-app.js';
+import { type ImportStack, startImportStack } from '../support/import-stack.js';
 import { send } from '../support/image-data-client.js';
 import { imageServer, serve } from '../support/image-server.js';
 import { testTempDir } from '../support/temp-dir.js';
@@ -24,7 +22,7 @@ describe('v1 copy-from: the copy_from policy rule, and the quota a copy is held 
   const big = randomBytes(2 * MiB);
   let source: Awaited<ReturnType<typeof imageServer>>;
   let api: RunningApi;
-  let worker: INestApplicationContext;
+  let stack: ImportStack;
 
   before(async () => {
     source = await imageServer({ '/small.raw': serve(small), '/big.raw': serve(big) });
@@ -36,12 +34,11 @@ describe('v1 copy-from: the copy_from policy rule, and the quota a copy is held 
       GLIMPSE_WEB_DOWNLOAD_ALLOWED_NETWORKS: '127.0.0.1/32',
       GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS: `80,443,${source.port}`,
     });
-    api = await startApi(config);
-    worker = await createWorkerApp(config, createLogger({ level: 'silent', pretty: false, name: 'test-worker' }));
+    stack = await startImportStack(config);
+    api = stack.api;
   });
   after(async () => {
-    await worker?.close();
-    await api?.close();
+    await stack?.close();
     await source?.close();
   });
 
