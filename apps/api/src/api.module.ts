@@ -34,7 +34,7 @@ export class ApiModule implements NestModule {
   static forRoot(config: ResolvedConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), PolicyModule, AuthModule, ImagesModule, TasksModule, ImportModule, LocationsModule, AdminModule, MetricsModule, MetadefsModule, ConsoleModule, CacheApiModule, ...(config.http.apiV1 ? [V1Module] : [])],
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), PolicyModule, AuthModule, ImagesModule, TasksModule, ImportModule, LocationsModule, AdminModule, MetricsModule, MetadefsModule, ...(config.console.enabled ? [ConsoleModule] : []), CacheApiModule, ...(config.http.apiV1 ? [V1Module] : [])],
       controllers: [VersionsController, HealthController],
       providers: [HealthService, { provide: APP_FILTER, useClass: GlanceExceptionFilter }],
     };

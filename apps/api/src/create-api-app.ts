@@ -60,6 +60,6 @@ export async function createApiApp(config: ResolvedConfig, logger: Logger): Prom
     }),
   );
   app.use(refuseNulInBody);
-  mountConsole(app);
+  if (config.console.enabled) mountConsole(app);
   return app;
 }

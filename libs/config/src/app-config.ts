@@ -46,8 +46,11 @@ export interface AppConfig {
     conversion: { target: 'raw' | 'qcow2' | 'vmdk' | 'vhd' | 'vhdx' | 'vdi' | null; memoryBytes: number; workDir: string };
   };
   health: { timeoutMs: number };
-  /** The operator console (/console): how long a session lasts. */
-  console: { sessionMs: number };
+  /**
+   * The operator console (/console): whether this process serves it, how long a session lasts, and how long a
+   * session's token is trusted before it is checked again.
+   */
+  console: { enabled: boolean; sessionMs: number; recheckMs: number };
   /** The format gate applied to every upload and import. */
   format: {
     requireMatch: boolean;

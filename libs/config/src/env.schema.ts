@@ -233,6 +233,13 @@ export const envSchema = z.object({
   HEALTH_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(2),
   /** How long an operator console session lasts after sign-in (absolute, not renewed by use). */
   GLIMPSE_CONSOLE_SESSION_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+  /** Serve the operator console (/console and its queue board) from this API process. */
+  GLIMPSE_CONSOLE: bool.default(true),
+  /**
+   * How long a console session trusts its token's last check: past this, the next request asks the authenticator
+   * again (keystone: GET /v3/auth/tokens, uncached), so a revoked token ends the session (0 = every request).
+   */
+  GLIMPSE_CONSOLE_RECHECK_SECONDS: z.coerce.number().min(0).max(3600).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;

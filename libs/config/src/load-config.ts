@@ -86,7 +86,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     policy: { defaults: e.GLIMPSE_POLICY_DEFAULTS, overrides: policyOverrides(e.GLIMPSE_POLICY_FILE), enforceScope: e.GLIMPSE_POLICY_ENFORCE_SCOPE },
     health: { timeoutMs: Math.round(e.HEALTH_TIMEOUT_SECONDS * 1000) },
-    console: { sessionMs: e.GLIMPSE_CONSOLE_SESSION_MINUTES * 60_000 },
+    console: { enabled: e.GLIMPSE_CONSOLE, sessionMs: e.GLIMPSE_CONSOLE_SESSION_MINUTES * 60_000, recheckMs: Math.round(e.GLIMPSE_CONSOLE_RECHECK_SECONDS * 1000) },
     format: {
       requireMatch: e.GLIMPSE_FORMAT_REQUIRE_MATCH,
       vmdkAllowedTypes: e.GLIMPSE_FORMAT_VMDK_ALLOWED_TYPES,

@@ -28,24 +28,31 @@ export class KeystoneAuthenticator implements Authenticator {
     return this.fromToken(req.get('x-auth-token') ?? '');
   }
 
-  async fromToken(raw: string): Promise<RequestContext> {
+  async fromToken(raw: string, options: { fresh?: boolean } = {}): Promise<RequestContext> {
     const token = raw.trim();
     if (!token) throw this.unauthorized();
     const key = createHash('sha256').update(token).digest('hex');
-    const cached = this.cache.get(key);
+    const cached = options.fresh ? undefined : this.cache.get(key);
     if (cached) return cached;
 
-    const validated = await this.validate(token);
+    let validated: KeystoneToken;
+    try {
+      validated = await this.validate(token);
+    } catch (err) {
+      // A token Keystone no longer accepts is not served from the cache to the next request either.
+      if (err instanceof GlimpseError && err.kind === 'unauthorized') this.cache.delete(key);
+      throw err;
+    }
     const context = contextOf(validated);
     const expiresAt = Math.min(Date.now() + this.config.cacheMs, Date.parse(validated.expires_at) || 0);
     if (this.config.cacheMs > 0) this.cache.set(key, context, expiresAt);
     return context;
   }
 
-  async fromPassword(credentials: PasswordCredentials): Promise<RequestContext> {
+  async fromPassword(credentials: PasswordCredentials): Promise<{ context: RequestContext; token: string }> {
     const token = await this.client.issueUserToken(credentials);
     if (!token) throw this.unauthorized();
-    return this.fromToken(token);
+    return { context: await this.fromToken(token), token };
   }
 
   private async validate(token: string): Promise<KeystoneToken> {

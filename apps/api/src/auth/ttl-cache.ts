@@ -19,4 +19,8 @@ export class TtlCache<V> {
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { value, expiresAt });
   }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
 }

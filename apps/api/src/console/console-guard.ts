@@ -4,9 +4,10 @@ import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { GlimpseError, Policy, type RequestContext } from '@glimpse/domain';
 import { AUTHENTICATOR, type Authenticator } from '../auth/authenticator.js';
 import type { AuthenticatedRequest } from '../auth/auth.middleware.js';
-import { readCookie, SESSION_COOKIE, setSessionCookies } from './console-cookies.js';
-import { messagePage, sendPage } from './console-page.js';
+import { clearSessionCookies, readCookie, SESSION_COOKIE, setSessionCookies } from './console-cookies.js';
+import { messagePage, SESSION_ENDED, sendPage } from './console-page.js';
 import { type ConsoleSession, ConsoleSessions, sameToken } from './console-sessions.js';
+import { SessionRecheck } from './session-recheck.js';
 
 export type ConsoleRequest = AuthenticatedRequest & { consoleSession: ConsoleSession };
 
@@ -30,6 +31,7 @@ export function mayUseConsole(policy: Policy, ctx: RequestContext): boolean {
 export class ConsoleGuard {
   constructor(
     private readonly sessions: ConsoleSessions,
+    private readonly recheck: SessionRecheck,
     private readonly policy: Policy,
     @Inject(AUTHENTICATOR) private readonly authenticator: Authenticator,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -67,8 +69,19 @@ export class ConsoleGuard {
       session = await this.sessions.create(context);
       setSessionCookies(req, res, session);
     }
+    if (session?.token) {
+      // The token it was granted is checked again every GLIMPSE_CONSOLE_RECHECK_SECONDS: revoked, it ends the session.
+      const current = await this.recheck.current(session);
+      if (!current) {
+        await this.sessions.end(session.id);
+        clearSessionCookies(req, res);
+        refuse(req, res, 401, SESSION_ENDED.title, SESSION_ENDED.revoked);
+        return undefined;
+      }
+      session = current;
+    }
     if (!session) {
-      if (id) refuse(req, res, 401, 'Your session has ended', 'Your console session has ended (it expired or you signed out). Sign in again to continue.');
+      if (id) refuse(req, res, 401, SESSION_ENDED.title, SESSION_ENDED.message);
       else if (SAFE_METHODS.has(req.method) && wantsHtml(req)) res.redirect(303, '/console/sign-in');
       else refuse(req, res, 401, 'Sign in first', 'Sign in to use the console.');
       return undefined;

@@ -56,6 +56,13 @@ export function setPageHeaders(res: Response): void {
   });
 }
 
+/** What the console says when a session has ended, and when it ended because its token is no longer valid. */
+export const SESSION_ENDED = {
+  title: 'Your session has ended',
+  message: 'Your console session has ended (it expired, you signed out, or its sign-in was revoked). Sign in again to continue.',
+  revoked: 'Your console session has ended: the token it was signed in with is no longer valid (revoked or expired). Sign in again to continue.',
+};
+
 /** A page with one message (refusals, the end of a session), optionally with a way back to sign in. */
 export function messagePage(title: string, message: string, signInLink = true): string {
   return consolePage({

@@ -9,6 +9,7 @@ import { ConsoleMaintenanceController } from './maintenance.controller.js';
 import { AssetsController } from './assets.controller.js';
 import { ConsoleGuard } from './console-guard.js';
 import { ConsoleSessions } from './console-sessions.js';
+import { SessionRecheck } from './session-recheck.js';
 import { OverviewController } from './overview.controller.js';
 import { SignInController } from './sign-in.controller.js';
 
@@ -16,7 +17,7 @@ import { SignInController } from './sign-in.controller.js';
 @Module({
   imports: [AuthModule, ImagesModule, ImagesPersistenceModule, TasksPersistenceModule, MaintenancePersistenceModule],
   controllers: [SignInController, AssetsController, OverviewController, ConsoleImagesController, WorkController, ConsoleMaintenanceController, StoresController],
-  providers: [ConsoleSessions, ConsoleGuard],
+  providers: [ConsoleSessions, SessionRecheck, ConsoleGuard],
   exports: [ConsoleGuard],
 })
 export class ConsoleModule {}

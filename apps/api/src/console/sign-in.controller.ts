@@ -5,8 +5,8 @@ import { GlimpseError, Policy, type RequestContext } from '@glimpse/domain';
 import { AUTHENTICATOR, type Authenticator } from '../auth/authenticator.js';
 import { clearCookie, clearSessionCookies, readCookie, setCookie, setSessionCookies, SIGNIN_COOKIE } from './console-cookies.js';
 import { type ConsoleRequest, mayUseConsole } from './console-guard.js';
-import { messagePage, sendPage } from './console-page.js';
-import { ConsoleSessions, sameToken, token } from './console-sessions.js';
+import { messagePage, SESSION_ENDED, sendPage } from './console-page.js';
+import { ConsoleSessions, newToken, sameToken } from './console-sessions.js';
 import { signInPage } from './sign-in-page.js';
 
 const FORM_LIFETIME_MS = 15 * 60_000;
@@ -40,17 +40,17 @@ export class SignInController {
       return this.sendForm(req, res, 403, 'The sign-in form had expired or did not come from this console. Try again.');
     }
     let context: RequestContext;
+    let tok = field(req.body, 'token');
     try {
-      const tok = field(req.body, 'token');
       const username = field(req.body, 'username');
       if (tok) context = await this.authenticator.fromToken!(tok);
       else if (mode === 'keystone' && username && this.authenticator.fromPassword) {
-        context = await this.authenticator.fromPassword({
+        ({ context, token: tok } = await this.authenticator.fromPassword({
           username,
           password: field(req.body, 'password'),
           projectName: field(req.body, 'project'),
           domainName: field(req.body, 'domain') || 'Default',
-        });
+        }));
       } else return this.sendForm(req, res, 400, mode === 'keystone' ? 'Enter a token, or a user name, password and project.' : 'Enter a token.');
     } catch (err) {
       if (err instanceof GlimpseError && err.kind === 'unauthorized') return this.sendForm(req, res, 401, 'These credentials were not accepted.');
@@ -60,7 +60,8 @@ export class SignInController {
     if (!mayUseConsole(this.policy, context)) {
       return sendPage(res, 403, messagePage('Not allowed', 'The console is for administrators: this identity may not use it.'));
     }
-    const session = await this.sessions.create(context);
+    // The token stays with the session (sealed), so the guard can check it again and end the session once it is revoked.
+    const session = await this.sessions.create(context, tok);
     clearCookie(req, res, SIGNIN_COOKIE);
     setSessionCookies(req, res, session);
     res.redirect(303, '/console');
@@ -76,11 +77,11 @@ export class SignInController {
 
   @Get('session-ended')
   ended(@Res() res: Response): void {
-    sendPage(res, 401, messagePage('Your session has ended', 'Your console session has ended (it expired or you signed out). Sign in again to continue.'));
+    sendPage(res, 401, messagePage(SESSION_ENDED.title, SESSION_ENDED.message));
   }
 
   private sendForm(req: Request, res: Response, status: number, error?: string): void {
-    const nonce = token();
+    const nonce = newToken();
     setCookie(req, res, SIGNIN_COOKIE, nonce, FORM_LIFETIME_MS);
     sendPage(res, status, signInPage(nonce, this.config.auth.mode as 'tokens' | 'keystone', error));
   }

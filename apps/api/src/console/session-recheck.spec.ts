@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AppConfig } from '@glimpse/config';
+import { GlimpseError, type RequestContext } from '@glimpse/domain';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { ConsoleSession, ConsoleSessions } from './console-sessions.js';
+import { SessionRecheck } from './session-recheck.js';
+
+const admin: RequestContext = { projectId: 'p', userId: 'u', roles: ['admin'], isAdmin: true };
+
+/** A recheck over a fake authenticator (valid tokens in a set) and a fake session store (records the checks). */
+function setup(recheckMs: number) {
+  const valid = new Set(['good']);
+  const asked: Array<{ token: string; fresh?: boolean }> = [];
+  let answer: () => Promise<void> = async () => undefined;
+  const authenticator: Authenticator = {
+    authenticate: () => Promise.reject(new Error('not used')),
+    fromToken: async (token, options) => {
+      asked.push({ token, fresh: options?.fresh });
+      await answer();
+      if (!valid.has(token)) throw new GlimpseError('unauthorized', 'no');
+      return admin;
+    },
+  };
+  const checks: number[] = [];
+  const sessions = { checked: async (s: ConsoleSession, context: RequestContext, at: number) => (checks.push(at), { ...s, context, checkedAt: at }) } as unknown as ConsoleSessions;
+  const recheck = new SessionRecheck(sessions, authenticator, { console: { recheckMs } } as AppConfig);
+  const session = (token: string | undefined, checkedAt: number): ConsoleSession => ({ id: 'sid', context: admin, csrf: 'c', expiresAt: Date.now() + 60_000, ...(token ? { token, checkedAt } : {}) });
+  return { valid, asked, checks, recheck, session, setAnswer: (fn: () => Promise<void>) => (answer = fn) };
+}
+
+describe('console session re-check', () => {
+  it('asks nothing while the last check is younger than the bound, and nothing for a session without a token', async () => {
+    const t = setup(30_000);
+    const s = t.session('good', Date.now());
+    assert.equal(await t.recheck.current(s), s);
+    const noauth = t.session(undefined, 0);
+    assert.equal(await t.recheck.current(noauth), noauth);
+    assert.deepEqual(t.asked, []);
+  });
+
+  it('past the bound, asks the authenticator afresh (not its cache) and records the check', async () => {
+    const t = setup(30_000);
+    const before = Date.now();
+    const next = await t.recheck.current(t.session('good', before - 30_000));
+    assert.deepEqual(t.asked, [{ token: 'good', fresh: true }]);
+    assert.equal(t.checks.length, 1);
+    assert.ok(next && next.checkedAt! >= before);
+    assert.equal(t.recheck.due(next), false);
+  });
+
+  it('a token no longer valid gives no session; an identity service that fails is an error, not a pass', async () => {
+    const t = setup(0);
+    t.valid.delete('good');
+    assert.equal(await t.recheck.current(t.session('good', Date.now())), null);
+    t.setAnswer(() => Promise.reject(new GlimpseError('unavailable', 'Keystone is down')));
+    await assert.rejects(t.recheck.current(t.session('good', Date.now())), /Keystone is down/);
+  });
+
+  it('requests of one session at the same time share one check', async () => {
+    const t = setup(0);
+    let release!: () => void;
+    t.setAnswer(() => new Promise<void>((r) => (release = r)));
+    const s = t.session('good', 0);
+    const both = Promise.all([t.recheck.current(s), t.recheck.current(s)]);
+    await new Promise((r) => setImmediate(r));
+    release();
+    const [a, b] = await both;
+    assert.equal(t.asked.length, 1);
+    assert.equal(a, b);
+  });
+});
