@@ -11,7 +11,6 @@ import type { CacheConfig, ResolvedConfig } from '@glimpse/config';
 import { type CacheJob, CacheJobName } from '@glimpse/contracts';
 import { ImageCache } from '@glimpse/image-cache';
 import { type MaintenanceRun, MaintenanceRunRepository } from '@glimpse/persistence';
-import { CacheNodeJobs } from '../../apps/worker/src/image-cache/cache-node.jobs.js';
 import { createCacheNodeApp } from '../../apps/worker/src/image-cache/create-cache-node-app.js';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { admin, createImage, member, octet, send } from '../support/image-data-client.js';
@@ -57,9 +56,20 @@ async function startNode(config: ResolvedConfig): Promise<Node> {
     api,
     jobs,
     cache: api.app.get(ImageCache),
+    // An operator's run now through this node's admin API (as glimpse-admin and the console do): the node that
+    // takes the call runs it.
     async run(job) {
-      const id = (await jobs.get(CacheNodeJobs).tick(job, new Date(), 'manual'))!;
-      return until(`${job} run ${id}`, () => runs.findById(id), (r) => r !== null && r.status !== 'running') as Promise<MaintenanceRun>;
+      const res = await fetch(`${api.url}/v2/admin/maintenance/${job}`, { method: 'POST', headers: admin });
+      assert.equal(res.status, 202);
+      const started = (await res.json()) as { job_id: string; run: string; node: string };
+      assert.equal(started.node, config.cache!.node);
+      const id = started.job_id;
+      const run = (await until(`${job} run ${id}`, () => runs.findById(id), (r) => r !== null && r.status !== 'running')) as MaintenanceRun;
+      assert.equal(run.trigger, 'manual');
+      assert.ok(run.worker.startsWith(`${config.cache!.node} `), run.worker);
+      const shown = (await (await fetch(`${api.url}${started.run}`, { headers: admin })).json()) as { id: string; sweep: string };
+      assert.deepEqual([shown.id, shown.sweep], [id, job]);
+      return run;
     },
     async close(dropDatabase) {
       await jobs.close();

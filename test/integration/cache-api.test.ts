@@ -75,6 +75,16 @@ describe('the v2 cache API with the cache off', () => {
   it('answers a wrong method 405 with Glance\'s Allow all the same (its reject routes do not depend on the cache)', async () => {
     await assertGlance405s(api.url, await createImage(api.url));
   });
+
+  it('has no cache jobs to run now on this node (404), and still runs a sweep', async () => {
+    for (const job of ['cache-prefetcher', 'cache-pruner', 'cache-cleaner']) {
+      const res = await call(`${api.url}/v2/admin/maintenance/${job}`, 'POST');
+      assert.equal(res.status, 404, job);
+      assert.match(res.text, /This API node has no image cache/);
+    }
+    assert.equal((await call(`${api.url}/v2/admin/maintenance/cache-pruner`, 'POST', member)).status, 403);
+    assert.equal((await call(`${api.url}/v2/admin/maintenance/updater`, 'POST')).status, 202);
+  });
 });
 
 describe('the v2 cache API (cache on)', () => {

@@ -2,6 +2,8 @@
  * glimpse-admin: the operator's command line for Glimpse's admin API.
  *
  *   glimpse-admin [--url URL] [--token TOKEN] maintenance run <auditor|replicator|updater|reaper> [--wait]
+ *   glimpse-admin [--url URL] [--token TOKEN] maintenance run <cache-prefetcher|cache-pruner|cache-cleaner> [--wait]
+ *     (a cache job runs on the API node URL names: each node has its own cache)
  *   glimpse-admin [--url URL] [--token TOKEN] maintenance runs [sweep] [--limit N]
  *
  * URL defaults to $GLIMPSE_URL or http://127.0.0.1:9292; TOKEN to $OS_AUTH_TOKEN (sent as X-Auth-Token).

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * Queue and job names are stored in Redis with every job: never rename a value, add new ones instead.
  * Payloads carry ids and small scalars only, never documents or credentials.
@@ -144,6 +145,14 @@ export type SweepJob = (typeof SWEEPS)[number];
  */
 export function sweepJobId(job: SweepJob, tick: Date): string {
   return `${job}@${tick.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}`;
+}
+
+/**
+ * The id of an operator's run now of a job whose scheduled id is `scheduledId`: every request is a run of its own
+ * (a scheduled tick's id is shared by the replicas, a manual one is not).
+ */
+export function manualRunId(scheduledId: string): string {
+  return `${scheduledId}-manual-${randomBytes(3).toString('hex')}`;
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];

@@ -2,7 +2,18 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
-import { type JobName, type JobPayload, JobQueue, type JobResult, jobDefaults, QueueName } from '@glimpse/contracts';
+import {
+  type CacheJob,
+  cacheJobDefaults,
+  cacheQueueName,
+  type JobName,
+  type JobPayload,
+  JobQueue,
+  type JobResult,
+  jobDefaults,
+  QueueName,
+  type SweepPayload,
+} from '@glimpse/contracts';
 import { GlimpseError } from '@glimpse/domain';
 import { PRODUCER_COMMAND_TIMEOUT_MS, redisOptions } from './redis-connection.js';
 
@@ -23,6 +34,9 @@ export interface EnqueueOptions {
 @Injectable()
 export class JobProducer implements OnModuleDestroy {
   private readonly queues = new Map<QueueName, Queue>();
+  /** The API nodes' own cache queues this process has put a job on (opened on first use). */
+  private readonly nodeQueues = new Map<string, Queue>();
+  private readonly prefix: string;
   /** One connection of ours for every queue, so shutting down ends it even while Redis is away. */
   private readonly redis: Redis;
   private lastStamp = 0;
@@ -30,6 +44,7 @@ export class JobProducer implements OnModuleDestroy {
   constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
     this.redis = new Redis(redisOptions(config.redis.url, 'producer'));
     this.redis.on('error', () => undefined); // a down Redis is reported by the calls that fail
+    this.prefix = config.queue.prefix;
     for (const name of Object.values(QueueName)) {
       const queue = new Queue(name, { connection: this.redis, prefix: config.queue.prefix });
       // A down Redis makes add() reject (reported to the caller); the connection's error events need no more noise.
@@ -70,6 +85,21 @@ export class JobProducer implements OnModuleDestroy {
     return stored === null || Number(stored) === timestamp;
   }
 
+  /**
+   * A run of one API node's cache job (prefetcher, pruner, cleaner) on that node's own queue, which only the node's
+   * processes consume; bounded like every enqueue.
+   */
+  async enqueueCacheJob(node: string, name: CacheJob, payload: SweepPayload, jobId: string): Promise<void> {
+    const queueName = cacheQueueName(node);
+    let queue = this.nodeQueues.get(queueName);
+    if (!queue) {
+      queue = new Queue(queueName, { connection: this.redis, prefix: this.prefix });
+      queue.on('error', () => undefined);
+      this.nodeQueues.set(queueName, queue);
+    }
+    await this.bounded(name, queue.add(name, payload, { ...cacheJobDefaults, jobId }));
+  }
+
   private async add<N extends JobName>(
     name: N,
     payload: JobPayload<N>,
@@ -78,6 +108,11 @@ export class JobProducer implements OnModuleDestroy {
   ): Promise<Job<JobPayload<N>, JobResult<N>, N>> {
     const defaults = jobDefaults[name];
     const adding = this.queueFor(name).add(name, payload, { ...defaults, jobId: options.jobId, delay: options.delayMs, timestamp });
+    return (await this.bounded(name, adding)) as Job<JobPayload<N>, JobResult<N>, N>;
+  }
+
+  /** An add that gives up (503) after ENQUEUE_TIMEOUT_MS; a job added after all is removed again. */
+  private async bounded(name: string, adding: Promise<Job>): Promise<Job> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timed out'>((resolve) => (timer = setTimeout(() => resolve('timed out'), ENQUEUE_TIMEOUT_MS)));
     try {
@@ -87,7 +122,7 @@ export class JobProducer implements OnModuleDestroy {
         void adding.then((job) => job.remove()).catch(() => undefined);
         throw notQueued(name);
       }
-      return added as Job<JobPayload<N>, JobResult<N>, N>;
+      return added;
     } catch (err) {
       if (err instanceof GlimpseError) throw err;
       // Redis's own words (connection refused, command timed out) stay in the cause, out of the answer.
@@ -98,7 +133,7 @@ export class JobProducer implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    await Promise.all([...this.queues.values(), ...this.nodeQueues.values()].map((q) => q.close().catch(() => undefined)));
     // quit() lets a reachable Redis finish what was sent; without a connection it fails at once (no offline queue).
     await this.redis.quit().catch(() => undefined);
     this.redis.disconnect();
@@ -106,4 +141,4 @@ export class JobProducer implements OnModuleDestroy {
 }
 
 /** 503 with Retry-After, as for a database that does not answer. */
-const notQueued = (name: JobName) => new GlimpseError('unavailable', `The job queue does not answer; ${name} was not queued, try again.`, { 'Retry-After': '5' });
+const notQueued = (name: string) => new GlimpseError('unavailable', `The job queue does not answer; ${name} was not queued, try again.`, { 'Retry-After': '5' });

@@ -1,13 +1,16 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { CACHE_JOBS } from '@glimpse/contracts';
 import { invalid, notFound, Policy, type RequestContext } from '@glimpse/domain';
+import { ImageCache } from '@glimpse/image-cache';
 import { AuditFindingRepository, MaintenanceRunRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { Ctx } from '../auth/ctx.decorator.js';
 import { enforce, ownProject } from '../policy/enforce.js';
-import { launchSweep, sweepOf, SWEEPS } from './sweep-launcher.js';
+import { cacheJobOf, launchMaintenance, sweepOf } from './sweep-launcher.js';
 
-/** Operators run a maintenance sweep on demand and read what the runs did (Glimpse's own API, admin only). */
+/**
+ * Operators run a maintenance sweep on demand and read what the runs did (Glimpse's own API, admin only). A cache
+ * job (cache-prefetcher, cache-pruner, cache-cleaner) is run by the API node that takes the call.
+ */
 @Controller('v2/admin/maintenance')
 export class MaintenanceController {
   constructor(
@@ -15,6 +18,7 @@ export class MaintenanceController {
     private readonly runs: MaintenanceRunRepository,
     private readonly findings: AuditFindingRepository,
     private readonly policy: Policy,
+    private readonly cache: ImageCache,
   ) {}
 
   /** What the auditor found: copies missing, of the wrong size or with the wrong checksums (newest first). */
@@ -29,17 +33,15 @@ export class MaintenanceController {
   @HttpCode(202)
   async run(@Ctx() ctx: RequestContext, @Param('sweep') sweep: string) {
     enforce(this.policy, ctx, 'run_maintenance', ownProject(ctx));
-    const job = sweepOf(sweep);
-    if (!job) throw notFound(`No maintenance sweep named ${sweep}; sweeps: ${Object.keys(SWEEPS).join(', ')}.`);
-    const id = await launchSweep(this.producer, job);
-    return { sweep, job_id: id, run: `/v2/admin/maintenance/runs/${id}` };
+    const id = await launchMaintenance(this.producer, this.cache, sweep);
+    return { sweep, job_id: id, run: `/v2/admin/maintenance/runs/${id}`, ...(cacheJobOf(sweep) ? { node: this.cache.node } : {}) };
   }
 
   @Get('runs')
   async list(@Ctx() ctx: RequestContext, @Query('sweep') sweep?: string, @Query('limit') limit?: string) {
     enforce(this.policy, ctx, 'run_maintenance', ownProject(ctx));
     // The API nodes' cache jobs (cache-prefetcher, cache-pruner, cache-cleaner) are listed by their own names.
-    const job = sweep === undefined ? undefined : (sweepOf(sweep) ?? CACHE_JOBS.find((j) => j === sweep));
+    const job = sweep === undefined ? undefined : (sweepOf(sweep) ?? cacheJobOf(sweep));
     if (sweep !== undefined && !job) throw invalid(`Unknown sweep ${sweep}.`);
     const n = limit === undefined ? 25 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw invalid('limit must be an integer from 1 to 1000.');

@@ -1,9 +1,10 @@
 import { Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { notFound, Policy } from '@glimpse/domain';
+import { Policy } from '@glimpse/domain';
+import { ImageCache } from '@glimpse/image-cache';
 import { AuditFindingRepository, MaintenanceRunRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
-import { launchSweep, sweepOf, SWEEPS } from '../admin/sweep-launcher.js';
+import { launchMaintenance, runnable } from '../admin/sweep-launcher.js';
 import { enforce, ownProject } from '../policy/enforce.js';
 import type { ConsoleRequest } from './console-guard.js';
 import { consolePage, sendPage, setPageHeaders } from './console-page.js';
@@ -20,6 +21,7 @@ export class ConsoleMaintenanceController {
     private readonly findings: AuditFindingRepository,
     private readonly producer: JobProducer,
     private readonly policy: Policy,
+    private readonly cache: ImageCache,
   ) {}
 
   @Get()
@@ -30,7 +32,7 @@ export class ConsoleMaintenanceController {
       session: req.consoleSession,
       active: '/console/maintenance',
       scripts: ['maintenance.js'],
-      body: maintenancePage(Object.keys(SWEEPS), req.consoleSession.csrf, typeof started === 'string' ? started : null, await this.live()),
+      body: maintenancePage(runnable(this.cache), req.consoleSession.csrf, typeof started === 'string' ? started : null, await this.live()),
     }));
   }
 
@@ -47,14 +49,12 @@ export class ConsoleMaintenanceController {
   async run(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     enforce(this.policy, req.context, 'run_maintenance', ownProject(req.context));
     const name = (req.body as Record<string, unknown> | undefined)?.sweep;
-    const job = typeof name === 'string' ? sweepOf(name) : undefined;
-    if (!job) throw notFound(`No maintenance sweep named ${String(name)}; sweeps: ${Object.keys(SWEEPS).join(', ')}.`);
-    const id = await launchSweep(this.producer, job);
+    const id = await launchMaintenance(this.producer, this.cache, typeof name === 'string' ? name : String(name));
     res.redirect(303, `/console/maintenance?started=${encodeURIComponent(id)}`);
   }
 
   private async live() {
     const [runs, findings] = await Promise.all([this.runs.list(undefined, RUNS_READ), this.findings.list(FINDINGS_READ)]);
-    return maintenanceLive(Object.keys(SWEEPS), runs, findings);
+    return maintenanceLive(runnable(this.cache), runs, findings);
   }
 }

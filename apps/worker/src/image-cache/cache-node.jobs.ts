@@ -3,7 +3,7 @@ import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
 import cron, { type ScheduledTask } from 'node-cron';
 import { hostname } from 'node:os';
 import { APP_CONFIG, type CacheConfig, type ResolvedConfig } from '@glimpse/config';
-import { type CacheJob, CacheJobName, cacheJobDefaults, cacheJobId, cacheQueueName, type SweepPayload } from '@glimpse/contracts';
+import { type CacheJob, CacheJobName, cacheJobDefaults, cacheJobId, cacheQueueName, manualRunId, type SweepPayload } from '@glimpse/contracts';
 import { ImageStatus } from '@glimpse/domain';
 import { ImageCache, Prefetcher } from '@glimpse/image-cache';
 import { ImageRepository, MaintenanceRunRepository } from '@glimpse/persistence';
@@ -56,11 +56,15 @@ export class CacheNodeJobs implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  /** Enqueues the job for a scheduled tick (or an operator's run now: `manual`). Returns the run's id. */
+  /**
+   * Enqueues the job for a scheduled tick (or a run now: `manual`; operators have POST /v2/admin/maintenance/<job>,
+   * which enqueues the same way on the node that takes the call). Returns the run's id.
+   */
   async tick(job: CacheJob, scheduled: Date, trigger: SweepPayload['trigger'] = 'schedule'): Promise<string | null> {
     if (!this.queue || !this.config.cache) return null;
     const tick = new Date(Math.floor(scheduled.getTime() / 1000) * 1000);
-    const id = cacheJobId(job, this.config.cache.node, tick) + (trigger === 'manual' ? `-manual-${Date.now() % 1000}` : '');
+    const tickId = cacheJobId(job, this.config.cache.node, tick);
+    const id = trigger === 'manual' ? manualRunId(tickId) : tickId;
     try {
       await this.queue.add(job, { tick: tick.toISOString(), trigger }, { ...cacheJobDefaults, jobId: id });
       return id;
