@@ -71,7 +71,7 @@ describe('reaper: data of deleted images is removed, records are purged after re
     await images.update(killed.id, {}, { status: 'killed' });
     await reap([killed.id]);
     assert.equal((await images.findById(killed.id))!.status, 'killed', 'within the grace period');
-    await images.model.updateOne({ _id: killed.id }, { $set: { updatedAt: new Date(Date.now() - 2 * HOUR) } });
+    await images.update(killed.id, {}, { updatedAt: new Date(Date.now() - 2 * HOUR) });
     await reap([killed.id]);
     assert.equal((await images.findById(killed.id))!.status, 'deleted');
     assert.ok(!existsSync(killed.file));

@@ -15,6 +15,7 @@ import { type RunningApi, startApi } from '../support/api-app.js';
 import { imageRecordWithFile, insertImageRecords } from '../support/image-records.js';
 import { testConfig } from '../support/test-config.js';
 import { spawnWorker, stopWorker, workerEnv } from '../support/worker-process.js';
+import { storedRecords } from '../support/stored-records.js';
 
 const HOUR = 3600_000;
 const DUE = 300; // pending_delete past scrub_time: to be purged
@@ -53,7 +54,7 @@ describe('a reaper run interrupted by SIGKILL', () => {
     assert.equal(res.status, 202);
     return ((await res.json()) as { job_id: string }).job_id;
   };
-  const reaped = () => images.model.countDocuments({ _id: { $in: due }, status: 'deleted', locations: [] }).exec();
+  const reaped = async () => (await images.findByIds(due)).filter((i) => i.status === 'deleted' && i.locations.length === 0).length;
   const unsettled = async () => {
     const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children');
     return Object.values(counts).reduce((a, b) => a + b, 0);
@@ -77,7 +78,7 @@ describe('a reaper run interrupted by SIGKILL', () => {
       ...Array.from({ length: NOT_DUE }, () => withBlob({ status: 'pending_delete', deletedAt: new Date(now - HOUR / 6) })),
     ];
     for (const r of records) (r.status === 'pending_delete' && r.deletedAt!.getTime() < now - HOUR ? due : kept).push(r._id);
-    await insertImageRecords(images.model.collection, records.length, (i) => records[i]!);
+    await insertImageRecords(storedRecords(api.app, 'images'), records.length, (i) => records[i]!);
   });
 
   after(async () => {

@@ -5,7 +5,6 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { JobName } from '@glimpse/contracts';
-import { TaskRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { freePort } from '../support/free-port.js';
@@ -13,6 +12,7 @@ import { waitForHttp } from '../support/http-wait.js';
 import { imageServer, serve } from '../support/image-server.js';
 import { testConfig } from '../support/test-config.js';
 import { stopWorker, workerEnv } from '../support/worker-process.js';
+import { storedRecords } from '../support/stored-records.js';
 
 const standalone = resolve(import.meta.dirname, '..', '..', 'apps', 'standalone', 'src', 'main.js');
 const as = (project: string, roles = 'member') => ({ 'content-type': 'application/json', accept: 'application/json', 'x-project-id': project, 'x-roles': roles });
@@ -138,13 +138,13 @@ describe('image tasks: the owner\'s only; URL credentials neither stored, answer
 
   it('nothing stored in a task, answered or logged holds the secrets', async () => {
     // Let the worker finish what it was doing (the location's checks) so that its log lines are in.
-    const tasks = reader.app.get(TaskRepository);
+    const tasks = storedRecords(reader.app, 'tasks');
     for (;;) {
-      const open = await tasks.model.countDocuments({ status: { $in: ['pending', 'processing'] } });
+      const open = await tasks.countDocuments({ status: { $in: ['pending', 'processing'] } });
       if (open === 0) break;
       await sleep(100);
     }
-    const records = JSON.stringify(await tasks.model.find({}).lean().exec());
+    const records = JSON.stringify(await tasks.find({}).toArray());
     assert.ok(records.length > 100 && output.length > 1000 && answers.length > 10, 'there is something to search');
     assert.match(output, /"level":(20|30)/, 'the log is at debug level');
     for (const secret of SECRETS) {

@@ -69,7 +69,7 @@ describe('updater: stuck uploads and imports go back to queued, dead import lock
   it('a saving image without a heartbeat returns to queued; one with a recent heartbeat does not', async () => {
     const stuck = await image();
     await images.update(stuck, {}, { status: 'saving', size: 123 });
-    await images.model.updateOne({ _id: stuck }, { $set: { updatedAt: new Date(Date.now() - HOUR) } });
+    await images.update(stuck, {}, { updatedAt: new Date(Date.now() - HOUR) });
     const live = await image();
     await images.update(live, {}, { status: 'saving' });
     await update([stuck, live]);

@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { ImageRepository } from '@glimpse/persistence';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { testConfig } from '../support/test-config.js';
+import { imageRecord, insertImageRecords } from '../support/image-records.js';
+import { storedRecords } from '../support/stored-records.js';
 
 type Image = Record<string, unknown> & { id: string; name: string };
 const as = (project: string, roles = 'member') => ({ 'content-type': 'application/json', accept: 'application/json', 'x-project-id': project, 'x-roles': roles });
@@ -183,12 +185,10 @@ describe('GET /v2/images: filters, sorting, pagination and scope', () => {
   });
 
   it('caps limit at 1000 silently, with a next link', async () => {
-    const now = new Date();
-    const docs = Array.from({ length: 1001 }, (_, i) => ({
-      _id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `bulk-${i}`, status: 'queued', visibility: 'private',
-      owner: 'proj-bulk', createdAt: now, updatedAt: now, tags: [], props: [], propPairs: [], locations: [],
-    }));
-    await api.app.get(ImageRepository).model.insertMany(docs);
+    const docs = Array.from({ length: 1001 }, (_, i) =>
+      imageRecord({ _id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `bulk-${i}`, status: 'queued', owner: 'proj-bulk' }),
+    );
+    await insertImageRecords(storedRecords(api.app, 'images'), docs.length, (i) => docs[i]!);
     const r = await list('?limit=5000', as('proj-bulk'));
     assert.equal(r.status, 200);
     assert.equal(r.body.images.length, 1000);

@@ -6,6 +6,7 @@ import { ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { testConfig } from '../support/test-config.js';
+import { backdate } from '../support/stored-records.js';
 
 describe('POST /v2/images/{id}/import: validation, status matrix and the import lock (no worker running)', () => {
   let api: RunningApi;
@@ -131,7 +132,7 @@ describe('POST /v2/images/{id}/import: validation, status matrix and the import 
     assert.equal((await importImage(id, webDownload)).status, 202);
     const [stale] = await tasks.forImage(id);
     // The task last changed three hours ago (a pending task's lock lasts twice the 60-minute timeout).
-    await tasks.model.updateOne({ _id: stale!.id }, { $set: { updatedAt: new Date(Date.now() - 3 * 3600_000) } }).exec();
+    await backdate(api.app, 'tasks', stale!.id, 3 * 3600_000);
     const res = await importImage(id, webDownload);
     assert.equal(res.status, 202);
     const holder = (await images.findById(id))!.properties[IMPORT_LOCK_PROPERTY];

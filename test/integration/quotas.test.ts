@@ -6,6 +6,7 @@ import { QuotaLedgerRepository } from '@glimpse/persistence';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { type Answer, chunks, createImage, filesUnder, octet, send, showImage, waitForImage } from '../support/image-data-client.js';
 import { testConfig } from '../support/test-config.js';
+import { backdate } from '../support/stored-records.js';
 
 const MiB = 1 << 20;
 type Usage = Record<'image_size_total' | 'image_stage_total' | 'image_count_total' | 'image_count_uploading', { limit: number; usage: number }>;
@@ -203,7 +204,7 @@ describe('per-project quotas (unified limits) and /v2/info/usage', () => {
     assert.equal(held.ok, true);
     assert.equal((await tryCreate('ghost')).status, 413);
     // As if its process died long ago: the heartbeat stopped past GLIMPSE_STUCK_SAVING_MINUTES.
-    await ledger.model.updateOne({ _id: 'ghost' }, { $set: { 'holds.dead-request.at': new Date(Date.now() - config.updater.stuckSavingMs - 1000) } }).exec();
+    await backdate(api.app, 'quota_ledgers', 'ghost', config.updater.stuckSavingMs + 1000, 'holds.dead-request.at');
     assert.equal((await usage('ghost')).image_count_total.usage, 0);
     assert.equal(await ledger.dropDeadHolds(), 1);
     assert.equal((await tryCreate('ghost')).status, 201);

@@ -39,7 +39,7 @@ export interface Expectation {
 @Injectable()
 export class ImageRepository {
   constructor(
-    @InjectModel(ImageDoc.name) readonly model: Model<ImageDoc>,
+    @InjectModel(ImageDoc.name) private readonly model: Model<ImageDoc>,
     private readonly atomic: AtomicUpdates,
     private readonly server: DatabaseServer,
     private readonly tombstones: ImageIdTombstoneRepository,

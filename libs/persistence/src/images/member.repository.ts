@@ -20,7 +20,7 @@ function toMember(doc: MemberDoc): ImageMember {
 @Injectable()
 export class MemberRepository {
   constructor(
-    @InjectModel(MemberDoc.name) readonly model: Model<MemberDoc>,
+    @InjectModel(MemberDoc.name) private readonly model: Model<MemberDoc>,
     private readonly atomic: AtomicUpdates,
   ) {}
 

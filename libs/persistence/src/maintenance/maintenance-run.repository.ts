@@ -28,7 +28,7 @@ function toRun(doc: MaintenanceRunDoc): MaintenanceRun {
 @Injectable()
 export class MaintenanceRunRepository {
   constructor(
-    @InjectModel(MaintenanceRunDoc.name) readonly model: Model<MaintenanceRunDoc>,
+    @InjectModel(MaintenanceRunDoc.name) private readonly model: Model<MaintenanceRunDoc>,
     private readonly atomic: AtomicUpdates,
   ) {}
 

@@ -17,7 +17,7 @@ type UsageRow = Pick<ImageDoc, 'owner' | 'status' | 'size'>;
 @Injectable()
 export class ProjectUsageRepository {
   constructor(
-    @InjectModel(ProjectUsageDoc.name) readonly model: Model<ProjectUsageDoc>,
+    @InjectModel(ProjectUsageDoc.name) private readonly model: Model<ProjectUsageDoc>,
     @InjectModel(ImageDoc.name) private readonly images: Model<ImageDoc>,
   ) {}
 

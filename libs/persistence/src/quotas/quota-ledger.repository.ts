@@ -38,7 +38,7 @@ export type HoldResult =
 @Injectable()
 export class QuotaLedgerRepository {
   constructor(
-    @InjectModel(QuotaLedgerDoc.name) readonly model: Model<QuotaLedgerDoc>,
+    @InjectModel(QuotaLedgerDoc.name) private readonly model: Model<QuotaLedgerDoc>,
     @InjectModel(ImageDoc.name) private readonly images: Model<ImageDoc>,
     @InjectModel(TaskDoc.name) private readonly tasks: Model<TaskDoc>,
     private readonly atomic: AtomicUpdates,

@@ -26,7 +26,7 @@ const SORT_FIELD = { created_at: 'createdAt', updated_at: 'updatedAt', id: '_id'
 @Injectable()
 export class TaskRepository {
   constructor(
-    @InjectModel(TaskDoc.name) readonly model: Model<TaskDoc>,
+    @InjectModel(TaskDoc.name) private readonly model: Model<TaskDoc>,
     private readonly atomic: AtomicUpdates,
   ) {}
 
