@@ -69,6 +69,10 @@ have_postgres() {
 if ! have mongod && [ -z "${MONGODB_URI:-}" ] && [ "${GLIMPSE_FERRETDB_BACKEND:-postgresql}" = postgresql ] && ! have_postgres; then
   missing+=(postgresql)
 fi
+# The sqlite3 shell adds the _id indexes FerretDB's SQLite backend can use (CompanionIndexes).
+if ! have mongod && [ -z "${MONGODB_URI:-}" ] && [ "${GLIMPSE_FERRETDB_BACKEND:-postgresql}" = sqlite ] && ! have sqlite3; then
+  missing+=(sqlite3)
+fi
 # de-duplicate (qemu-utils may be both a run and a test need)
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sed '/^$/d' | sort -u)
 

@@ -64,6 +64,7 @@ const child = spawn(
       GLIMPSE_TEST_REDIS_URL: services.config.redis.url,
       // The PostgreSQL database under the local FerretDB, where the companion indexes are kept (unset on mongod).
       ...(services.config.mongo.postgresUrl ? { GLIMPSE_TEST_POSTGRES_URL: services.config.mongo.postgresUrl } : {}),
+      ...(services.config.mongo.sqliteDir ? { GLIMPSE_TEST_SQLITE_DIR: services.config.mongo.sqliteDir } : {}),
       TMPDIR: testTmp,
     },
   },

@@ -46,6 +46,12 @@ describe('scripts/ensure-tools.sh: the run command installs what running needs, 
     assert.ok(!plan([], { ...none, MONGODB_URI: 'mongodb://db.example:27017/glimpse' }).includes('deb postgresql'));
   });
 
+  it('the run command plans the sqlite3 shell only for FerretDB on SQLite (its _id indexes are made with it)', () => {
+    assert.ok(plan([], { GLIMPSE_FERRETDB_BACKEND: 'sqlite' }).includes('deb sqlite3'));
+    assert.ok(!plan([]).includes('deb sqlite3'));
+    assert.ok(!plan([], { GLIMPSE_FERRETDB_BACKEND: 'sqlite', MONGODB_URI: 'mongodb://db.example:27017/glimpse' }).includes('deb sqlite3'));
+  });
+
   it('the run command plans qemu-img only when imports convert', () => {
     assert.ok(plan([], { GLIMPSE_IMPORT_CONVERT_TO: 'qcow2' }).includes('deb qemu-utils'));
   });

@@ -6,6 +6,8 @@ import pg from 'pg';
 import { CompanionIndexes, EQUALITY_KEYS } from '@glimpse/persistence';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { imageRecord, insertImageRecords } from '../support/image-records.js';
+import { type OwnServices, startOwnServices } from '../support/own-services.js';
+import { testTempDir } from '../support/temp-dir.js';
 import { testConfig } from '../support/test-config.js';
 
 type Json = Record<string, unknown>;
@@ -94,5 +96,47 @@ describe('companion indexes under FerretDB on PostgreSQL', () => {
     const report = await service.ensure();
     assert.match(report.skipped ?? '', /unknown FerretDB layout/);
     assert.deepEqual(report.created, []);
+  });
+});
+
+/**
+ * FerretDB on SQLite pushes down only `{ _id }`, compared as `_ferretdb_sjson->'$._id'`, which its own unique index
+ * (on `_ferretdb_sjson->"_id"`) does not serve: the start adds an index on that expression, and SQLite's plan for a
+ * by-id lookup searches it instead of scanning the table. A FerretDB of the test's own on SQLite files.
+ */
+describe('the _id index under FerretDB on SQLite', () => {
+  let own: OwnServices;
+  let api: RunningApi;
+  let connection: Connection;
+  let ferretdb = false;
+
+  before(async () => {
+    const dir = testTempDir('glimpse-sqlite-');
+    own = await startOwnServices(dir, { GLIMPSE_FERRETDB_BACKEND: 'sqlite' });
+    const { mongo, redis } = own.services.config;
+    const config = testConfig({ GLIMPSE_DATA_DIR: dir, REDIS_URL: redis.url, GLIMPSE_FERRETDB_POSTGRES_URL: undefined, GLIMPSE_FERRETDB_SQLITE_DIR: mongo.sqliteDir });
+    api = await startApi({ ...config, mongo: { ...config.mongo, uri: mongo.uri!.replace(/\/[^/?]*$/, `/${config.mongo.dbName}`) } });
+    connection = api.app.get<Connection>(getConnectionToken());
+    ferretdb = Boolean((await connection.db!.admin().command({ buildInfo: 1 })).ferretdbVersion);
+  });
+  after(async () => {
+    await api?.close();
+    await own?.stop();
+  });
+
+  it('made the index at start, a second run makes none, and a by-id find searches it', async (t) => {
+    if (!ferretdb) return t.skip('mongod is installed: no FerretDB on SQLite');
+    const report = await api.app.get(CompanionIndexes).ensure();
+    assert.equal(report.skipped, undefined);
+    assert.deepEqual(report.created, [], 'the start made them all');
+    assert.equal(report.present, Object.keys(EQUALITY_KEYS).length);
+    const images = connection.db!.collection<{ _id: string }>('images');
+    const records = Array.from({ length: 2000 }, () => imageRecord());
+    await insertImageRecords(images, records.length, (i) => records[i]!, 1000);
+    const plan = (await images.find({ _id: records[1234]!._id }).explain()) as Json;
+    assert.equal(plan.filterPushdown, true);
+    const steps = JSON.stringify((plan.queryPlanner as Json).Plan);
+    assert.match(steps, /SEARCH \S+ USING INDEX \S+_g__id/, steps);
+    assert.equal((await images.findOne({ _id: records[1234]!._id }))?._id, records[1234]!._id);
   });
 });

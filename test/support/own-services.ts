@@ -11,8 +11,11 @@ export interface OwnServices {
   stop(): Promise<void>;
 }
 
-/** A MongoDB-compatible server and a Redis of the test's own on free ports, for a test that stops one of them. */
-export async function startOwnServices(dataDir: string): Promise<OwnServices> {
+/**
+ * A MongoDB-compatible server and a Redis of the test's own on free ports, for a test that stops one of them (or
+ * needs another backend: `env` adds settings such as GLIMPSE_FERRETDB_BACKEND).
+ */
+export async function startOwnServices(dataDir: string, env: Record<string, string> = {}): Promise<OwnServices> {
   // Run as root, the PostgreSQL server under FerretDB runs as `postgres`, which must be able to enter this folder.
   chmodSync(dataDir, 0o755);
   const base = loadConfig({
@@ -24,6 +27,7 @@ export async function startOwnServices(dataDir: string): Promise<OwnServices> {
     GLIMPSE_LOCAL_REDIS_PORT: String(await freePort()),
     GLIMPSE_LOCAL_POSTGRES_PORT: String(await freePort()),
     LOG_LEVEL: 'silent',
+    ...env,
   });
   const services = await ensureLocalServices(base);
   return {

@@ -25,6 +25,7 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     MONGODB_URI: uri,
     REDIS_URL: redisUrl,
     GLIMPSE_FERRETDB_POSTGRES_URL: process.env.GLIMPSE_TEST_POSTGRES_URL,
+    GLIMPSE_FERRETDB_SQLITE_DIR: process.env.GLIMPSE_TEST_SQLITE_DIR,
     GLIMPSE_QUEUE_PREFIX: `t${id}`,
     // A data dir of its own unless the test brings one; removed when the test process ends at the latest.
     GLIMPSE_DATA_DIR: overrides.GLIMPSE_DATA_DIR ?? testTempDir('glimpse-test-'),

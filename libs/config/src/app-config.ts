@@ -19,6 +19,8 @@ export interface AppConfig {
     localPostgresPort: number;
     /** The PostgreSQL database under a FerretDB at `uri` (companion indexes are kept there); unset: none known. */
     postgresUrl?: string;
+    /** The folder of the SQLite files under a FerretDB at `uri` on its SQLite backend (its `_id` indexes are kept there). */
+    sqliteDir?: string;
   };
   redis: { url?: string; localPort: number };
   queue: { prefix: string; workerQueues: string[] | 'all'; concurrency: number };

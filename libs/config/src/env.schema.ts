@@ -64,6 +64,11 @@ export const envSchema = z.object({
    * one: Glimpse then keeps its companion indexes there. Set by Glimpse itself for the local FerretDB it starts.
    */
   GLIMPSE_FERRETDB_POSTGRES_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL').optional(),
+  /**
+   * The folder of the SQLite files under the FerretDB that MONGODB_URI names, when it runs on SQLite (its
+   * --sqlite-url): Glimpse then adds the `_id` indexes its lookups use there. Set by Glimpse for its local FerretDB.
+   */
+  GLIMPSE_FERRETDB_SQLITE_DIR: z.string().min(1).optional(),
   /** Database name used when MONGODB_URI names none. */
   GLIMPSE_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -').default('glimpse'),
   /**

@@ -69,6 +69,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ferretdbBackend: e.GLIMPSE_FERRETDB_BACKEND,
       localPostgresPort: e.GLIMPSE_LOCAL_POSTGRES_PORT ?? beside(e.GLIMPSE_LOCAL_MONGO_PORT, 1000),
       postgresUrl: e.GLIMPSE_FERRETDB_POSTGRES_URL,
+      sqliteDir: e.GLIMPSE_FERRETDB_SQLITE_DIR,
     },
     redis: { url: e.REDIS_URL, localPort: e.GLIMPSE_LOCAL_REDIS_PORT },
     queue: {

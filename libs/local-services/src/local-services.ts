@@ -101,6 +101,7 @@ export interface LocalServices {
 export async function ensureLocalServices(config: AppConfig): Promise<LocalServices> {
   const specs: ServiceSpec[] = [];
   const localPostgres = !config.mongo.uri && usesLocalPostgres(config);
+  const localSqlite = !config.mongo.uri && !localMongod(config) && config.mongo.ferretdbBackend === 'sqlite';
   if (localPostgres) specs.push(postgresSpec(config));
   if (!config.mongo.uri) specs.push(mongoSpec(config));
   if (!config.redis.url) specs.push(redisSpec(config));
@@ -113,6 +114,7 @@ export async function ensureLocalServices(config: AppConfig): Promise<LocalServi
         ...config.mongo,
         uri: config.mongo.uri ?? `mongodb://127.0.0.1:${config.mongo.localPort}/${config.mongo.dbName}`,
         postgresUrl: localPostgres ? localPostgresUrl(config) : config.mongo.postgresUrl,
+        sqliteDir: localSqlite ? join(config.dataDir, 'services', 'mongo') : config.mongo.sqliteDir,
       },
       redis: { ...config.redis, url: config.redis.url ?? `redis://127.0.0.1:${config.redis.localPort}` },
     },

@@ -4,6 +4,7 @@ import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { ensureSqliteIdIndexes } from './sqlite-id-indexes.js';
 
 /**
  * Every key a repository queries with a top-level equality, per collection. FerretDB 1.24 on PostgreSQL pushes
@@ -52,7 +53,9 @@ export interface CompanionIndexReport {
 
 /**
  * Companion indexes (see EQUALITY_KEYS) kept in the PostgreSQL database under the FerretDB that MONGODB_URI names,
- * when that database is known (GLIMPSE_FERRETDB_POSTGRES_URL, or the local cluster Glimpse starts). Idempotent:
+ * when that database is known (GLIMPSE_FERRETDB_POSTGRES_URL, or the local cluster Glimpse starts); on FerretDB's
+ * SQLite backend (GLIMPSE_FERRETDB_SQLITE_DIR, or the local one), the `_id` index FerretDB's queries can use
+ * (ensureSqliteIdIndexes). Idempotent:
  * every start checks each index by name and creates only what is missing. On MongoDB, or when the server's
  * internal layout is not FerretDB 1.x's, it says so once and goes on (every query still works, by a scan).
  */
@@ -73,17 +76,22 @@ export class CompanionIndexes implements OnModuleInit {
 
   async ensure(): Promise<CompanionIndexReport> {
     const url = this.config.mongo.postgresUrl;
+    const sqliteDir = this.config.mongo.sqliteDir;
     const db = this.connection.db!;
     const info = await db.admin().command({ buildInfo: 1 });
     const version = typeof info.ferretdbVersion === 'string' ? info.ferretdbVersion : undefined;
     if (!version) return { skipped: 'not FerretDB (MongoDB serves its own indexes)', created: [], present: 0 };
-    if (!url) return { skipped: `FerretDB ${version} without GLIMPSE_FERRETDB_POSTGRES_URL: equality queries read whole tables`, created: [], present: 0 };
-    if (!/^v1\./.test(version)) return { skipped: `FerretDB ${version}: only the PostgreSQL layout of FerretDB 1.x is known`, created: [], present: 0 };
+    if (!url && !sqliteDir) {
+      return { skipped: `FerretDB ${version} without GLIMPSE_FERRETDB_POSTGRES_URL or GLIMPSE_FERRETDB_SQLITE_DIR: equality queries read whole tables`, created: [], present: 0 };
+    }
+    if (!/^v1\./.test(version)) return { skipped: `FerretDB ${version}: only the layouts of FerretDB 1.x are known`, created: [], present: 0 };
     // The tables exist once their collections do.
     const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
     for (const name of Object.keys(EQUALITY_KEYS)) {
       if (!existing.has(name)) await db.createCollection(name).catch((err: { code?: number }) => (err.code === 48 ? undefined : Promise.reject(err)));
     }
+    // SQLite: FerretDB pushes down only `{ _id }`, so that is the one index it needs.
+    if (!url) return ensureSqliteIdIndexes(sqliteDir!, db.databaseName, Object.keys(EQUALITY_KEYS));
     const client = new pg.Client({ connectionString: url, application_name: 'glimpse-companion-indexes' });
     try {
       await client.connect();
