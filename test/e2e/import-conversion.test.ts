@@ -64,5 +64,18 @@ for (const target of ['raw', 'qcow2'] as const) {
         assert.deepEqual(readdirSync(join(dataDir, 'convert')), [], 'work files are removed');
       });
     }
+
+    it('validation_data is checked against the downloaded bytes (hashed as the work file is written): a mismatch leaves the image queued and no work file', async () => {
+      const downloaded = readFileSync(file('disk.qcow2'));
+      const id = await stack.create({ name: 'mismatch', disk_format: 'qcow2', container_format: 'bare' });
+      const wrong = await stack.importAndWait(id, { method: { name: 'web-download', uri: `${server.url}/disk.qcow2`, validation_data: { os_hash_algo: 'md5', os_hash_value: md5(Buffer.from('other bytes')) } } });
+      assert.equal(wrong.status, 'failure');
+      assert.match(wrong.message, /validation_data/);
+      assert.equal((await stack.show(id)).status, 'queued');
+      assert.deepEqual(readdirSync(join(dataDir, 'convert')), [], 'work files are removed');
+      const right = await stack.importAndWait(id, { method: { name: 'web-download', uri: `${server.url}/disk.qcow2`, validation_data: { os_hash_algo: 'md5', os_hash_value: md5(downloaded) } } });
+      assert.equal(right.status, 'success', right.message);
+      assert.equal((await stack.show(id)).checksum, md5(expected));
+    });
   });
 }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Image, ImageLocation } from '@glimpse/domain';
-import type { StoredCopy } from '@glimpse/storage';
+import type { Store, StoredCopy } from '@glimpse/storage';
 
 export type { StoredCopy };
 
@@ -11,9 +11,10 @@ export type WrittenImage = Pick<Image, 'id' | 'osHashAlgo'>;
 export interface ImageBytes {
   /**
    * Writes `image`'s bytes, hashed with the image's own os_hash_algo (hashAlgoFor); `observe` sees every chunk on
-   * its way to the store (in the hashing pass); throwing stops the write.
+   * its way to the store (in the hashing pass); throwing stops the write. `store` is a configured store's id, or a
+   * work area of the worker's own (the conversion's input).
    */
-  write(storeId: string, image: WrittenImage, source: AsyncIterable<Buffer>, signal: AbortSignal, observe?: (chunk: Buffer) => void): Promise<StoredCopy>;
+  write(store: string | Store, image: WrittenImage, source: AsyncIterable<Buffer>, signal: AbortSignal, observe?: (chunk: Buffer) => void): Promise<StoredCopy>;
   read(location: ImageLocation, signal: AbortSignal): Promise<Readable>;
   remove(location: ImageLocation): Promise<void>;
   /** The staged file of a glance-direct import. */

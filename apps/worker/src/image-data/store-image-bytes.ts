@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import type { ImageLocation } from '@glimpse/domain';
-import { ImageWriter, StagingArea, StoreRegistry } from '@glimpse/storage';
+import { ImageWriter, StagingArea, type Store, StoreRegistry } from '@glimpse/storage';
 import type { ImageBytes, StoredCopy, WrittenImage } from './image-data.ports.js';
 
 /** ImageBytes over the configured stores: writes go through the one image writer (libs/storage ImageWriter). */
@@ -13,10 +13,10 @@ export class StoreImageBytes implements ImageBytes {
     private readonly writer: ImageWriter,
   ) {}
 
-  async write(storeId: string, image: WrittenImage, source: AsyncIterable<Buffer>, signal: AbortSignal, observe?: (chunk: Buffer) => void): Promise<StoredCopy> {
+  async write(store: string | Store, image: WrittenImage, source: AsyncIterable<Buffer>, signal: AbortSignal, observe?: (chunk: Buffer) => void): Promise<StoredCopy> {
     // A stream is taken as it is: wrapping it in Readable.from would add a stage per chunk.
     const readable = source instanceof Readable ? source : Readable.from(source, { objectMode: false });
-    return this.writer.write({ image, store: this.stores.writable(storeId), source: readable, signal, observe });
+    return this.writer.write({ image, store: typeof store === 'string' ? this.stores.writable(store) : store, source: readable, signal, observe });
   }
 
   async read(location: ImageLocation): Promise<Readable> {

@@ -17,13 +17,13 @@ import {
   type ValidationData,
   V1_COPY_FROM,
 } from '@glimpse/domain';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
 import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { assertImportLock, ImageRepository, TaskRepository } from '@glimpse/persistence';
-import { hashAlgoFor, HashingTap } from '@glimpse/storage';
+import { FileStore } from '@glimpse/storage';
 import { qemuDriver, QemuConverter } from './steps/qemu-convert.js';
 import { isRetryable, messageOf } from '../processors/job-failure.js';
 import { FORMAT_GATE, type FormatGate, type FormatWatcher, IMAGE_BYTES, type ImageBytes, type StoredCopy } from '../image-data/image-data.ports.js';
@@ -53,6 +53,8 @@ export class ImportRunner {
   private readonly logger = new Logger(ImportRunner.name);
   private readonly conversion: AppConfig['import']['conversion'];
   private readonly converter: QemuConverter;
+  /** Where a conversion's input is written (through the image writer, like any store) and its output made. */
+  private readonly workArea: FileStore;
 
   constructor(
     private readonly images: ImageRepository,
@@ -60,10 +62,11 @@ export class ImportRunner {
     private readonly sources: ImportSources,
     @Inject(IMAGE_BYTES) private readonly bytes: ImageBytes,
     @Inject(FORMAT_GATE) private readonly gate: FormatGate,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.conversion = config.import.conversion;
     this.converter = new QemuConverter({ memoryBytes: this.conversion.memoryBytes, infoCpuSeconds: 30 });
+    this.workArea = new FileStore('os_glance_conversion_work', this.conversion.workDir);
   }
 
   /**
@@ -193,47 +196,40 @@ export class ImportRunner {
   }
 
   /**
-   * The conversion path (GLIMPSE_IMPORT_CONVERT_TO): the data is staged to a work file (decompressed, gated and
-   * hashed on the way, so validation_data checks what was downloaded), converted by qemu-img when it is not
-   * already in the target format, and the result written to the first store; the image's disk_format becomes
-   * the target. Work files are removed whatever happens.
+   * The conversion path (GLIMPSE_IMPORT_CONVERT_TO): the data is written through the image writer into the work
+   * area (decompressed, gated and hashed on the way, so validation_data checks what was downloaded), converted by
+   * qemu-img when it is not already in the target format, and the result written to the first store; the image's
+   * disk_format becomes the target. Work files are removed whatever happens.
    */
   private async importConverted(image: Image, input: ImportInput, task: Task, signal: AbortSignal): Promise<ImportedCopy> {
     const target = this.conversion.target!;
-    await mkdir(this.conversion.workDir, { recursive: true });
-    const staged = join(this.conversion.workDir, `${image.id}.in`);
+    let downloaded: StoredCopy | undefined;
     const converted = join(this.conversion.workDir, `${image.id}.out`);
     try {
       const source = await this.sources.open(input, image.id, signal);
       const watcher = this.gate.watcher();
       const progress = (done: number) => void this.tasks.progress(task.id, done, source.size, `Downloaded ${Math.round(done / MiB)} MiB`).catch(() => undefined);
       const metered = meter(PROGRESS_EVERY_MS, progress);
-      const tap = new HashingTap({
-        hashAlgo: hashAlgoFor(image, this.config.storage.hashAlgo),
-        limit: this.config.storage.imageSizeCap,
-        observe: (c) => {
-          metered.see(c);
-          watch(watcher, c);
-        },
+      downloaded = await this.bytes.write(this.workArea, image, await decompress(source.body), signal, (c) => {
+        metered.see(c);
+        watch(watcher, c);
       });
-      await pipeline(await decompress(source.body), tap, createWriteStream(staged), { signal });
       metered.end();
-      const downloaded = await tap.digest();
-      checkValidation({ size: downloaded.size, checksum: downloaded.md5, osHashAlgo: downloaded.hashAlgo, osHashValue: downloaded.hashValue }, input.validation);
+      checkValidation(downloaded, input.validation);
       const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
       if (!verdict.ok) throw new GlimpseError('unsupported-media-type', `Image format refused: ${verdict.reason ?? 'the data does not match the declared format'}`);
       const driver = qemuDriver(verdict.format ?? 'unknown');
       if (!driver) throw invalid(`Image conversion refused: qemu-img cannot read ${verdict.format ?? 'this'} content.`);
-      let file = staged;
+      let file = fileURLToPath(downloaded.location.url);
       let virtualSize = verdict.virtualSize;
       if (driver !== qemuDriver(target)) {
-        ({ virtualSize } = await this.converter.convert(staged, driver, converted, target, signal));
+        ({ virtualSize } = await this.converter.convert(file, driver, converted, target, signal));
         file = converted;
       }
       const copy = await this.bytes.write(input.targets[0]!, image, createReadStream(file), signal);
       return { ...copy, virtualSize, diskFormat: target };
     } finally {
-      await Promise.all([rm(staged, { force: true }), rm(converted, { force: true })]);
+      await Promise.all([downloaded && this.workArea.delete(downloaded.location.url), rm(converted, { force: true })]);
     }
   }
 
