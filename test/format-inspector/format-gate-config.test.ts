@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AppConfig, loadConfig } from '@glimpse/config';
+import { loadConfig } from '@glimpse/config';
 import { InspectorFormatGate } from '@glimpse/storage';
 import { qcow2, vmdkSparse } from './hostile-images.js';
 
 /** The verdict of the gate built from these GLIMPSE_FORMAT_* settings on `data` declared as `diskFormat`. */
 function judge(env: Record<string, string>, data: Buffer, diskFormat: string) {
-  const watcher = new InspectorFormatGate(loadConfig(env) as AppConfig).watcher();
+  const watcher = new InspectorFormatGate(loadConfig(env).format).watcher();
   for (let i = 0; i < data.length; i += 4096) watcher.push(data.subarray(i, i + 4096));
   return watcher.verdict({ diskFormat, containerFormat: 'bare' });
 }

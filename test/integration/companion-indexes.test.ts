@@ -92,7 +92,7 @@ describe('companion indexes under FerretDB on PostgreSQL', () => {
     if (!ferretdbOnPostgres) return t.skip('not FerretDB on PostgreSQL');
     // The cluster's `postgres` database has no schema of this test's database: not FerretDB's layout there.
     const elsewhere = config.mongo.postgresUrl!.replace(/\/[^/]+$/, '/postgres');
-    const service = new CompanionIndexes(connection, { ...config, mongo: { ...config.mongo, postgresUrl: elsewhere } });
+    const service = new CompanionIndexes(connection, { ...config.mongo, postgresUrl: elsewhere });
     const report = await service.ensure();
     assert.match(report.skipped ?? '', /unknown FerretDB layout/);
     assert.deepEqual(report.created, []);

@@ -65,7 +65,7 @@ describe('MongoDB-compatible server (mongoose round trip)', () => {
   const writers = async (mode: 'auto' | 'lock', count: number): Promise<AtomicUpdates[]> =>
     Promise.all(
       Array.from({ length: count }, async () => {
-        const updates = new AtomicUpdates(connection, { ...config, mongo: { ...config.mongo, writeMode: mode } });
+        const updates = new AtomicUpdates(connection, { ...config.mongo, writeMode: mode });
         await updates.onModuleInit();
         return updates;
       }),

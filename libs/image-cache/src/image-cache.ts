@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { APP_CONFIG, type AppConfig, type CacheConfig } from '@glimpse/config';
+import { type CacheConfig, type ConfigOf, InjectConfig } from '@glimpse/config';
 import { type Image, ImageStatus } from '@glimpse/domain';
 import { type CachedImage, CacheEntryRepository } from '@glimpse/persistence';
 import { type ByteRange, CacheDir } from '@glimpse/storage';
@@ -26,11 +26,11 @@ export class ImageCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, bytesServed: 0 };
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    @InjectConfig('cache') cache: ConfigOf<'cache'>,
     private readonly entries: CacheEntryRepository,
   ) {
-    this.config = config.cache;
-    this.files = config.cache ? new CacheDir(config.cache.dir) : null;
+    this.config = cache;
+    this.files = cache ? new CacheDir(cache.dir) : null;
   }
 
   get enabled(): boolean {

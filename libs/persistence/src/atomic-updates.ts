@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection, Model, QueryFilter, UpdateQuery } from 'mongoose';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { busy } from '@glimpse/domain';
 import { backoffMs, CONTENTION_WAIT_MS, KeyedTurns, retryWhileBusy } from './contention.js';
 
@@ -41,11 +41,11 @@ export class AtomicUpdates implements OnModuleInit {
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('mongo') private readonly mongo: ConfigOf<'mongo'>,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const wanted = this.config.mongo.writeMode;
+    const wanted = this.mongo.writeMode;
     if (wanted !== 'auto') {
       this.mode = wanted;
     } else {

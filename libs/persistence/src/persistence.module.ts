@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
+import { type ConfigOf, configToken } from '@glimpse/config';
 import { AtomicUpdates } from './atomic-updates.js';
 import { DatabaseServer } from './database-server.js';
 import { CompanionIndexes } from './ferretdb/companion-indexes.js';
@@ -17,10 +17,10 @@ export class PersistenceModule {
       global: true,
       imports: [
         MongooseModule.forRootAsync({
-          inject: [APP_CONFIG],
-          useFactory: (config: ResolvedConfig) => ({
-            uri: config.mongo.uri,
-            dbName: config.mongo.dbName,
+          inject: [configToken('mongo')],
+          useFactory: (mongo: ConfigOf<'mongo'>) => ({
+            uri: mongo.uri,
+            dbName: mongo.dbName,
             serverSelectionTimeoutMS: 5000,
             heartbeatFrequencyMS: 2000,
             autoIndex: true,

@@ -1,6 +1,6 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { type ConnectionOptions, QueueEvents } from 'bullmq';
-import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { type JobName, JobQueue, type QueueName } from '@glimpse/contracts';
 import { JobProducer } from './job-producer.js';
 import { redisOptions } from './redis-connection.js';
@@ -15,7 +15,8 @@ export class JobOutcomes implements OnModuleDestroy {
 
   constructor(
     private readonly producer: JobProducer,
-    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+    @InjectConfig('redis') private readonly redis: ConfigOf<'redis'>,
+    @InjectConfig('queue') private readonly queue: ConfigOf<'queue'>,
   ) {}
 
   /**
@@ -36,7 +37,7 @@ export class JobOutcomes implements OnModuleDestroy {
   private eventsOf(queue: QueueName): Promise<QueueEvents> {
     let events = this.events.get(queue);
     if (!events) {
-      const created = new QueueEvents(queue, { connection: redisOptions(this.config.redis.url, 'queue') as ConnectionOptions, prefix: this.config.queue.prefix });
+      const created = new QueueEvents(queue, { connection: redisOptions(this.redis.url, 'queue') as ConnectionOptions, prefix: this.queue.prefix });
       created.on('error', () => undefined); // a down Redis is the producer's to report
       events = created.waitUntilReady().then(() => created);
       this.events.set(queue, events);

@@ -1,7 +1,7 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import {
   type CacheJob,
   cacheJobDefaults,
@@ -41,15 +41,15 @@ export class JobProducer implements OnModuleDestroy {
   private readonly redis: Redis;
   private lastStamp = 0;
 
-  constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
-    this.redis = new Redis(redisOptions(config.redis.url, 'producer'));
+  constructor(@InjectConfig('redis') redis: ConfigOf<'redis'>, @InjectConfig('queue') queue: ConfigOf<'queue'>) {
+    this.redis = new Redis(redisOptions(redis.url, 'producer'));
     this.redis.on('error', () => undefined); // a down Redis is reported by the calls that fail
-    this.prefix = config.queue.prefix;
+    this.prefix = queue.prefix;
     for (const name of Object.values(QueueName)) {
-      const queue = new Queue(name, { connection: this.redis, prefix: config.queue.prefix });
+      const q = new Queue(name, { connection: this.redis, prefix: this.prefix });
       // A down Redis makes add() reject (reported to the caller); the connection's error events need no more noise.
-      queue.on('error', () => undefined);
-      this.queues.set(name, queue);
+      q.on('error', () => undefined);
+      this.queues.set(name, q);
     }
   }
 

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ConnectionOptions } from 'bullmq';
-import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
+import { type ConfigOf, configToken } from '@glimpse/config';
 import { JobOutcomes } from './job-outcomes.js';
 import { JobProducer } from './job-producer.js';
 import { redisOptions } from './redis-connection.js';
@@ -18,11 +18,11 @@ export class QueueModule {
       global: true,
       imports: [
         BullModule.forRootAsync({
-          inject: [APP_CONFIG],
-          useFactory: (config: ResolvedConfig) => ({
+          inject: [configToken('redis'), configToken('queue')],
+          useFactory: (redis: ConfigOf<'redis'>, queue: ConfigOf<'queue'>) => ({
             // bullmq types its options loosely; these are plain ioredis options, which it passes to ioredis.
-            connection: redisOptions(config.redis.url, 'queue') as ConnectionOptions,
-            prefix: config.queue.prefix,
+            connection: redisOptions(redis.url, 'queue') as ConnectionOptions,
+            prefix: queue.prefix,
           }),
         }),
         // No queue providers (JobProducer owns the Queue objects); this brings in the explorer that starts the

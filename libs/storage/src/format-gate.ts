@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { Injectable } from '@nestjs/common';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { FormatWatcher } from '@glimpse/format-inspector';
 
 /**
@@ -8,10 +8,10 @@ import { FormatWatcher } from '@glimpse/format-inspector';
  */
 @Injectable()
 export class InspectorFormatGate {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@InjectConfig('format') private readonly format: ConfigOf<'format'>) {}
 
   watcher(): FormatWatcher {
-    const f = this.config.format;
+    const f = this.format;
     return new FormatWatcher({
       requireMatch: f.requireMatch,
       vmdkAllowedTypes: f.vmdkAllowedTypes,

@@ -6,7 +6,7 @@ import type { HttpFetchSettings } from './stores/http-store.js';
  * The one definition of how Glimpse reaches an outside URL (web-download imports, http store locations): the
  * import URL filter, the internal-address policy, redirect limit, timeouts and the image size cap.
  */
-export function httpFetchSettings(config: AppConfig): HttpFetchSettings {
+export function httpFetchSettings(config: Pick<AppConfig, 'import' | 'storage'>): HttpFetchSettings {
   const web = config.import.webDownload;
   return {
     filter: { ...DEFAULT_URL_FILTER, ...web.filter },

@@ -1,5 +1,5 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, configToken } from '@glimpse/config';
 import { InspectorFormatGate } from './format-gate.js';
 import { httpFetchSettings } from './http-fetch-settings.js';
 import { closeIdleHashers } from './hashing/parallel-hasher.js';
@@ -20,8 +20,13 @@ class StorageShutdown implements OnApplicationShutdown {
 @Global()
 @Module({
   providers: [
-    { provide: StoreRegistry, useFactory: (c: AppConfig) => StoreRegistry.fromConfig(c.storage.stores, c.storage.defaultStore, httpFetchSettings(c)), inject: [APP_CONFIG] },
-    { provide: StagingArea, useFactory: (c: AppConfig) => new StagingArea(c.storage.stagingDir), inject: [APP_CONFIG] },
+    {
+      provide: StoreRegistry,
+      useFactory: (storage: ConfigOf<'storage'>, imports: ConfigOf<'import'>) =>
+        StoreRegistry.fromConfig(storage.stores, storage.defaultStore, httpFetchSettings({ storage, import: imports })),
+      inject: [configToken('storage'), configToken('import')],
+    },
+    { provide: StagingArea, useFactory: (storage: ConfigOf<'storage'>) => new StagingArea(storage.stagingDir), inject: [configToken('storage')] },
     InspectorFormatGate,
     ImageWriter,
     StorageShutdown,

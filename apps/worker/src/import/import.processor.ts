@@ -1,7 +1,5 @@
 import { Processor } from '@nestjs/bullmq';
-import { Inject } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { type ImageImportPayload, type ImageImportResult, QueueName } from '@glimpse/contracts';
 import type { Task } from '@glimpse/domain';
 import { TaskRepository } from '@glimpse/persistence';
@@ -25,9 +23,8 @@ export class ImportProcessor extends GlimpseWorkerHost {
     private readonly runner: ImportRunner,
     private readonly tasks: TaskRepository,
     private readonly slots: ProjectImportSlots,
-    @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    super(config);
+    super();
   }
 
   override async process(job: Job<ImageImportPayload, ImageImportResult>, token?: string, signal?: AbortSignal): Promise<unknown> {

@@ -2,7 +2,6 @@ import { Processor } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { hostname } from 'node:os';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type JobPayloads, type JobResults, QueueName, type SweepJob, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { MaintenanceRunRepository } from '@glimpse/persistence';
 import { type Attempt, GlimpseWorkerHost } from '../processors/glimpse-worker-host.js';
@@ -33,9 +32,8 @@ export class MaintenanceProcessor extends GlimpseWorkerHost {
     recovery: ImageRecovery,
     auditor: ImageAuditor,
     replication: ImageReplication,
-    @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    super(config);
+    super();
     const sweep = (name: SweepJob) => {
       const found = sweeps.find((s) => s.job === name);
       if (!found) throw new Error(`no sweep implements ${name}`);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Job, UnrecoverableError } from 'bullmq';
-import type { AppConfig } from '@glimpse/config';
 import { busy, conflict, invalid, unavailable } from '@glimpse/domain';
 import { LocationNotFound } from '@glimpse/storage';
 import { DownloadError } from '@glimpse/web-download';
@@ -13,7 +12,7 @@ class Probe extends GlimpseWorkerHost {
   attempts: Attempt[] = [];
   endedFor: string[] = [];
   constructor(private readonly work: () => Promise<unknown>) {
-    super({ queue: { concurrency: 1 } } as AppConfig);
+    super();
   }
   protected handle(_job: Job, attempt: Attempt): Promise<unknown> {
     this.attempts.push(attempt);

@@ -1,7 +1,7 @@
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
-import type { AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { isRetryable, messageOf } from './job-failure.js';
 
 /** What a handler knows about the run it is in. */
@@ -15,16 +15,15 @@ export interface Attempt {
 /**
  * Base of every processor, and the one job contract: `handle` does the work; a failure that trying again cannot
  * help (isRetryable) stops the job at once, any other is retried by BullMQ with the job's attempts and backoff,
- * and the handler is told when a run is the last one. Also applies the configured concurrency and turns worker
- * errors (Redis gone, a lost lock) into one log line each; BullMQ reconnects by itself.
+ * and the handler is told when a run is the last one. Also applies the configured concurrency (injected here, so a
+ * processor's constructor names only its own collaborators) and turns worker errors (Redis gone, a lost lock) into
+ * one log line each; BullMQ reconnects by itself.
  */
 export abstract class GlimpseWorkerHost extends WorkerHost implements OnApplicationBootstrap {
   protected readonly logger = new Logger(this.constructor.name);
   private lastError = '';
-
-  protected constructor(protected readonly config: AppConfig) {
-    super();
-  }
+  /** WORKER_CONCURRENCY: jobs each processor of this process runs at once. */
+  @InjectConfig('queue') private readonly queueConfig!: ConfigOf<'queue'>;
 
   /** The work of one job; throw to fail this run. */
   protected abstract handle(job: Job, attempt: Attempt): Promise<unknown>;
@@ -47,7 +46,7 @@ export abstract class GlimpseWorkerHost extends WorkerHost implements OnApplicat
   }
 
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.queue.concurrency;
+    this.worker.concurrency = this.queueConfig.concurrency;
   }
 
   @OnWorkerEvent('error')

@@ -1,8 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
-import { Inject } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { hostname } from 'node:os';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { JobName, type JobPayloads, type JobResults, QueueName } from '@glimpse/contracts';
 import { GlimpseWorkerHost } from './glimpse-worker-host.js';
 
@@ -15,10 +13,6 @@ export class SystemProcessor extends GlimpseWorkerHost {
   private readonly handlers: Handlers = {
     [JobName.Ping]: async (job) => ({ requestId: job.data.requestId, worker: hostname(), pid: process.pid }),
   };
-
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    super(config);
-  }
 
   async handle(job: Job): Promise<unknown> {
     const handler = this.handlers[job.name as SystemJob] as ((job: Job) => Promise<unknown>) | undefined;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import pg from 'pg';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { ensureSqliteIdIndexes } from './sqlite-id-indexes.js';
 
 /**
@@ -65,7 +65,7 @@ export class CompanionIndexes implements OnModuleInit {
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('mongo') private readonly mongo: ConfigOf<'mongo'>,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -75,8 +75,8 @@ export class CompanionIndexes implements OnModuleInit {
   }
 
   async ensure(): Promise<CompanionIndexReport> {
-    const url = this.config.mongo.postgresUrl;
-    const sqliteDir = this.config.mongo.sqliteDir;
+    const url = this.mongo.postgresUrl;
+    const sqliteDir = this.mongo.sqliteDir;
     const db = this.connection.db!;
     const info = await db.admin().command({ buildInfo: 1 });
     const version = typeof info.ferretdbVersion === 'string' ? info.ferretdbVersion : undefined;

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { APP_CONFIG, type AppConfig, QUOTA_RESOURCES, type QuotaResource } from '@glimpse/config';
+import { type ConfigOf, InjectConfig, QUOTA_RESOURCES, type QuotaResource } from '@glimpse/config';
 import { AtomicUpdates } from '../atomic-updates.js';
 import { findByIds } from '../by-ids.js';
 import { DatabaseServer } from '../database-server.js';
@@ -43,7 +43,7 @@ export class QuotaLedgerRepository {
     @InjectModel(TaskDoc.name) private readonly tasks: Model<TaskDoc>,
     private readonly atomic: AtomicUpdates,
     private readonly server: DatabaseServer,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('updater') private readonly updater: ConfigOf<'updater'>,
   ) {}
 
   /** The project's usage now. */
@@ -156,7 +156,7 @@ export class QuotaLedgerRepository {
     const running = new Set(
       (await findByIds<{ _id: string }>(this.server, this.tasks, taskIds, { status: { $in: ['pending', 'processing'] } }, { _id: 1 })).map((t) => t._id),
     );
-    const staleBefore = Date.now() - this.config.updater.stuckSavingMs;
+    const staleBefore = Date.now() - this.updater.stuckSavingMs;
     const live: Record<string, QuotaHoldDoc> = {};
     const dead: string[] = [];
     for (const [id, hold] of Object.entries(holds)) {

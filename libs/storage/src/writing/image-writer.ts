@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { pipeline, Readable, Writable } from 'node:stream';
 import { pipeline as pipelined } from 'node:stream/promises';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import type { ImageLocation } from '@glimpse/domain';
 import { hashAlgoFor } from '../hashing/hash-algo.js';
 import { HashingTap } from '../hashing/hashing-tap.js';
@@ -53,7 +53,7 @@ export interface StoredCopy {
  */
 @Injectable()
 export class ImageWriter {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@InjectConfig('storage') private readonly storage: ConfigOf<'storage'>) {}
 
   async write(w: ImageWrite): Promise<StoredCopy> {
     const tap = this.tap(w.image, w);
@@ -88,8 +88,8 @@ export class ImageWriter {
 
   private tap(image: { osHashAlgo: string | null }, w: Pick<ImageWrite, 'limit' | 'admit' | 'observe'>): HashingTap {
     return new HashingTap({
-      hashAlgo: hashAlgoFor(image, this.config.storage.hashAlgo),
-      limit: w.limit ?? this.config.storage.imageSizeCap,
+      hashAlgo: hashAlgoFor(image, this.storage.hashAlgo),
+      limit: w.limit ?? this.storage.imageSizeCap,
       admit: w.admit,
       observe: w.observe,
     });
