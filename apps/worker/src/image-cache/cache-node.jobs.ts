@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
 import cron, { type ScheduledTask } from 'node-cron';
 import { hostname } from 'node:os';
-import { APP_CONFIG, type CacheConfig, type ResolvedConfig } from '@glimpse/config';
+import { type CacheConfig, type ConfigOf, InjectConfig } from '@glimpse/config';
 import { type CacheJob, CacheJobName, cacheJobDefaults, cacheJobId, cacheQueueName, manualRunId, type SweepPayload } from '@glimpse/contracts';
 import { ImageStatus } from '@glimpse/domain';
 import { ImageCache, Prefetcher } from '@glimpse/image-cache';
@@ -32,7 +32,9 @@ export class CacheNodeJobs implements OnApplicationBootstrap, OnApplicationShutd
   private worker: Worker | null = null;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+    @InjectConfig('cache') private readonly cacheConfig: ConfigOf<'cache'>,
+    @InjectConfig('redis') private readonly redisConfig: ConfigOf<'redis'>,
+    @InjectConfig('queue') private readonly queueConfig: ConfigOf<'queue'>,
     private readonly cache: ImageCache,
     private readonly prefetcher: Prefetcher,
     private readonly images: ImageRepository,
@@ -40,10 +42,10 @@ export class CacheNodeJobs implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   onApplicationBootstrap(): void {
-    const cache = this.config.cache;
+    const cache = this.cacheConfig;
     if (!cache) return;
     const name = cacheQueueName(cache.node);
-    const options = { connection: redisOptions(this.config.redis.url, 'queue') as ConnectionOptions, prefix: this.config.queue.prefix };
+    const options = { connection: redisOptions(this.redisConfig.url, 'queue') as ConnectionOptions, prefix: this.queueConfig.prefix };
     this.queue = new Queue(name, options);
     this.queue.on('error', () => undefined);
     this.worker = new Worker(name, (job, _token, signal) => this.process(job as Job<SweepPayload>, signal), { ...options, concurrency: 1 });
@@ -61,9 +63,9 @@ export class CacheNodeJobs implements OnApplicationBootstrap, OnApplicationShutd
    * which enqueues the same way on the node that takes the call). Returns the run's id.
    */
   async tick(job: CacheJob, scheduled: Date, trigger: SweepPayload['trigger'] = 'schedule'): Promise<string | null> {
-    if (!this.queue || !this.config.cache) return null;
+    if (!this.queue || !this.cacheConfig) return null;
     const tick = new Date(Math.floor(scheduled.getTime() / 1000) * 1000);
-    const tickId = cacheJobId(job, this.config.cache.node, tick);
+    const tickId = cacheJobId(job, this.cacheConfig.node, tick);
     const id = trigger === 'manual' ? manualRunId(tickId) : tickId;
     try {
       await this.queue.add(job, { tick: tick.toISOString(), trigger }, { ...cacheJobDefaults, jobId: id });
@@ -76,7 +78,7 @@ export class CacheNodeJobs implements OnApplicationBootstrap, OnApplicationShutd
 
   private async process(job: Job<SweepPayload>, signal?: AbortSignal): Promise<Record<string, number>> {
     const id = job.id!;
-    const node = this.config.cache!.node;
+    const node = this.cacheConfig!.node;
     await this.runs.start(id, job.name, new Date(job.data.tick), job.data.trigger, `${node} (${hostname()}:${process.pid})`);
     try {
       const counts = await this.run(job.name as CacheJob, signal);

@@ -21,7 +21,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { assertImportLock, ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { FileStore } from '@glimpse/storage';
 import { qemuDriver, QemuConverter } from './steps/qemu-convert.js';
@@ -51,7 +51,7 @@ const PROGRESS_EVERY_MS = 1000;
 @Injectable()
 export class ImportRunner {
   private readonly logger = new Logger(ImportRunner.name);
-  private readonly conversion: AppConfig['import']['conversion'];
+  private readonly conversion: ConfigOf<'import'>['conversion'];
   private readonly converter: QemuConverter;
   /** Where a conversion's input is written (through the image writer, like any store) and its output made. */
   private readonly workArea: FileStore;
@@ -62,9 +62,9 @@ export class ImportRunner {
     private readonly sources: ImportSources,
     @Inject(IMAGE_BYTES) private readonly bytes: ImageBytes,
     @Inject(FORMAT_GATE) private readonly gate: FormatGate,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @InjectConfig('import') importConfig: ConfigOf<'import'>,
   ) {
-    this.conversion = config.import.conversion;
+    this.conversion = importConfig.conversion;
     this.converter = new QemuConverter({ memoryBytes: this.conversion.memoryBytes, infoCpuSeconds: 30 });
     this.workArea = new FileStore('os_glance_conversion_work', this.conversion.workDir);
   }

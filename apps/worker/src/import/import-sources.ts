@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
 import { invalid } from '@glimpse/domain';
-import { type HttpFetchSettings, httpFetchSettings } from '@glimpse/storage';
+import { HTTP_FETCH_SETTINGS, type HttpFetchSettings } from '@glimpse/storage';
 import { fetchImage } from '@glimpse/web-download';
 import { IMAGE_BYTES, type ImageBytes } from '../image-data/image-data.ports.js';
 
@@ -20,14 +19,10 @@ export interface OpenedSource {
 /** Where an import's bytes come from: the staging area, or a URL fetched under the SSRF guards. */
 @Injectable()
 export class ImportSources {
-  private readonly fetchSettings: HttpFetchSettings;
-
   constructor(
     @Inject(IMAGE_BYTES) private readonly bytes: ImageBytes,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.fetchSettings = httpFetchSettings(config);
-  }
+    @Inject(HTTP_FETCH_SETTINGS) private readonly fetchSettings: HttpFetchSettings,
+  ) {}
 
   async open(source: ImportSource, imageId: string, signal: AbortSignal): Promise<OpenedSource> {
     if (source.method === 'glance-direct') return { body: await this.bytes.staged(imageId), size: null };

@@ -1,6 +1,6 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { redisOptions } from '@glimpse/queue';
 
 /** How long a slot is held without renewal (a worker killed mid-import frees its slot after this). */
@@ -36,10 +36,10 @@ export class ProjectImportSlots implements OnModuleDestroy {
   private readonly redis: Redis;
   private readonly prefix: string;
 
-  constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
-    this.limit = config.limits.urlImportsPerProject;
-    this.prefix = `${config.queue.prefix}:url-import-slots:`;
-    this.redis = new Redis(redisOptions(config.redis.url, 'queue'));
+  constructor(@InjectConfig('limits') limits: ConfigOf<'limits'>, @InjectConfig('queue') queue: ConfigOf<'queue'>, @InjectConfig('redis') redis: ConfigOf<'redis'>) {
+    this.limit = limits.urlImportsPerProject;
+    this.prefix = `${queue.prefix}:url-import-slots:`;
+    this.redis = new Redis(redisOptions(redis.url, 'queue'));
     this.redis.on('error', () => undefined); // the worker's own connections report a down Redis
   }
 

@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { Injectable, Logger } from '@nestjs/common';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { AuditFindingRepository, ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
@@ -22,12 +22,12 @@ export class AuditorSweep implements Sweep {
     private readonly state: AuditFindingRepository,
     private readonly producer: JobProducer,
     private readonly stores: StoreRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('auditor') private readonly auditor: ConfigOf<'auditor'>,
   ) {}
 
   async run(payload: SweepPayload, signal: AbortSignal): Promise<SweepResult> {
     const tick = tickId(payload.tick);
-    const budget = this.config.auditor.bytesPerRun;
+    const budget = this.auditor.bytesPerRun;
     const start = await this.state.cursor('auditor');
     let planned = 0;
     let last = start;

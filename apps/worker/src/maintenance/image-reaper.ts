@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { Injectable, Logger } from '@nestjs/common';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import type { JobResults, JobName } from '@glimpse/contracts';
 import { type Image, ImageStatus } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
@@ -22,13 +22,13 @@ export class ImageReaper {
     private readonly images: ImageRepository,
     private readonly stores: StoreRegistry,
     private readonly staging: StagingArea,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('reaper') private readonly reaper: ConfigOf<'reaper'>,
   ) {}
 
   async reap(imageId: string, now = new Date()): Promise<Outcome> {
     let image = await this.images.findById(imageId);
     if (!image) return { outcome: 'skipped', bytes: 0 };
-    const rules = this.config.reaper;
+    const rules = this.reaper;
     if (image.status === ImageStatus.PendingDelete || image.status === ImageStatus.Killed) {
       const since = image.status === ImageStatus.PendingDelete ? (image.deletedAt ?? image.updatedAt) : image.updatedAt;
       const wait = image.status === ImageStatus.PendingDelete ? rules.scrubTimeMs : rules.killedGraceMs;

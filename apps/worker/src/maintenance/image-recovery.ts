@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { Injectable, Logger } from '@nestjs/common';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import type { JobName, JobResults } from '@glimpse/contracts';
 import { BACK_TO_QUEUED, endImportState, importLockHolder, IMPORTING_TO_STORES_PROPERTY, ImageStatus, importLockIsStale, storeList } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
@@ -22,7 +22,8 @@ export class ImageRecovery {
     private readonly images: ImageRepository,
     private readonly tasks: TaskRepository,
     private readonly staging: StagingArea,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('updater') private readonly updater: ConfigOf<'updater'>,
+    @InjectConfig('import') private readonly importConfig: ConfigOf<'import'>,
   ) {}
 
   async recover(imageId: string, now = new Date()): Promise<Outcome> {
@@ -33,7 +34,7 @@ export class ImageRecovery {
     // holding an import lock is a v1 copy-from: its task, not a heartbeat, says whether it lives.
     const staging = image.status === ImageStatus.Uploading && image.size === null;
     if ((image.status === ImageStatus.Saving && !importLockHolder(image)) || staging) {
-      if (now.getTime() - image.updatedAt.getTime() < this.config.updater.stuckSavingMs) return { outcome: 'live' };
+      if (now.getTime() - image.updatedAt.getTime() < this.updater.stuckSavingMs) return { outcome: 'live' };
       const back = await this.images.update(imageId, { status: image.status, rev: image.rev }, BACK_TO_QUEUED);
       if (!back) return { outcome: 'skipped' };
       if (staging) await this.staging.remove(imageId);
@@ -43,7 +44,7 @@ export class ImageRecovery {
     const taskId = importLockHolder(image);
     if (!taskId) return { outcome: 'skipped' };
     const task = await this.tasks.findById(taskId);
-    if (!importLockIsStale(task, now, this.config.import.lockTimeoutMs)) return { outcome: 'live' };
+    if (!importLockIsStale(task, now, this.importConfig.lockTimeoutMs)) return { outcome: 'live' };
     const properties = endImportState(image.properties, storeList(image.properties[IMPORTING_TO_STORES_PROPERTY]));
     const importing = image.status === ImageStatus.Importing || image.status === ImageStatus.Saving;
     // v1's rule for a copy-from that died: killed; a v2 import goes back to queued.

@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { Injectable, Logger } from '@nestjs/common';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName, type JobResults } from '@glimpse/contracts';
 import { conflict, GlimpseError, ImageStatus, replicaTargets } from '@glimpse/domain';
 import { ImageRepository, openImportTask, releaseImportLock, TaskRepository } from '@glimpse/persistence';
@@ -24,14 +24,15 @@ export class ImageReplication {
     private readonly tasks: TaskRepository,
     private readonly producer: JobProducer,
     private readonly stores: StoreRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('replicator') private readonly replicator: ConfigOf<'replicator'>,
+    @InjectConfig('import') private readonly importConfig: ConfigOf<'import'>,
   ) {}
 
   async replicate(imageId: string): Promise<Outcome> {
     const image = await this.images.findById(imageId);
     if (!image || image.status !== ImageStatus.Active) return { outcome: 'skipped', stores: [] };
     if (!image.locations.some((l) => l.status === 'active')) return { outcome: 'no-source', stores: [] };
-    const targets = replicaTargets(image, this.config.replicator.policy, this.stores.writableIds);
+    const targets = replicaTargets(image, this.replicator.policy, this.stores.writableIds);
     if (targets.length === 0) return { outcome: 'in-place', stores: [] };
     let taskId: string;
     try {
@@ -41,7 +42,7 @@ export class ImageReplication {
         input: { import_req: { method: { name: 'copy-image' }, stores: targets }, backend: targets, requested_by: 'replicator' },
         requestId: null,
         userId: null,
-        lockTimeoutMs: this.config.import.lockTimeoutMs,
+        lockTimeoutMs: this.importConfig.lockTimeoutMs,
         check: (current) => {
           if (current.status !== ImageStatus.Active) throw conflict(`Image ${imageId} is ${current.status}`);
         },

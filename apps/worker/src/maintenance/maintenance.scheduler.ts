@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import cron, { type ScheduledTask } from 'node-cron';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type AppConfig, type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName, type SweepJob, sweepJobId } from '@glimpse/contracts';
 import { JobProducer } from '@glimpse/queue';
 import { type Sweep, SWEEPS_TOKEN } from './sweep.js';
@@ -24,12 +24,12 @@ export class MaintenanceScheduler implements OnApplicationBootstrap, OnApplicati
   constructor(
     @Inject(SWEEPS_TOKEN) private readonly sweeps: Sweep[],
     private readonly producer: JobProducer,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('schedules') private readonly schedules: ConfigOf<'schedules'>,
   ) {}
 
   onApplicationBootstrap(): void {
     for (const sweep of this.sweeps) {
-      const schedule = this.config.schedules[SCHEDULE_OF[sweep.job]];
+      const schedule = this.schedules[SCHEDULE_OF[sweep.job]];
       if (!schedule) continue;
       const task = cron.schedule(schedule, (ctx) => this.tick(sweep.job, ctx.date), { name: sweep.job, noOverlap: false });
       this.tasks.push(task);

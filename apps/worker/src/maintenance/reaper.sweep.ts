@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { Injectable, Logger } from '@nestjs/common';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { AuditFindingRepository, ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
@@ -25,12 +25,12 @@ export class ReaperSweep implements Sweep {
     private readonly stores: StoreRegistry,
     private readonly staging: StagingArea,
     private readonly findings: AuditFindingRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('reaper') private readonly reaper: ConfigOf<'reaper'>,
   ) {}
 
   async run(payload: SweepPayload, signal: AbortSignal): Promise<SweepResult> {
     const now = Date.now();
-    const rules = this.config.reaper;
+    const rules = this.reaper;
     const due = this.images.streamReapCandidates({
       deletedBefore: new Date(now - rules.deletedRetentionMs),
       pendingDeleteBefore: new Date(now - rules.scrubTimeMs),

@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { Injectable, Logger } from '@nestjs/common';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { replicaTargets, type Visibility } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
@@ -22,12 +22,12 @@ export class ReplicatorSweep implements Sweep {
     private readonly images: ImageRepository,
     private readonly stores: StoreRegistry,
     private readonly producer: JobProducer,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('replicator') private readonly replicator: ConfigOf<'replicator'>,
   ) {}
 
   async run(payload: SweepPayload, signal: AbortSignal): Promise<SweepResult> {
     const tick = tickId(payload.tick);
-    const policy = this.config.replicator.policy;
+    const policy = this.replicator.policy;
     const covered = policy.some((r) => r.visibility === '*') ? 'all' : policy.map((r) => r.visibility as Visibility);
     const writable = this.stores.writableIds;
     return fanOut(

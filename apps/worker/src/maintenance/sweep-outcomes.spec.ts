@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AppConfig } from '@glimpse/config';
 import { busy, invalid } from '@glimpse/domain';
 import type { ImageRepository, ProjectUsageRepository, QuotaLedgerRepository } from '@glimpse/persistence';
 import type { JobProducer } from '@glimpse/queue';
@@ -62,7 +61,7 @@ describe('sweep results report what happened', () => {
       { dropDeadHolds: async () => 2 } as unknown as QuotaLedgerRepository,
       { streamStuck: () => stream([{ id: 'i1' }, { id: 'i2' }]) } as unknown as ImageRepository,
       queued as unknown as JobProducer,
-      { updater: { stuckSavingMs: 60_000 } } as AppConfig,
+      { stuckSavingMs: 60_000 },
     );
     assert.deepEqual(await sweep.run(tick, signal), { candidates: 2, enqueued: 1, errors: 0, projects: 3, holdsDropped: 2 });
     assert.equal(queued.asked.length, 2);
@@ -75,7 +74,7 @@ describe('sweep results report what happened', () => {
       { streamReplicationCandidates: () => stream([active('short', ['a']), active('full', ['a', 'b']), active('dup', ['a'])]) } as unknown as ImageRepository,
       { writableIds: ['a', 'b'] } as unknown as StoreRegistry,
       queued as unknown as JobProducer,
-      { replicator: { policy: [{ visibility: '*', copies: 2 }] } } as unknown as AppConfig,
+      { policy: [{ visibility: '*', copies: 2 }] },
     );
     assert.deepEqual(await sweep.run(tick, signal), { candidates: 3, enqueued: 1, errors: 0 });
     assert.deepEqual(queued.asked.map((id) => id.split('@')[0]), ['replicate-short', 'replicate-dup']);

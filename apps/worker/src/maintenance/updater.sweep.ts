@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { Injectable, Logger } from '@nestjs/common';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
 import { ImageRepository, ProjectUsageRepository, QuotaLedgerRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
@@ -22,11 +22,11 @@ export class UpdaterSweep implements Sweep {
     private readonly quotaLedger: QuotaLedgerRepository,
     private readonly images: ImageRepository,
     private readonly producer: JobProducer,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('updater') private readonly updater: ConfigOf<'updater'>,
   ) {}
 
   async run(payload: SweepPayload, signal: AbortSignal): Promise<SweepResult> {
-    const stuckBefore = new Date(Date.now() - this.config.updater.stuckSavingMs);
+    const stuckBefore = new Date(Date.now() - this.updater.stuckSavingMs);
     const tick = tickId(payload.tick);
     const fanned = await fanOut(
       this.images.streamStuck(stuckBefore),
