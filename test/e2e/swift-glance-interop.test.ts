@@ -10,7 +10,7 @@ const admin = { accept: 'application/json', 'content-type': 'application/json', 
 const member = { ...admin, 'x-project-id': 'pa', 'x-roles': 'member' };
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
-describe('images the real Glance 25.1 wrote into the same Swift are registered, read and deleted by Glimpse', () => {
+describe('the real Glance 25.1 and Glimpse on the same Swift: each registers, reads and deletes what the other wrote', () => {
   let swift: RunningSwift;
   let stack: MaintenanceStack;
   const glances: RunningGlance[] = [];
@@ -22,7 +22,9 @@ describe('images the real Glance 25.1 wrote into the same Swift are registered, 
     glances.push(await startGlanceSwift(swift, { ...settings, GLANCE_SWIFT_CONFIG_FILE: '1' }));
     glances.push(await startGlanceSwift(swift, { ...settings, GLANCE_SWIFT_CONFIG_FILE: '0' }));
     // The Glimpse store names the account as Glance's swift_store_config_file does (reference ref1).
-    stack = await startMaintenanceStack({ GLIMPSE_STORES: JSON.stringify([swift.storeEntry('swift', { reference: 'ref1' })]) });
+    // Segments of 1 MiB from 1 MiB on, so what Glimpse writes for Glance is a manifest and segments too.
+    const entry = swift.storeEntry('swift', { reference: 'ref1', large_object_size: 1 << 20, segment_size: 1 << 20 });
+    stack = await startMaintenanceStack({ GLIMPSE_STORES: JSON.stringify([entry]) });
   });
   after(async () => {
     await stack?.close();
@@ -83,6 +85,39 @@ describe('images the real Glance 25.1 wrote into the same Swift are registered, 
       assert.deepEqual(await swift.names('glance', written.id), []);
     });
   }
+
+  it("Glance registers an image Glimpse wrote by its swift+http://user:key@ location, serves it byte-identical, and its delete removes the manifest and segments", async () => {
+    const bytes = randomBytes(3 * (1 << 20) + 7);
+    const created = await fetch(`${stack.api.url}/v2/images`, { method: 'POST', headers: admin, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare', visibility: 'public' }) });
+    const { id } = (await created.json()) as { id: string };
+    const put = await fetch(`${stack.api.url}/v2/images/${id}/file`, { method: 'PUT', headers: { ...admin, 'content-type': 'application/octet-stream' }, body: bytes });
+    assert.equal(put.status, 204, await put.text());
+    const image = (await (await fetch(`${stack.api.url}/v2/images/${id}`, { headers: admin })).json()) as { checksum: string; os_hash_algo: string; os_hash_value: string };
+    assert.equal(image.checksum, md5(bytes));
+    assert.equal((await swift.names('glance', id)).length, 5, "Glimpse's manifest and four segments");
+    const validation = { checksum: image.checksum, os_hash_algo: image.os_hash_algo, os_hash_value: image.os_hash_value };
+
+    const inline = swift.authUrl.replace(/^http:\/\//, `swift+http://${encodeURIComponent(swift.user)}:${swift.key}@`) + `/glance/${id}`;
+    // A Glance with swift_store_config_file takes neither form from a client: swift+config:// is a restricted
+    // scheme, and a multi-store Glance matches a location to its store by the prefix it writes (swift+config://ref1/glance/).
+    for (const url of [`swift+config://ref1/glance/${id}`, inline]) {
+      const refused = await glances[0]!.register(url, validation);
+      assert.equal(refused.status, 400, refused.text);
+    }
+    // A Glance with the inline credentials takes the location in its own form (user URL-quoted, as it writes it).
+    const got = await glances[1]!.register(inline, validation);
+    assert.equal(got.status, 200, got.text);
+    assert.deepEqual([got.image!.status, got.image!.size, got.image!.checksum, got.image!.os_hash_value], ['active', bytes.length, image.checksum, image.os_hash_value]);
+    const read = await glances[1]!.download(got.image!.id);
+    assert.equal(read.status, 200);
+    assert.ok(read.bytes.equals(bytes), 'Glance serves the bytes Glimpse wrote');
+    const ours = await fetch(`${stack.api.url}/v2/images/${id}/file`, { headers: member });
+    assert.ok(Buffer.from(await ours.arrayBuffer()).equals(bytes), 'and Glimpse still does');
+    // Glance's delete understands Glimpse's layout: the manifest and every segment go.
+    assert.equal(await glances[1]!.remove(got.image!.id), 204);
+    assert.deepEqual(await swift.names('glance', id), []);
+    assert.equal((await fetch(`${stack.api.url}/v2/images/${id}`, { method: 'DELETE', headers: admin })).status, 204);
+  });
 
   it('refuses a Swift location from a member, one named by another image id, and one of another host', async () => {
     const created = await fetch(`${stack.api.url}/v2/images`, { method: 'POST', headers: member, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare' }) });
