@@ -62,6 +62,15 @@ describe('companion indexes under FerretDB on PostgreSQL', () => {
       assert.ok(rows.some((r) => /USING gin \(+_jsonb -> '_id'::text\)+ jsonb_path_ops\)/.test(r.indexdef)), rows[0]?.indexdef);
       const mode = await client.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
       assert.equal(mode.rows[0]!.plan_cache_mode, 'force_custom_plan');
+      // The write locks' table is unlogged (made so at start; the second run had nothing to do), the images' is not.
+      assert.deepEqual(report.unlogged, []);
+      const persistence = await client.query<{ collection: string; relpersistence: string }>(
+        `SELECT m._jsonb->>'_id' AS collection, c.relpersistence FROM ${config.mongo.dbName}._ferretdb_database_metadata m
+           JOIN pg_class c ON c.relname = m._jsonb->>'table' JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = $1
+          WHERE m._jsonb->>'_id' = ANY($2)`,
+        [config.mongo.dbName, ['write_locks', 'images']],
+      );
+      assert.deepEqual(Object.fromEntries(persistence.rows.map((r) => [r.collection, r.relpersistence])), { write_locks: 'u', images: 'p' });
     } finally {
       await client.end();
     }

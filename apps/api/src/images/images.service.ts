@@ -91,59 +91,59 @@ export class ImagesService {
     const ops = parsePatch(dialect, body);
     const image = await this.access.permitted(ctx, id, 'modify_image');
     const target = { project_id: image.owner, owner: image.owner, visibility: image.visibility };
-    return this.images.mutate(id, (current) => applyPatch(current, ops, dialect, ctx, (action) => this.policy.allows(ctx, action, target)));
+    return this.images.mutate(id, (current) => applyPatch(current, ops, dialect, ctx, (action) => this.policy.allows(ctx, action, target)), image);
   }
 
   /** PUT /tags/{tag}: idempotent. */
   async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
     if (tag.length > 255) throw invalid(`Provided object does not match schema 'image': '${tag}' is too long.`);
     assertNoFourByteUtf8(tag, 'tag');
-    await this.access.permitted(ctx, id, 'modify_image');
+    const known = await this.access.permitted(ctx, id, 'modify_image');
     await this.images.mutate(id, (current) => {
       if (current.tags.includes(tag)) return {};
       if (current.tags.length >= TAG_QUOTA) throw tooLarge(`Maximum number of tags (${TAG_QUOTA}) exceeded.`);
       return { tags: [...current.tags, tag] };
-    });
+    }, known);
   }
 
   /** DELETE /tags/{tag}: 404 when the image has no such tag. */
   async removeTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
-    await this.access.permitted(ctx, id, 'modify_image');
+    const known = await this.access.permitted(ctx, id, 'modify_image');
     await this.images.mutate(id, (current) => {
       if (!current.tags.includes(tag)) throw notFound();
       return { tags: current.tags.filter((t) => t !== tag) };
-    });
+    }, known);
   }
 
   /** active → deactivated (deactivated: nothing to do); any other status → 403, as Glance answers. */
   async deactivate(ctx: RequestContext, id: string): Promise<void> {
-    await this.access.permitted(ctx, id, 'deactivate');
+    const known = await this.access.permitted(ctx, id, 'deactivate');
     await this.images.mutate(id, (current) => {
       if (current.status === ImageStatus.Deactivated) return {};
       if (current.status !== ImageStatus.Active) throw forbidden(`Not allowed to deactivate image in status '${current.status}'`);
       return { status: ImageStatus.Deactivated };
-    });
+    }, known);
   }
 
   /** deactivated → active (active: nothing to do); any other status → 403. */
   async reactivate(ctx: RequestContext, id: string): Promise<void> {
-    await this.access.permitted(ctx, id, 'reactivate');
+    const known = await this.access.permitted(ctx, id, 'reactivate');
     await this.images.mutate(id, (current) => {
       if (current.status === ImageStatus.Active) return {};
       if (current.status !== ImageStatus.Deactivated) throw forbidden(`Not allowed to reactivate image in status '${current.status}'`);
       return { status: ImageStatus.Active };
-    });
+    }, known);
   }
 
   /** Marks the image deleted (or pending_delete); the reaper removes its data. Of racing deletes one wins; the rest are 404. */
   async delete(ctx: RequestContext, id: string): Promise<Image> {
-    await this.access.permitted(ctx, id, 'delete_image');
+    const known = await this.access.permitted(ctx, id, 'delete_image');
     return this.images.mutate(id, (image) => {
       if (image.status === ImageStatus.Deleted || image.status === ImageStatus.PendingDelete) throw notFound(`Failed to find image ${id} to delete`);
       if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
       // Delayed delete (Glance's delayed_delete): an active image with data waits for the reaper's scrub_time.
       const delayed = this.config.reaper.delayedDelete && image.status === ImageStatus.Active && image.locations.length > 0;
       return { status: delayed ? ImageStatus.PendingDelete : ImageStatus.Deleted, deletedAt: new Date() };
-    });
+    }, known);
   }
 }

@@ -118,10 +118,15 @@ export class ImageRepository {
    * Read-modify-write: `change` computes the changes from the current image (or throws to refuse); a status
    * change is checked against the status table. Writers of one image take turns, and one that another process
    * got ahead of runs again on the fresh image (AtomicUpdates.readModifyWrite): never a 409 for being busy.
+   * `known`: the image as the caller just read it (to check access): the first cycle starts from it instead of
+   * reading it again; its write is conditional on that revision, so a change in between makes it run again on a
+   * fresh read.
    */
-  mutate(id: string, change: (image: Image) => ImageChanges | Promise<ImageChanges>): Promise<Image> {
+  mutate(id: string, change: (image: Image) => ImageChanges | Promise<ImageChanges>, known?: Image): Promise<Image> {
+    let seed = known?.id === id ? known : undefined;
     return this.atomic.readModifyWrite(this.model.collection.name, id, async () => {
-      const current = await this.findById(id);
+      const current = seed ?? (await this.findById(id));
+      seed = undefined;
       if (!current) throw notFound(`No image found with ID ${id}`);
       const changes = await change(current);
       if (changes.status !== undefined && changes.status !== current.status) assertTransition(current.status, changes.status);
