@@ -3,7 +3,7 @@ import type { PolicySettings, ReplicationRule } from '@glimpse/domain';
 import type { QuotasConfig } from './quotas-config.js';
 import type { StoreConfig } from './stores-config.js';
 
-/** The typed configuration every module receives. Built once by loadConfig(). */
+/** The typed configuration, built once by loadConfig(); modules inject only its sections (InjectConfig). */
 export interface AppConfig {
   dataDir: string;
   /** apiV1: the /v1 API is served (GLIMPSE_API_V1); apiV1Locations: v1's x-image-meta-location is accepted. */
@@ -119,4 +119,3 @@ export interface ResolvedConfig extends AppConfig {
   redis: AppConfig['redis'] & { url: string };
 }
 
-export const APP_CONFIG = Symbol('APP_CONFIG');

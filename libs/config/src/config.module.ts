@@ -1,13 +1,16 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_CONFIG, type ResolvedConfig } from './app-config.js';
+import type { ResolvedConfig } from './app-config.js';
 import { sectionProviders } from './config-sections.js';
 
-/** Makes each section of the resolved configuration injectable on its own (InjectConfig), everywhere. */
+/**
+ * Makes each section of the resolved configuration injectable on its own (InjectConfig), everywhere. The whole
+ * configuration is not injectable: a class names the sections it reads.
+ */
 @Global()
 @Module({})
 export class ConfigModule {
   static forRoot(config: ResolvedConfig): DynamicModule {
-    const providers = [{ provide: APP_CONFIG, useValue: config }, ...sectionProviders(config)];
+    const providers = sectionProviders(config);
     return { module: ConfigModule, providers, exports: providers.map((p) => p.provide) };
   }
 }

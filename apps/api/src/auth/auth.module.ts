@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, configToken } from '@glimpse/config';
 import { AUTHENTICATOR, type Authenticator } from './authenticator.js';
 import { AuthMiddleware } from './auth.middleware.js';
 import { KeystoneAuthenticator } from './keystone.authenticator.js';
@@ -11,10 +11,10 @@ import { TokensAuthenticator } from './tokens.authenticator.js';
   providers: [
     {
       provide: AUTHENTICATOR,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): Authenticator => {
-        if (config.auth.mode === 'keystone') return new KeystoneAuthenticator(config.auth.keystone!);
-        return config.auth.mode === 'tokens' ? new TokensAuthenticator(config.auth.tokensFile!) : new NoauthAuthenticator(config.auth);
+      inject: [configToken('auth')],
+      useFactory: (auth: ConfigOf<'auth'>): Authenticator => {
+        if (auth.mode === 'keystone') return new KeystoneAuthenticator(auth.keystone!);
+        return auth.mode === 'tokens' ? new TokensAuthenticator(auth.tokensFile!) : new NoauthAuthenticator(auth);
       },
     },
     AuthMiddleware,

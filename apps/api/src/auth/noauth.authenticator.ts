@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { AppConfig } from '@glimpse/config';
+import type { ConfigOf } from '@glimpse/config';
 import type { RequestContext } from '@glimpse/domain';
 import { type Authenticator, contextFrom } from './authenticator.js';
 
@@ -9,7 +9,7 @@ import { type Authenticator, contextFrom } from './authenticator.js';
  * no roles acts as a member of that project.
  */
 export class NoauthAuthenticator implements Authenticator {
-  constructor(private readonly config: AppConfig['auth']) {}
+  constructor(private readonly config: ConfigOf<'auth'>) {}
 
   async authenticate(req: Request): Promise<RequestContext> {
     const project = req.get('x-project-id') ?? req.get('x-tenant-id') ?? null;

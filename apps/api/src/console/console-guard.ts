@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { GlimpseError, Policy, type RequestContext } from '@glimpse/domain';
 import { AUTHENTICATOR, type Authenticator } from '../auth/authenticator.js';
 import type { AuthenticatedRequest } from '../auth/auth.middleware.js';
@@ -34,7 +34,7 @@ export class ConsoleGuard {
     private readonly recheck: SessionRecheck,
     private readonly policy: Policy,
     @Inject(AUTHENTICATOR) private readonly authenticator: Authenticator,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('auth') private readonly auth: ConfigOf<'auth'>,
   ) {}
 
   readonly handle = (req: Request, res: Response, next: NextFunction): void => {
@@ -59,7 +59,7 @@ export class ConsoleGuard {
     const id = readCookie(req, SESSION_COOKIE);
     let session = id ? await this.sessions.get(id) : null;
     if (OPEN.test(req.path)) return session;
-    if (!session && this.config.auth.mode === 'noauth') {
+    if (!session && this.auth.mode === 'noauth') {
       // noauth: the request's identity headers (or the configured default identity) sign in by themselves.
       const context = await this.authenticator.authenticate(req);
       if (!mayUseConsole(this.policy, context)) {

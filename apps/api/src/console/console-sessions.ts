@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { type RequestContext, unavailable } from '@glimpse/domain';
 import { redisOptions } from '@glimpse/queue';
 
@@ -33,12 +33,12 @@ export class ConsoleSessions implements OnModuleDestroy {
   private readonly prefix: string;
   readonly ttlMs: number;
 
-  constructor(@Inject(APP_CONFIG) config: ResolvedConfig) {
+  constructor(@InjectConfig('redis') redis: ConfigOf<'redis'>, @InjectConfig('queue') queue: ConfigOf<'queue'>, @InjectConfig('console') consoleConfig: ConfigOf<'console'>) {
     // Fail a call fast while Redis is down (the console answers 503) instead of queueing it.
-    this.redis = new Redis({ ...redisOptions(config.redis.url, 'queue'), maxRetriesPerRequest: 1 });
+    this.redis = new Redis({ ...redisOptions(redis.url, 'queue'), maxRetriesPerRequest: 1 });
     this.redis.on('error', () => undefined);
-    this.prefix = `${config.queue.prefix}:console-session:`;
-    this.ttlMs = config.console.sessionMs;
+    this.prefix = `${queue.prefix}:console-session:`;
+    this.ttlMs = consoleConfig.sessionMs;
   }
 
   async create(context: RequestContext, token?: string): Promise<ConsoleSession> {

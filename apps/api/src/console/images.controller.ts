@@ -1,6 +1,6 @@
-import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { IMAGE_STATUSES, type ImageListQuery, type ImageStatus, invalid, UNLISTED_STATUSES, VISIBILITIES, type Visibility } from '@glimpse/domain';
 import { AuditFindingRepository, ImageListing, MemberRepository, TaskRepository } from '@glimpse/persistence';
 import { ImageAccess } from '../images/image-access.service.js';
@@ -19,7 +19,7 @@ export class ConsoleImagesController {
     private readonly findings: AuditFindingRepository,
     private readonly tasks: TaskRepository,
     private readonly members: MemberRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('storage') private readonly storage: ConfigOf<'storage'>,
   ) {}
 
   @Get()
@@ -48,7 +48,7 @@ export class ConsoleImagesController {
       title: 'Images',
       session: req.consoleSession,
       active: '/console/images',
-      body: imagesPage(images, filters, this.config.storage.stores.map((s) => s.id), next),
+      body: imagesPage(images, filters, this.storage.stores.map((s) => s.id), next),
     }));
   }
 
@@ -61,7 +61,7 @@ export class ConsoleImagesController {
       title: image.name ?? image.id,
       session: req.consoleSession,
       active: '/console/images',
-      body: imagePage(image, this.config.storage.stores.map((s) => s.id), findings, tasks, members),
+      body: imagePage(image, this.storage.stores.map((s) => s.id), findings, tasks, members),
     }));
   }
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AppConfig } from '@glimpse/config';
 import { GlimpseError, type RequestContext } from '@glimpse/domain';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { ConsoleSession, ConsoleSessions } from './console-sessions.js';
@@ -24,7 +23,7 @@ function setup(recheckMs: number) {
   };
   const checks: number[] = [];
   const sessions = { checked: async (s: ConsoleSession, context: RequestContext, at: number) => (checks.push(at), { ...s, context, checkedAt: at }) } as unknown as ConsoleSessions;
-  const recheck = new SessionRecheck(sessions, authenticator, { console: { recheckMs } } as AppConfig);
+  const recheck = new SessionRecheck(sessions, authenticator, { enabled: true, sessionMs: 3_600_000, recheckMs });
   const session = (token: string | undefined, checkedAt: number): ConsoleSession => ({ id: 'sid', context: admin, csrf: 'c', expiresAt: Date.now() + 60_000, ...(token ? { token, checkedAt } : {}) });
   return { valid, asked, checks, recheck, session, setAnswer: (fn: () => Promise<void>) => (answer = fn) };
 }

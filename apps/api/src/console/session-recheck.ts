@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { GlimpseError } from '@glimpse/domain';
 import { AUTHENTICATOR, type Authenticator } from '../auth/authenticator.js';
 import { type ConsoleSession, ConsoleSessions } from './console-sessions.js';
@@ -18,9 +18,9 @@ export class SessionRecheck {
   constructor(
     private readonly sessions: ConsoleSessions,
     @Inject(AUTHENTICATOR) private readonly authenticator: Authenticator,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @InjectConfig('console') consoleConfig: ConfigOf<'console'>,
   ) {
-    this.recheckMs = config.console.recheckMs;
+    this.recheckMs = consoleConfig.recheckMs;
   }
 
   /** Whether `session` needs a check now (a session without a token, noauth's, has nothing to check). */

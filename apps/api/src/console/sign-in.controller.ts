@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { GlimpseError, Policy, type RequestContext } from '@glimpse/domain';
 import { AUTHENTICATOR, type Authenticator } from '../auth/authenticator.js';
 import { clearCookie, clearSessionCookies, readCookie, setCookie, setSessionCookies, SIGNIN_COOKIE } from './console-cookies.js';
@@ -22,19 +22,19 @@ export class SignInController {
     private readonly sessions: ConsoleSessions,
     private readonly policy: Policy,
     @Inject(AUTHENTICATOR) private readonly authenticator: Authenticator,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('auth') private readonly auth: ConfigOf<'auth'>,
   ) {}
 
   @Get('sign-in')
   form(@Req() req: Request, @Res() res: Response): void {
-    const mode = this.config.auth.mode;
+    const mode = this.auth.mode;
     if (mode === 'noauth' || (req as Partial<ConsoleRequest>).consoleSession) return res.redirect(303, '/console');
     this.sendForm(req, res, 200);
   }
 
   @Post('sign-in')
   async signIn(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const mode = this.config.auth.mode;
+    const mode = this.auth.mode;
     if (mode === 'noauth') return res.redirect(303, '/console');
     if (!sameToken(field(req.body, '_csrf'), readCookie(req, SIGNIN_COOKIE))) {
       return this.sendForm(req, res, 403, 'The sign-in form had expired or did not come from this console. Try again.');
@@ -83,6 +83,6 @@ export class SignInController {
   private sendForm(req: Request, res: Response, status: number, error?: string): void {
     const nonce = newToken();
     setCookie(req, res, SIGNIN_COOKIE, nonce, FORM_LIFETIME_MS);
-    sendPage(res, status, signInPage(nonce, this.config.auth.mode as 'tokens' | 'keystone', error));
+    sendPage(res, status, signInPage(nonce, this.auth.mode as 'tokens' | 'keystone', error));
   }
 }

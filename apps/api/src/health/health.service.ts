@@ -1,8 +1,8 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
-import { APP_CONFIG, type ResolvedConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { redisOptions } from '@glimpse/queue';
 
 export type DependencyState = { status: 'up' } | { status: 'down'; error: string };
@@ -19,9 +19,10 @@ export class HealthService implements OnModuleDestroy {
 
   constructor(
     @InjectConnection() private readonly mongo: Connection,
-    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+    @InjectConfig('redis') redis: ConfigOf<'redis'>,
+    @InjectConfig('health') private readonly health: ConfigOf<'health'>,
   ) {
-    this.redis = new Redis(redisOptions(config.redis.url, 'probe'));
+    this.redis = new Redis(redisOptions(redis.url, 'probe'));
     this.redis.on('error', () => undefined); // reported through check(), not as unhandled events
   }
 
@@ -39,7 +40,7 @@ export class HealthService implements OnModuleDestroy {
   private async probe(fn: () => Promise<unknown>): Promise<DependencyState> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.config.health.timeoutMs} ms`)), this.config.health.timeoutMs);
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.health.timeoutMs} ms`)), this.health.timeoutMs);
     });
     try {
       await Promise.race([fn(), timeout]);

@@ -1,9 +1,9 @@
 import type { Request } from 'express';
-import type { AppConfig } from '@glimpse/config';
+import type { ConfigOf } from '@glimpse/config';
 
 /** The endpoint's own URL: the configured public URL, else what the client used to reach us. */
-export function baseUrl(config: AppConfig, req: Request): string {
-  if (config.http.publicUrl) return config.http.publicUrl;
-  const host = req.get('host') ?? `${config.http.host}:${config.http.port}`;
+export function baseUrl(http: ConfigOf<'http'>, req: Request): string {
+  if (http.publicUrl) return http.publicUrl;
+  const host = req.get('host') ?? `${http.host}:${http.port}`;
   return `${req.protocol}://${host}`;
 }

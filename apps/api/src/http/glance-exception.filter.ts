@@ -1,7 +1,7 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject, Logger, NotFoundException } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { type ErrorKind, GlimpseError } from '@glimpse/domain';
 import { V1_PREFIXES, v2Prefixes, versionsDocument } from '../versions/versions-document.js';
 import { allowedMethods } from './allowed-methods.js';
@@ -30,7 +30,7 @@ const OWN_TOP_LEVEL = new Set(['healthz', 'metrics', 'versions', 'console']);
 export class GlanceExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@InjectConfig('cache') private readonly cache: ConfigOf<'cache'>, @InjectConfig('http') private readonly http: ConfigOf<'http'>) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -47,7 +47,7 @@ export class GlanceExceptionFilter implements ExceptionFilter {
       return;
     }
     if (exception instanceof NotFoundException && this.isUnversioned(req.path)) {
-      res.status(300).json(versionsDocument(baseUrl(this.config, req), { v1: this.config.http.apiV1, cache: this.config.cache !== null }));
+      res.status(300).json(versionsDocument(baseUrl(this.http, req), { v1: this.http.apiV1, cache: this.cache !== null }));
       return;
     }
     if (exception instanceof NotFoundException && /^Cannot [A-Z]+ /.test(exception.message)) {
@@ -67,7 +67,7 @@ export class GlanceExceptionFilter implements ExceptionFilter {
 
   private isUnversioned(path: string): boolean {
     const first = path.split('/').filter(Boolean)[0] ?? '';
-    return !v2Prefixes(this.config.cache !== null).has(first) && !(this.config.http.apiV1 && V1_PREFIXES.has(first)) && !OWN_TOP_LEVEL.has(first);
+    return !v2Prefixes(this.cache !== null).has(first) && !(this.http.apiV1 && V1_PREFIXES.has(first)) && !OWN_TOP_LEVEL.has(first);
   }
 
   private describe(exception: unknown): { status: number; message: string; headers: Record<string, string> } {

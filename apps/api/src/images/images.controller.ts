@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { Policy, type RequestContext } from '@glimpse/domain';
 import { enforce, ownProject } from '../policy/enforce.js';
 import { Ctx } from '../auth/ctx.decorator.js';
@@ -19,16 +19,17 @@ export class ImagesController {
     private readonly listing: ImageListing,
     private readonly stores: StoreRegistry,
     private readonly policy: Policy,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('import') private readonly importConfig: ConfigOf<'import'>,
+    @InjectConfig('http') private readonly http: ConfigOf<'http'>,
   ) {}
 
   @Post()
   @HttpCode(201)
   async create(@Ctx() ctx: RequestContext, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const image = await this.images.create(ctx, body);
-    res.setHeader('Location', `${baseUrl(this.config, req)}/v2/images/${image.id}`);
+    res.setHeader('Location', `${baseUrl(this.http, req)}/v2/images/${image.id}`);
     // What the client may do next, as Glance announces it: the import methods and the stores it can target.
-    res.setHeader('OpenStack-image-import-methods', this.config.import.methods.join(','));
+    res.setHeader('OpenStack-image-import-methods', this.importConfig.methods.join(','));
     res.setHeader('OpenStack-image-store-ids', this.stores.stores.filter((st) => !st.readOnly).map((st) => st.id).join(','));
     return imageView(image);
   }

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { Injectable } from '@nestjs/common';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { randomUUID } from 'node:crypto';
 import { forbidden, type Image, ImageStatus, invalid, notFound, Policy, type RequestContext, tooLarge } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
@@ -20,7 +20,7 @@ export class ImagesService {
     private readonly policy: Policy,
     private readonly quotas: QuotaService,
     private readonly queuedLimit: QueuedImageLimit,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('reaper') private readonly reaper: ConfigOf<'reaper'>,
   ) {}
 
   async create(ctx: RequestContext, body: unknown): Promise<Image> {
@@ -142,7 +142,7 @@ export class ImagesService {
       if (image.status === ImageStatus.Deleted || image.status === ImageStatus.PendingDelete) throw notFound(`Failed to find image ${id} to delete`);
       if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
       // Delayed delete (Glance's delayed_delete): an active image with data waits for the reaper's scrub_time.
-      const delayed = this.config.reaper.delayedDelete && image.status === ImageStatus.Active && image.locations.length > 0;
+      const delayed = this.reaper.delayedDelete && image.status === ImageStatus.Active && image.locations.length > 0;
       return { status: delayed ? ImageStatus.PendingDelete : ImageStatus.Deleted, deletedAt: new Date() };
     }, known);
   }

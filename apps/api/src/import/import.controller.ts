@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { Inject } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import type { RequestContext } from '@glimpse/domain';
 import { Ctx } from '../auth/ctx.decorator.js';
 import { ImportService } from './import.service.js';
@@ -10,7 +9,7 @@ import { ImportService } from './import.service.js';
 export class ImportController {
   constructor(
     private readonly imports: ImportService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('import') private readonly importConfig: ConfigOf<'import'>,
   ) {}
 
   /** 202 with an empty body, as Glance answers; the task is visible under /v2/images/{id}/tasks. */
@@ -32,7 +31,7 @@ export class ImportController {
   @Get('v2/info/import')
   info() {
     return {
-      'import-methods': { description: 'Import methods available.', type: 'array', value: this.config.import.methods },
+      'import-methods': { description: 'Import methods available.', type: 'array', value: this.importConfig.methods },
     };
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName } from '@glimpse/contracts';
 import {
   conflict,
@@ -38,18 +38,19 @@ export class ImportService {
     private readonly access: ImageAccess,
     private readonly producer: JobProducer,
     private readonly quotas: QuotaService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('import') private readonly importConfig: ConfigOf<'import'>,
+    @InjectConfig('storage') private readonly storage: ConfigOf<'storage'>,
     @Inject(STORE_CHOICE) private readonly stores: StoreChoice,
   ) {}
 
   /** Returns the task id, or null when there is nothing to do (copy-image to all stores already holding it). */
   async start(ctx: RequestContext, imageId: string, call: ImportCall): Promise<string | null> {
-    const req = parseImportRequest(call.body, this.config.import.methods);
+    const req = parseImportRequest(call.body, this.importConfig.methods);
     if (req.uri !== undefined) this.screen(req.uri);
     const algo = req.validation?.osHashAlgo;
-    if (algo !== undefined && algo !== 'md5' && algo !== this.config.storage.hashAlgo) {
+    if (algo !== undefined && algo !== 'md5' && algo !== this.storage.hashAlgo) {
       // The data is hashed once, as it is written: MD5 and the configured os_hash_algo.
-      throw invalid(`validation_data os_hash_algo must be md5 or ${this.config.storage.hashAlgo}, the algorithms this deployment computes.`);
+      throw invalid(`validation_data os_hash_algo must be md5 or ${this.storage.hashAlgo}, the algorithms this deployment computes.`);
     }
     const image = await this.authorize(ctx, imageId, req.method);
     checkImportable(req.method, image);
@@ -65,7 +66,7 @@ export class ImportService {
       input: { import_req: secretUri ? withUri(req.raw, redact(secretUri)) : req.raw, backend: targets, ...(call.api && { api: call.api }) },
       requestId: call.requestId,
       userId: ctx.userId,
-      lockTimeoutMs: this.config.import.lockTimeoutMs,
+      lockTimeoutMs: this.importConfig.lockTimeoutMs,
       check: (current) => checkImportable(req.method, current),
     });
     // The hold follows the task: it counts while the task is pending or processing (the worker's records then
@@ -88,7 +89,7 @@ export class ImportService {
 
   /** The web-download URL filter (scheme, host and port lists; no lookup, no connection): 400 when it refuses. */
   screen(uri: string): void {
-    const { webDownload } = this.config.import;
+    const { webDownload } = this.importConfig;
     try {
       screenUrl(uri, { ...DEFAULT_URL_FILTER, ...webDownload.filter });
     } catch {

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { Injectable } from '@nestjs/common';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName } from '@glimpse/contracts';
 import {
   conflict,
@@ -37,7 +37,8 @@ export class LocationsService {
     private readonly access: ImageAccess,
     private readonly stores: StoreRegistry,
     private readonly producer: JobProducer,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('import') private readonly importConfig: ConfigOf<'import'>,
+    @InjectConfig('storage') private readonly storage: ConfigOf<'storage'>,
   ) {}
 
   /**
@@ -67,7 +68,7 @@ export class LocationsService {
       },
       requestId: null,
       userId: ctx.userId,
-      lockTimeoutMs: this.config.import.lockTimeoutMs,
+      lockTimeoutMs: this.importConfig.lockTimeoutMs,
       check: (current) => {
         if (current.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${current.status} to importing is not allowed`);
       },
@@ -124,7 +125,7 @@ export class LocationsService {
     }
     if (!SWIFT_URL.test(url)) {
       try {
-        screenUrl(url, { ...DEFAULT_URL_FILTER, ...this.config.import.webDownload.filter });
+        screenUrl(url, { ...DEFAULT_URL_FILTER, ...this.importConfig.webDownload.filter });
       } catch {
         throw invalid(`Location URI does not pass filtering: ${redact(url)}`);
       }
@@ -132,8 +133,8 @@ export class LocationsService {
     if (data === undefined) return { url };
     const validation = parseValidation(data);
     if (validation.osHashAlgo === undefined) throw invalid("validation_data needs 'os_hash_algo' and 'os_hash_value'.");
-    if (validation.osHashAlgo !== 'md5' && validation.osHashAlgo !== this.config.storage.hashAlgo) {
-      throw invalid(`validation_data os_hash_algo must be md5 or ${this.config.storage.hashAlgo}, the algorithms this deployment computes.`);
+    if (validation.osHashAlgo !== 'md5' && validation.osHashAlgo !== this.storage.hashAlgo) {
+      throw invalid(`validation_data os_hash_algo must be md5 or ${this.storage.hashAlgo}, the algorithms this deployment computes.`);
     }
     return { url, validation };
   }

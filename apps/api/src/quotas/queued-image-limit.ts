@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { Injectable } from '@nestjs/common';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { tooLarge } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
 
@@ -12,11 +12,11 @@ import { ImageRepository } from '@glimpse/persistence';
 export class QueuedImageLimit {
   constructor(
     private readonly images: ImageRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('limits') private readonly limits: ConfigOf<'limits'>,
   ) {}
 
   async assertRoom(project: string | null): Promise<void> {
-    const limit = this.config.limits.queuedImagesPerProject;
+    const limit = this.limits.queuedImagesPerProject;
     if (project === null || limit < 0) return;
     const queued = await this.images.countQueued(project, limit);
     if (queued >= limit) {

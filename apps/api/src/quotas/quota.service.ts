@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { APP_CONFIG, type AppConfig, limitsOf, QUOTA_RESOURCES, type QuotaResource } from '@glimpse/config';
+import { type ConfigOf, InjectConfig, limitsOf, QUOTA_RESOURCES, type QuotaResource } from '@glimpse/config';
 import { tooLarge } from '@glimpse/domain';
 import { type HoldResult, QuotaLedgerRepository, type QuotaUsage } from '@glimpse/persistence';
 
@@ -18,7 +18,7 @@ export class QuotaService {
 
   constructor(
     private readonly ledger: QuotaLedgerRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('quotas') private readonly quotas: ConfigOf<'quotas'>,
   ) {}
 
   /**
@@ -37,8 +37,8 @@ export class QuotaService {
 
   /** GET /v2/info/usage: `{}` when no quota is configured (as Glance without unified limits), else every limit and usage. */
   async report(project: string | null): Promise<{ usage: Record<string, { limit: number; usage: number }> }> {
-    if (!this.config.quotas.enabled) return { usage: {} };
-    const limits = limitsOf(this.config.quotas, project);
+    if (!this.quotas.enabled) return { usage: {} };
+    const limits = limitsOf(this.quotas, project);
     const used = await this.ledger.usage(project ?? '');
     const usage: Record<string, { limit: number; usage: number }> = {};
     for (const r of QUOTA_RESOURCES) usage[r] = { limit: limits[r], usage: IN_BYTES.includes(r) ? Math.floor(used[r] / MiB) : used[r] };
@@ -47,8 +47,8 @@ export class QuotaService {
 
   /** The project's limits in units, or null when it has none. */
   private unitLimits(project: string | null): QuotaUsage | null {
-    if (!this.config.quotas.enabled) return null;
-    const limits = limitsOf(this.config.quotas, project);
+    if (!this.quotas.enabled) return null;
+    const limits = limitsOf(this.quotas, project);
     if (QUOTA_RESOURCES.every((r) => limits[r] < 0)) return null;
     const out = { ...limits };
     for (const r of IN_BYTES) if (out[r] >= 0) out[r] *= MiB;

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { Injectable } from '@nestjs/common';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { type Image, invalid, notFound, type RequestContext, V1_COPY_FROM } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
 import { ImportService } from '../import/import.service.js';
@@ -21,12 +21,12 @@ export class V1CopyFrom {
   constructor(
     private readonly imports: ImportService,
     private readonly images: ImageRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('import') private readonly importConfig: ConfigOf<'import'>,
   ) {}
 
   /** Before the record exists: copy-from needs web-download enabled and a URL the static filter lets through. */
   screen(uri: string): void {
-    if (!this.config.import.methods.includes('web-download')) throw invalid(`External sources are not supported: '${uri}'`);
+    if (!this.importConfig.methods.includes('web-download')) throw invalid(`External sources are not supported: '${uri}'`);
     this.screenUrl(uri);
   }
 

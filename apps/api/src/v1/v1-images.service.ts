@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { conflict, forbidden, GlimpseError, type Image, isLocationSizeMismatch, ImageStatus, invalid, isOwnerOrAdmin, Policy, type RequestContext } from '@glimpse/domain';
 import { JobName } from '@glimpse/contracts';
 import { type ImageChanges, ImageRepository, TaskRepository } from '@glimpse/persistence';
@@ -53,7 +53,8 @@ export class V1ImagesService {
     private readonly tasks: TaskRepository,
     private readonly stores: StoreRegistry,
     private readonly policy: Policy,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('http') private readonly http: ConfigOf<'http'>,
+    @InjectConfig('storage') private readonly storage: ConfigOf<'storage'>,
   ) {}
 
   async create(ctx: RequestContext, req: IncomingMessage): Promise<Image> {
@@ -62,7 +63,7 @@ export class V1ImagesService {
     const body = hasBody(req);
     amazonFormats(meta);
     this.assertUnderCap(announcedSize(req, meta));
-    const source = sourceOf(meta, body, this.config.http.apiV1Locations);
+    const source = sourceOf(meta, body, this.http.apiV1Locations);
     if (source === 'copy-from') enforce(this.policy, ctx, 'copy_from', ownProject(ctx));
     if (source === 'location') enforce(this.policy, ctx, 'set_image_location', ownProject(ctx));
     if (source === 'body' || source === 'copy-from') enforce(this.policy, ctx, 'upload_image', ownProject(ctx));
@@ -111,7 +112,7 @@ export class V1ImagesService {
     if (!ctx.isAdmin && locked && meta.checksum !== undefined && meta.checksum !== image.checksum) throw forbidden("Forbidden to modify 'checksum' of active image.");
     if (meta.isPublic) enforce(this.policy, ctx, 'publicize_image', { project_id: image.owner, owner: image.owner });
     const body = hasBody(req);
-    const source = sourceOf(meta, body, this.config.http.apiV1Locations);
+    const source = sourceOf(meta, body, this.http.apiV1Locations);
     if (source === 'body' && image.status !== ImageStatus.Queued) throw conflictUpload();
     if ((source === 'copy-from' || source === 'location') && image.status !== ImageStatus.Queued) throw invalid('Attempted to update Location field for an image not in queued status.');
     const target = { project_id: image.owner, owner: image.owner };
@@ -237,7 +238,7 @@ export class V1ImagesService {
   }
 
   private assertUnderCap(size: number | undefined): void {
-    const cap = this.config.storage.imageSizeCap;
+    const cap = this.storage.imageSizeCap;
     if (size !== undefined && size > cap) throw invalid(`Denying attempt to upload image larger than ${cap} bytes.`);
   }
 }

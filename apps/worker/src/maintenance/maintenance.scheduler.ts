@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import cron, { type ScheduledTask } from 'node-cron';
-import { type AppConfig, type ConfigOf, InjectConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName, type SweepJob, sweepJobId } from '@glimpse/contracts';
 import { JobProducer } from '@glimpse/queue';
 import { type Sweep, SWEEPS_TOKEN } from './sweep.js';
 
-const SCHEDULE_OF: Record<SweepJob, keyof AppConfig['schedules']> = {
+const SCHEDULE_OF: Record<SweepJob, keyof ConfigOf<'schedules'>> = {
   [JobName.AuditorSweep]: 'auditor',
   [JobName.ReplicatorSweep]: 'replicator',
   [JobName.UpdaterSweep]: 'updater',

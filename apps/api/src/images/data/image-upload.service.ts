@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { APP_CONFIG, type AppConfig } from '@glimpse/config';
+import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { BACK_TO_QUEUED, conflict, GlimpseError, type Image, ImageStatus, invalid, notFound, type RequestContext, tooLarge } from '@glimpse/domain';
 import { ImageRepository, type QuotaUsage } from '@glimpse/persistence';
 import { ImageWriter, InspectorFormatGate, StagingArea, StoreRegistry } from '@glimpse/storage';
@@ -32,7 +32,9 @@ export class ImageUploadService {
     private readonly writer: ImageWriter,
     private readonly gate: InspectorFormatGate,
     private readonly quotas: QuotaService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectConfig('import') private readonly importConfig: ConfigOf<'import'>,
+    @InjectConfig('updater') private readonly updater: ConfigOf<'updater'>,
+    @InjectConfig('storage') private readonly storage: ConfigOf<'storage'>,
   ) {}
 
   /** queued → saving → active, with size, checksum, os_hash_* and the new location; any failure → queued (v1: killed). */
@@ -92,7 +94,7 @@ export class ImageUploadService {
   /** queued → uploading with the data in the staging area and its size recorded; any failure → queued. */
   async stage(ctx: RequestContext, id: string, req: IncomingMessage): Promise<Image> {
     const client = watchClient(req);
-    if (!this.config.import.methods.includes('glance-direct')) throw notFound('The resource could not be found.');
+    if (!this.importConfig.methods.includes('glance-direct')) throw notFound('The resource could not be found.');
     const image = await this.access.permitted(ctx, id, 'upload_image');
     assertOctetStream(req);
     const declared = this.checkDeclared(req);
@@ -144,13 +146,13 @@ export class ImageUploadService {
   }
 
   private heartbeatMs(): number {
-    return Math.max(5000, this.config.updater.stuckSavingMs / 4);
+    return Math.max(5000, this.updater.stuckSavingMs / 4);
   }
 
   /** A declared size over the cap is refused before reading a byte. */
   private checkDeclared(req: IncomingMessage): { size?: number; explicit: boolean } {
     const declared = declaredSize(req);
-    if (declared.size !== undefined && declared.size > this.config.storage.imageSizeCap) {
+    if (declared.size !== undefined && declared.size > this.storage.imageSizeCap) {
       throw tooLarge('The incoming image is too large: The provided image is too large.');
     }
     return declared;

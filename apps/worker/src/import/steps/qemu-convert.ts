@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { AppConfig } from '@glimpse/config';
+import type { ConfigOf } from '@glimpse/config';
 import { invalid } from '@glimpse/domain';
 
 const run = promisify(execFile);
 
 /** disk_formats qemu-img can write, and the qemu driver name of each (Glance's vhd is qemu's vpc). */
-export type ConversionTarget = NonNullable<AppConfig['import']['conversion']['target']>;
+export type ConversionTarget = NonNullable<ConfigOf<'import'>['conversion']['target']>;
 
 /** The qemu driver that reads content the inspector detected as `format`; null for what qemu must not read. */
 export function qemuDriver(format: string): string | null {
