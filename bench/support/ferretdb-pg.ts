@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AppConfig } from '@glimpse/config';
-import { findExecutable, startService, stopService } from '@glimpse/local-services';
+import { FERRETDB_ENV, findExecutable, startService, stopService } from '@glimpse/local-services';
 import { freePort } from '../../test/support/free-port.js';
 
 const run = promisify(execFile);
@@ -39,6 +39,7 @@ export async function startFerretdbPostgres(config: AppConfig): Promise<BenchDat
     port,
     dir,
     command,
+    env: FERRETDB_ENV,
     args: [
       '--handler=postgresql',
       `--postgresql-url=${server}/${db}`,

@@ -55,6 +55,7 @@ export function mongoSpec(config: AppConfig): ServiceSpec {
     port,
     dir,
     command: ferretdb,
+    env: FERRETDB_ENV,
     args: [
       ...(config.mongo.ferretdbBackend === 'postgresql'
         ? ['--handler=postgresql', `--postgresql-url=${localPostgresUrl(config)}`]
@@ -67,6 +68,14 @@ export function mongoSpec(config: AppConfig): ServiceSpec {
     ],
   };
 }
+
+/**
+ * FerretDB's Go runtime: collect garbage when the heap has grown 4x past what is live (Go's default: 2x), unless
+ * GOGC is set. FerretDB allocates a tree of values for each row it decodes, and at the default its collector took
+ * a third of its CPU: reading a 600-row bucket took 238 ms of FerretDB CPU at the default and 157 ms with
+ * GOGC=400 (two FerretDBs on one database, 30 reads each, interleaved); resident memory 64 MB under that load.
+ */
+export const FERRETDB_ENV: Record<string, string> = { GOGC: process.env.GOGC ?? '400' };
 
 /** Redis with an append-only file, so queued jobs survive a restart. */
 export function redisSpec(config: AppConfig): ServiceSpec {

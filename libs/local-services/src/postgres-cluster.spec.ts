@@ -29,6 +29,7 @@ describe('postgres cluster spec', () => {
     const ferret = mongoSpec(loadConfig(env));
     assert.ok(ferret.args.includes('--handler=postgresql'));
     assert.ok(ferret.args.includes('--postgresql-url=postgres://postgres@127.0.0.1:25999/ferretdb'), ferret.args.join(' '));
+    assert.equal(ferret.env?.GOGC, process.env.GOGC ?? '400', 'FerretDB collects garbage less often than Go\'s default');
     const sqlite = mongoSpec(loadConfig({ ...env, GLIMPSE_FERRETDB_BACKEND: 'sqlite' }));
     assert.ok(sqlite.args.includes('--handler=sqlite'));
     assert.equal(loadConfig({}).mongo.localPostgresPort, 28117);

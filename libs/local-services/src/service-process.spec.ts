@@ -18,6 +18,18 @@ describe('startService', () => {
   const dir = mkdtempSync(join(tmpdir(), 'glimpse-service-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('a server gets the variables its spec adds to the environment', async () => {
+    const spec: ServiceSpec = {
+      name: 'env-probe',
+      port: await unusedPort(),
+      dir,
+      command: process.execPath,
+      args: ['-e', 'console.error(`probe sees ${process.env.GLIMPSE_PROBE_VAR}`); process.exit(3)'],
+      env: { GLIMPSE_PROBE_VAR: 'added' },
+    };
+    await assert.rejects(startService(spec), /probe sees added/);
+  });
+
   it('a server that exits before it listens fails with its output and leaves the running one\'s pid file alone', async () => {
     const spec: ServiceSpec = {
       name: 'probe',

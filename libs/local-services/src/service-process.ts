@@ -14,6 +14,8 @@ export interface ServiceSpec {
   args: string[];
   /** Run the program as this user (PostgreSQL refuses to run as root); unset: as this process. */
   user?: { uid: number; gid: number };
+  /** Variables added to the program's environment (this process's otherwise). */
+  env?: Record<string, string>;
   /** Runs before the program is started (e.g. initdb of a new cluster). */
   prepare?: () => Promise<void>;
   /** The signal that stops it cleanly (default SIGTERM), and how long it may take before it is killed. */
@@ -79,7 +81,13 @@ export async function startService(spec: ServiceSpec, readyTimeoutMs = 30_000): 
   await spec.prepare?.();
   const log = openSync(logFile(spec), 'a');
   const logStart = statSync(logFile(spec)).size;
-  const child = spawn(spec.command, spec.args, { cwd: spec.dir, detached: true, stdio: ['ignore', log, log], ...spec.user });
+  const child = spawn(spec.command, spec.args, {
+    cwd: spec.dir,
+    detached: true,
+    stdio: ['ignore', log, log],
+    ...(spec.env ? { env: { ...process.env, ...spec.env } } : {}),
+    ...spec.user,
+  });
   closeSync(log);
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
