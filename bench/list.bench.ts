@@ -13,7 +13,7 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { type ImageListQuery } from '@glimpse/domain';
-import { afterMarker, createdBucketsOf, DatabaseServer, ImageRepository, listFilter, propPair, sortSpec } from '@glimpse/persistence';
+import { afterMarker, createdBucketsOf, DatabaseServer, ImageRepository, listFilter, propPair, SELECTIVE_KEYS, sortSpec } from '@glimpse/persistence';
 import { parseListQuery } from '../apps/api/src/images/listing/list-query.js';
 import { imageRecord, insertImageRecords } from '../test/support/image-records.js';
 import { startBenchStack } from './support/bench-stack.js';
@@ -131,7 +131,8 @@ export default async function listBench(args: string[]): Promise<void> {
       if (q.marker) (filter.$and as object[]).push(afterMarker(q, (await stack.api.get(ImageRepository).findById(q.marker))!));
       const res = await fetch(`${stack.url}/v2/images${query}${query ? '&' : '?'}limit=1`, { headers: caller.isAdmin ? adminHeaders : headers });
       const first = ((await res.json()) as { images: { created_at: string }[] }).images[0];
-      const bucketed = walk && q.sort[0]?.key === 'created_at' && q.sort[0].dir === 'desc' && first;
+      // A selective equality (a name) is one query in the API too (ImageListing), so its reference is the plain find.
+      const bucketed = walk && q.sort[0]?.key === 'created_at' && q.sort[0].dir === 'desc' && !SELECTIVE_KEYS.some((k) => k in filter) && first;
       const f = bucketed ? { ...filter, createdMinute: createdBucketsOf(new Date(first.created_at)).createdMinute } : filter;
       return { filter: f, sort: sortSpec(q), label: bucketed ? 'bucket' : 'plain' };
     };

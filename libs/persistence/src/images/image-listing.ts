@@ -111,7 +111,7 @@ export class ImageListing {
 const MAX_BUCKET_QUERIES = 64;
 const EMPTY_DAYS = 7;
 /** Top-level equalities selective enough that one query beats the walk (their companion index finds the rows). */
-const SELECTIVE_KEYS = ['_id', 'name', 'checksum', 'osHashValue'];
+export const SELECTIVE_KEYS = ['_id', 'name', 'checksum', 'osHashValue'];
 const WIDEN_AFTER_EMPTY = 3;
 /** How far ahead of this server's clock another server's created_at may be. */
 const BUCKET_SKEW_MS = 60_000;
