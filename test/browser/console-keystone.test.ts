@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { LOG_REDACT_PATHS } from '@glimpse/common';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { type Browser, browserSkipReason, openBrowser } from '../support/browser.js';
-import { KeystoneAdmin, keystoneAdmin, keystoneSkipReason, keystoneUrl } from '../support/keystone.js';
+import { KeystoneAdmin, keystoneAuthEnv, keystoneSkipReason } from '../support/keystone.js';
 import { testConfig } from '../support/test-config.js';
 
 const skip = browserSkipReason() ?? (await keystoneSkipReason()) ?? false;
@@ -25,15 +25,7 @@ describe('console sign-in against a real Keystone (headless Chromium)', { skip }
     member = await keystone.projectUser('member');
     const sink = new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) });
     api = await startApi(
-      testConfig({
-        GLIMPSE_AUTH: 'keystone',
-        GLIMPSE_KEYSTONE_URL: `${keystoneUrl}/v3`,
-        GLIMPSE_KEYSTONE_USERNAME: keystoneAdmin.name,
-        GLIMPSE_KEYSTONE_PASSWORD: keystoneAdmin.password,
-        GLIMPSE_KEYSTONE_PROJECT_NAME: 'admin',
-        // A loaded 2-core machine's Keystone can take longer than the 5 s default to issue a token.
-        GLIMPSE_KEYSTONE_TIMEOUT_SECONDS: '60',
-      }),
+      testConfig(keystoneAuthEnv()),
       pino({ level: 'info', redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' } }, sink),
     );
     browser = await openBrowser();

@@ -5,7 +5,7 @@ import type { ResolvedConfig } from '@glimpse/config';
 import { redisOptions } from '@glimpse/queue';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { type Browser, browserSkipReason, openBrowser } from '../support/browser.js';
-import { issueToken, KeystoneAdmin, keystoneAdmin, keystoneSkipReason, keystoneUrl } from '../support/keystone.js';
+import { issueToken, KeystoneAdmin, keystoneAuthEnv, keystoneSkipReason } from '../support/keystone.js';
 import { testConfig } from '../support/test-config.js';
 
 const skip = browserSkipReason() ?? (await keystoneSkipReason()) ?? false;
@@ -22,13 +22,7 @@ describe('console sessions end when Keystone no longer accepts their token (real
     keystone = await KeystoneAdmin.connect();
     admin = await keystone.projectUser('admin');
     config = testConfig({
-      GLIMPSE_AUTH: 'keystone',
-      GLIMPSE_KEYSTONE_URL: `${keystoneUrl}/v3`,
-      GLIMPSE_KEYSTONE_USERNAME: keystoneAdmin.name,
-      GLIMPSE_KEYSTONE_PASSWORD: keystoneAdmin.password,
-      GLIMPSE_KEYSTONE_PROJECT_NAME: 'admin',
-      // A loaded 2-core machine's Keystone can take longer than the 5 s default to issue a token.
-      GLIMPSE_KEYSTONE_TIMEOUT_SECONDS: '60',
+      ...keystoneAuthEnv(),
       // A session's token is checked again after 2 s (30 by default), so the tests need not wait long.
       GLIMPSE_CONSOLE_RECHECK_SECONDS: '2',
     });

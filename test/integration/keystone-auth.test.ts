@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { freePort } from '../support/free-port.js';
-import { issueToken, KeystoneAdmin, keystoneAdmin, keystoneSkipReason, keystoneUrl } from '../support/keystone.js';
+import { issueToken, KeystoneAdmin, keystoneAuthEnv, keystoneSkipReason, keystoneUrl } from '../support/keystone.js';
 import { testConfig } from '../support/test-config.js';
 
 const skip = await keystoneSkipReason();
@@ -13,15 +13,8 @@ if (skip) console.log(`# keystone-auth skipped: ${skip}`);
 
 /** GLIMPSE_AUTH=keystone against a real Keystone, with the admin user as the service's own credentials. */
 const keystoneEnv = (cacheSeconds: string, url = keystoneUrl) => ({
-  GLIMPSE_AUTH: 'keystone',
-  GLIMPSE_KEYSTONE_URL: `${url}/v3`,
-  GLIMPSE_KEYSTONE_USERNAME: keystoneAdmin.name,
-  GLIMPSE_KEYSTONE_PASSWORD: keystoneAdmin.password,
-  GLIMPSE_KEYSTONE_PROJECT_NAME: 'admin',
+  ...keystoneAuthEnv(url),
   GLIMPSE_KEYSTONE_CACHE_SECONDS: cacheSeconds,
-  // A real Keystone on a busy 2-core machine may take far longer than the 5 s default to answer: a test gives it
-  // the time it needs (the bound is the schema's maximum), or a late answer reads as Keystone being down (503).
-  GLIMPSE_KEYSTONE_TIMEOUT_SECONDS: '120',
 });
 
 describe('keystone authentication', { skip: skip ?? false }, () => {

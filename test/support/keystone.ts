@@ -99,3 +99,17 @@ export class KeystoneAdmin {
     return (res.status === 204 ? undefined : await res.json()) as T;
   }
 }
+
+/** The API's settings for Keystone auth against the test Keystone, as its admin in project "admin". */
+export function keystoneAuthEnv(url = keystoneUrl): Record<string, string> {
+  return {
+    GLIMPSE_AUTH: 'keystone',
+    GLIMPSE_KEYSTONE_URL: `${url}/v3`,
+    GLIMPSE_KEYSTONE_USERNAME: keystoneAdmin.name,
+    GLIMPSE_KEYSTONE_PASSWORD: keystoneAdmin.password,
+    GLIMPSE_KEYSTONE_PROJECT_NAME: 'admin',
+    // A real Keystone on a busy 2-core machine may take far longer than the 5 s default to answer: a test gives it
+    // the time it needs (the bound is the schema's maximum), or a late answer reads as Keystone being down (503).
+    GLIMPSE_KEYSTONE_TIMEOUT_SECONDS: '120',
+  };
+}
