@@ -79,6 +79,48 @@ describe('image data through a swift store configured by GLIMPSE_STORES', () => 
     assert.deepEqual(await swift.names('glance', id), []);
   });
 
+  it('Swift stopped mid-upload: a 503 in Glance\'s error shape (never a 500), the image queued again; Swift back: the upload works and leaves no stale segment', async () => {
+    const id = await createImage(url);
+    const bytes = randomBytes(2 * MiB + 6 * SEGMENT);
+    const first = 2 * MiB + 2 * SEGMENT; // past the large-object size: segments go up
+    const req = request(`${url}/v2/images/${id}/file`, { method: 'PUT', agent: false, headers: { ...octet(), 'content-length': String(bytes.length) } });
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.once('response', (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.once('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(parts).toString() }));
+        res.once('error', reject);
+      });
+      req.once('error', reject);
+    });
+    req.write(bytes.subarray(0, first));
+    await waitForImage(url, id, (i) => i.status === 'saving');
+    for (let i = 0; i < 200 && (await swift.names('glance', id)).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok((await swift.names('glance', id)).length >= 2, 'segments are in Swift before it stops');
+    await swift.stop();
+    try {
+      req.end(bytes.subarray(first));
+      const { status, body } = await answer;
+      assert.equal(status, 503, body);
+      const error = JSON.parse(body) as { code: string; title: string; message: string };
+      assert.equal(error.code, '503 Service Unavailable');
+      assert.equal(error.title, 'Service Unavailable');
+      assert.match(error.message, /Swift store swift: PUT glance\/.* failed after \d+ attempts/);
+      assert.ok(!body.includes(swift.key));
+      const image = await waitForImage(url, id, (i) => i.status === 'queued');
+      assert.deepEqual([image.size, image.checksum], [null, null]);
+    } finally {
+      await swift.start();
+    }
+    // The segments written before the stop are still there (Swift was down for their removal); the next write
+    // of the same image replaces them, so nothing of the failed one is left.
+    assert.equal((await upload(id, bytes)).status, 204);
+    const image = await showImage(url, id);
+    assert.deepEqual([image.status, image.size, image.checksum], ['active', bytes.length, coreutilsDigests(bytes).md5]);
+    assert.deepEqual(await swift.names('glance', id), [id, ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => `${id}-${String(n).padStart(5, '0')}`)]);
+    assert.ok((await download(id)).body.equals(bytes));
+  });
+
   it('lists both stores; the detail shows container and auth URL but never the key', async () => {
     const res = await fetch(`${url}/v2/info/stores/detail`, { headers: admin });
     const text = await res.text();

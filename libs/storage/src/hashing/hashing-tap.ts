@@ -148,6 +148,16 @@ export class HashingTap extends Transform {
     return (this.digests ??= this.hasher.digest());
   }
 
+  /**
+   * Gives the pass up after a failure downstream: the hasher stops and the stream is destroyed. A tap that took
+   * every byte (so destroying it alone stops nothing) but whose digest nobody will ask for would otherwise keep
+   * its two workers referenced, and the process would never exit.
+   */
+  abandon(): void {
+    this.hasher.abort();
+    this.destroy();
+  }
+
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     // Cut short (error, or destroyed before all bytes went through): the workers are stopped. A finished tap
     // keeps its hasher for digest().

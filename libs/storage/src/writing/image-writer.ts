@@ -72,7 +72,7 @@ export class ImageWriter {
         osHashValue: digests.hashValue,
       };
     } catch (err) {
-      tap.destroy();
+      tap.abandon();
       if (w.keepSourceOpen) w.source.unpipe(tap);
       else w.source.destroy();
       throw err;

@@ -56,7 +56,9 @@ export class SwiftStore implements Store {
       await this.checkLimits();
       await this.ensureContainer(container, controller.signal);
       const writer = new SwiftObjectWriter(this.client, container, imageId, this.options, controller.signal);
-      const size = await writer.write(source);
+      // Not destroyed when the writer stops early: the iterator's own destroy would fail the source with an
+      // AbortError that hides the writer's error (a 503 from Swift would become a 500).
+      const size = await writer.write(source.iterator({ destroyOnReturn: false }));
       if (source.errored) throw source.errored;
       return { location: swiftConfigLocation(this.options.reference, container, imageId), size };
     } catch (err) {
