@@ -18,8 +18,6 @@ export interface ImportTaskSpec {
   type?: TaskType;
   /** Further changes written in the same write as the lock (a location import's status and location). */
   changes?(image: Image): ImageChanges;
-  /** false: the task takes no lock (a location added without validation_data becomes active at once). */
-  lock?: boolean;
 }
 
 /**
@@ -52,7 +50,6 @@ export async function openImportTask(images: ImageRepository, tasks: TaskReposit
     await images.mutate(spec.imageId, async (current) => {
       spec.check(current);
       const changes = spec.changes?.(current) ?? {};
-      if (spec.lock === false) return changes;
       const holder = importLockHolder(current);
       if (holder) {
         const task = await tasks.findById(holder);
