@@ -56,7 +56,7 @@ describe('replicator between file, S3 and Swift stores: copies placed by policy,
 
   const all = ['local:active', 'objects:active', 'swift:active'];
 
-  for (const from of ['swift', 'local'] as const) {
+  for (const from of ['swift', 'local', 'objects'] as const) {
     it(`an image uploaded to ${from} is copied to the other two stores, each copy the same bytes`, async () => {
       const res = await fetch(`${stack.api.url}/v2/images`, { method: 'POST', headers: admin, body: JSON.stringify({ disk_format: 'raw', container_format: 'bare', visibility: 'public' }) });
       const { id } = (await res.json()) as { id: string };
