@@ -34,6 +34,7 @@ const cacheOf = (dir: string, node: string, maxSize: number): CacheConfig => ({
   dir,
   maxSize,
   stallMs: 3600_000,
+  writerTimeoutMs: 60_000,
   node,
   schedules: { prefetcher: null, pruner: null, cleaner: null },
 });

@@ -94,7 +94,7 @@ describe('the v2 cache API (cache on)', () => {
   let url: string;
 
   before(async () => {
-    config.cache = { dir: cacheDir, maxSize: 3 * MiB, stallMs: 3600_000, node: 'http://node-a:9292', schedules: { prefetcher: null, pruner: null, cleaner: null } };
+    config.cache = { dir: cacheDir, maxSize: 3 * MiB, stallMs: 3600_000, writerTimeoutMs: 60_000, node: 'http://node-a:9292', schedules: { prefetcher: null, pruner: null, cleaner: null } };
     api = await startApi(config);
     url = api.url;
   });

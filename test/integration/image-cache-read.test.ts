@@ -31,7 +31,7 @@ describe('image cache on read (file store, real HTTP)', () => {
   let cache: ImageCache;
 
   before(async () => {
-    config.cache = { dir: cacheDir, maxSize: 1 << 30, stallMs: 3600_000, node: 'node-a', schedules: { prefetcher: null, pruner: null, cleaner: null } };
+    config.cache = { dir: cacheDir, maxSize: 1 << 30, stallMs: 3600_000, writerTimeoutMs: 60_000, node: 'node-a', schedules: { prefetcher: null, pruner: null, cleaner: null } };
     api = await startApi(config);
     cache = api.app.get(ImageCache);
   });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AppConfig } from '@glimpse/config';
 
-const workerEntry = resolve(import.meta.dirname, '..', '..', 'apps', 'worker', 'src', 'main.js');
+const entryOf = (app: 'api' | 'worker') => resolve(import.meta.dirname, '..', '..', 'apps', app, 'src', 'main.js');
 /** The node flags of the npm start scripts (package.json `config.node_flags`). */
 const NODE_FLAGS = (
   JSON.parse(readFileSync(resolve(import.meta.dirname, '..', '..', '..', 'package.json'), 'utf8')) as { config: { node_flags: string } }
@@ -32,7 +32,12 @@ export function workerEnv(config: Pick<AppConfig, 'mongo' | 'redis' | 'queue' | 
  * with exactly `env`; its stderr is passed through.
  */
 export function spawnWorker(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [...NODE_FLAGS, workerEntry], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...NODE_FLAGS, entryOf('worker')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** A real API process (apps/api/src/main.js, as `npm run start:api`; with its node's cache jobs when it has a cache). */
+export function spawnApi(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [...NODE_FLAGS, entryOf('api')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** Sends `signal` to a worker process (if still running; SIGKILL 10 s later) and resolves once it has exited. */

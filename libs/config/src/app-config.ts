@@ -96,7 +96,10 @@ export interface AppConfig {
 export interface CacheConfig {
   dir: string;
   maxSize: number;
+  /** A writer that made no progress for this long gives its partial file up to the cleaner (image_cache_stall_time). */
   stallMs: number;
+  /** A partial file without a heartbeat for this long is a dead writer's: the next writer or the cleaner removes it. */
+  writerTimeoutMs: number;
   /** This node's identity in the cache records. */
   node: string;
   schedules: { prefetcher: string | null; pruner: string | null; cleaner: string | null };

@@ -223,8 +223,16 @@ export const envSchema = z.object({
   GLIMPSE_IMAGE_CACHE_DIR: z.string().min(1).optional(),
   /** Bytes the pruner keeps the cache under (image_cache_max_size, 10 GiB). */
   GLIMPSE_IMAGE_CACHE_MAX_SIZE: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(10 * 1024 ** 3),
-  /** Seconds after which the cleaner removes a partial cache file nobody is writing (image_cache_stall_time, 1 day). */
+  /**
+   * Seconds a cache writer may go without progress before it stops vouching for its partial file, which the
+   * cleaner then removes (image_cache_stall_time, 1 day).
+   */
   GLIMPSE_IMAGE_CACHE_STALL_TIME: z.coerce.number().int().min(1).default(86400),
+  /**
+   * Seconds without a heartbeat after which a partial cache file is taken for a dead writer's (a killed process):
+   * the next writer of the image replaces it, the cleaner removes it. Live writers touch their file every quarter.
+   */
+  GLIMPSE_IMAGE_CACHE_WRITER_TIMEOUT: z.coerce.number().int().min(1).max(86400).default(60),
   /**
    * This API node's identity in the cache records (Glance's worker_self_reference_url), e.g. http://node1:9292;
    * unset: `<hostname>:<cache dir>`.

@@ -45,10 +45,11 @@ describe('loadConfig', () => {
     assert.equal(cache.dir, '/var/cache/glimpse');
     assert.equal(cache.maxSize, 10 * 1024 ** 3);
     assert.equal(cache.stallMs, 86_400_000);
+    assert.equal(cache.writerTimeoutMs, 60_000);
     assert.ok(cache.node.endsWith(':/var/cache/glimpse'));
     assert.deepEqual(cache.schedules, { prefetcher: '0 */5 * * * *', pruner: '0 */30 * * * *', cleaner: '0 0 * * * *' });
-    const named = loadConfig({ GLIMPSE_IMAGE_CACHE_DIR: 'c', GLIMPSE_NODE_URL: 'http://node1:9292', GLIMPSE_IMAGE_CACHE_MAX_SIZE: '1024', GLIMPSE_SCHEDULE_CACHE_PRUNER: 'off' }).cache!;
-    assert.deepEqual([named.node, named.maxSize, named.schedules.pruner], ['http://node1:9292', 1024, null]);
+    const named = loadConfig({ GLIMPSE_IMAGE_CACHE_DIR: 'c', GLIMPSE_NODE_URL: 'http://node1:9292', GLIMPSE_IMAGE_CACHE_MAX_SIZE: '1024', GLIMPSE_SCHEDULE_CACHE_PRUNER: 'off', GLIMPSE_IMAGE_CACHE_WRITER_TIMEOUT: '5' }).cache!;
+    assert.deepEqual([named.node, named.maxSize, named.schedules.pruner, named.writerTimeoutMs], ['http://node1:9292', 1024, null, 5000]);
     assert.throws(() => loadConfig({ GLIMPSE_IMAGE_CACHE_MAX_SIZE: '-1' }), /GLIMPSE_IMAGE_CACHE_MAX_SIZE/);
   });
 });

@@ -211,6 +211,7 @@ function cacheConfig(e: Env): CacheConfig | null {
     dir,
     maxSize: e.GLIMPSE_IMAGE_CACHE_MAX_SIZE,
     stallMs: e.GLIMPSE_IMAGE_CACHE_STALL_TIME * 1000,
+    writerTimeoutMs: e.GLIMPSE_IMAGE_CACHE_WRITER_TIMEOUT * 1000,
     node: e.GLIMPSE_NODE_URL ?? `${hostname()}:${dir}`,
     schedules: {
       prefetcher: offOr(e.GLIMPSE_SCHEDULE_CACHE_PREFETCHER),

@@ -30,7 +30,7 @@ export class ImageCache {
     private readonly entries: CacheEntryRepository,
   ) {
     this.config = cache;
-    this.files = cache ? new CacheDir(cache.dir) : null;
+    this.files = cache ? new CacheDir(cache.dir, cache) : null;
   }
 
   get enabled(): boolean {
@@ -77,16 +77,16 @@ export class ImageCache {
   async fill(image: Image, mode: 'client' | 'prefetch'): Promise<CacheFill | null> {
     if (!this.files || image.status !== ImageStatus.Active || image.size === null || !image.checksum) return null;
     if (await this.entries.findCached(this.node, image.id)) return null;
-    const out = await this.files.openPartial(image.id);
-    if (!out) return null;
+    const partial = await this.files.openPartial(image.id);
+    if (!partial) return null;
     const files = this.files;
     const { id, size, checksum } = image;
     return new CacheFill(
-      out,
+      partial.stream,
       { size, checksum },
       mode,
       async () => {
-        await files.commit(id);
+        await files.commit(partial, id);
         try {
           // A prefetch is cancelled by the queue entry's removal while it ran; a read caches what it read.
           if (mode === 'prefetch' && !(await this.entries.promoteQueued(this.node, id, size, checksum))) {
@@ -100,7 +100,7 @@ export class ImageCache {
         this.logger.log(`image ${id} cached (${size} bytes)`);
       },
       async (why) => {
-        await files.discardPartial(id);
+        await files.discard(partial);
         this.logger.log(`image ${id} not cached: ${why}`);
       },
     );
@@ -189,12 +189,13 @@ export class ImageCache {
   }
 
   /**
-   * The cleaner (Glance's clean): removes partial files nobody wrote to for the stall time, and complete files
-   * no record vouches for (a crash between the rename and the record) once they are that old too. How many.
+   * The cleaner (Glance's clean): removes the partial files of dead writers (no heartbeat for the writer timeout;
+   * a writer stalled for the stall time stops its heartbeat), and complete files no record vouches for (a crash
+   * between the rename and the record) once they are as old as the stall time. How many.
    */
   async clean(): Promise<number> {
     if (!this.files || !this.config) return 0;
-    let removed = await this.files.removeStalledPartials(this.config.stallMs);
+    let removed = await this.files.removeDeadPartials();
     const recorded = new Set((await this.entries.cached(this.node)).map((e) => e.imageId));
     for (const file of await this.files.complete()) {
       if (!recorded.has(file.imageId) && Date.now() - file.modifiedMs >= this.config.stallMs) {

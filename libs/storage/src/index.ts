@@ -10,6 +10,7 @@ export * from './stores/file-store.js';
 export * from './stores/http-store.js';
 export * from './stores/s3-store.js';
 export * from './cache/cache-dir.js';
+export * from './cache/partial-file.js';
 export * from './stores/swift/swift-client.js';
 export * from './stores/swift/swift-location.js';
 export * from './stores/swift/swift-store.js';
