@@ -126,12 +126,13 @@ export function curlAsync(args: string[]): Promise<{ ms: number; out: string }> 
   });
 }
 
-/** `rounds` rounds of both, the order swapped every round so neither always runs on a machine the other warmed. */
-export async function interleave(rounds: number, reference: () => Promise<unknown>, service: () => Promise<unknown>): Promise<void> {
+/**
+ * `rounds` rounds of every run, the order rotated every round (two runs swap) so none always runs on a machine
+ * another warmed.
+ */
+export async function interleave(rounds: number, ...runs: (() => Promise<unknown>)[]): Promise<void> {
   for (let round = 0; round < rounds; round++) {
-    const [first, second] = round % 2 === 0 ? [reference, service] : [service, reference];
-    await first();
-    await second();
+    for (let i = 0; i < runs.length; i++) await runs[(round + i) % runs.length]!();
   }
 }
 
