@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
-import { IMPORT_LOCK_PROPERTY } from '@glimpse/domain';
+import { withImportLock } from '@glimpse/domain';
 import { createdBucketsOf, type ImageDoc, ImageKeysBackfill, ImageListing } from '@glimpse/persistence';
 import { parseListQuery } from '../../apps/api/src/images/listing/list-query.js';
 import { type RunningApi, startApi } from '../support/api-app.js';
@@ -27,7 +27,7 @@ describe('derived image keys for records written before them', () => {
     };
     const createdAt = new Date(Date.now() - 5 * 86_400_000);
     const plain = old({ createdAt, updatedAt: createdAt });
-    const locked = old({ props: [{ k: IMPORT_LOCK_PROPERTY, v: 'task-1' }] });
+    const locked = old({ props: Object.entries(withImportLock({}, 'task-1')).map(([k, v]) => ({ k, v })) });
     await db.collection('images').insertMany([plain, locked] as never[]);
     await db.collection('schema_state').deleteMany({});
     const listed = async () => (await api.app.get(ImageListing).page(parseListQuery({}, 1000), { projectId: 'p-old', isAdmin: false })).map((i) => i.id);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { JobName } from '@glimpse/contracts';
-import { IMPORT_LOCK_PROPERTY } from '@glimpse/domain';
+import { importLockHolder } from '@glimpse/domain';
 import { ImageRepository, TaskRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { type RunningApi, startApi } from '../support/api-app.js';
@@ -57,7 +57,7 @@ describe('POST /v2/images/{id}/import: validation, status matrix and the import 
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.match(await message(res), expected, JSON.stringify(body));
     }
-    assert.equal((await images.findById(id))!.properties[IMPORT_LOCK_PROPERTY], undefined, 'a refused request takes no lock');
+    assert.equal(importLockHolder((await images.findById(id))!), undefined, 'a refused request takes no lock');
     assert.equal((await tasks.forImage(id)).length, 0, 'and leaves no task');
   });
 
@@ -109,7 +109,7 @@ describe('POST /v2/images/{id}/import: validation, status matrix and the import 
     assert.deepEqual(task.input, { image_id: id, import_req: webDownload, backend: ['local'] });
     assert.equal(task.requestId, res.headers.get('x-openstack-request-id'));
     const image = await images.findById(id);
-    assert.equal(image!.properties[IMPORT_LOCK_PROPERTY], task.id);
+    assert.equal(importLockHolder(image!), task.id);
     const job = await api.app.get(JobProducer).queueFor(JobName.ImageImport).getJob(task.id);
     assert.deepEqual(job?.data, { taskId: task.id, imageId: id });
 
@@ -135,7 +135,7 @@ describe('POST /v2/images/{id}/import: validation, status matrix and the import 
     await backdate(api.app, 'tasks', stale!.id, 3 * 3600_000);
     const res = await importImage(id, webDownload);
     assert.equal(res.status, 202);
-    const holder = (await images.findById(id))!.properties[IMPORT_LOCK_PROPERTY];
+    const holder = importLockHolder((await images.findById(id))!);
     assert.notEqual(holder, stale!.id);
     assert.equal((await importImage(id, webDownload)).status, 409);
   });

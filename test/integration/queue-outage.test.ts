@@ -24,7 +24,7 @@ describe('enqueue with the job queue down or frozen', () => {
 
   before(async () => {
     const port = await freePort();
-    const config = testConfig({ REDIS_URL: `redis://127.0.0.1:${port}/0`, GLIMPSE_LOCAL_REDIS_PORT: String(port) });
+    const config = testConfig({ REDIS_URL: `redis://127.0.0.1:${port}/0`, GLIMPSE_LOCAL_REDIS_PORT: String(port), GLIMPSE_STORES: 'local:file,web:http' });
     chmodSync(config.dataDir, 0o755);
     spec = redisSpec(config);
     assert.equal(await startService(spec), true);
@@ -86,6 +86,34 @@ describe('enqueue with the job queue down or frozen', () => {
     }
     assert.equal(again.status, 202, again.body);
     assert.equal((await showImage(api.url, id, owner)).os_glance_import_task !== undefined, true);
+  });
+
+  it('with Redis stopped: adding a location answers 503 and leaves the image queued, unlocked and without it; once Redis is back the same add goes through', async () => {
+    const id = await createImage(api.url, owner);
+    const add = () => post(`/v2/images/${id}/locations`, owner, { url: 'http://images.example.com/disk.raw' });
+    const listed = async () => (await (await fetch(`${api.url}/v2/images/${id}/locations`, { headers: admin })).json()) as unknown[];
+    assert.equal(await stopService(spec), true);
+    try {
+      const refused = await add();
+      // What the failed enqueue left (before the fix: importing, locked and with the location, for good).
+      const image = await showImage(api.url, id, owner);
+      assert.deepEqual({ status: image.status, lock: image.os_glance_import_task }, { status: 'queued', lock: undefined }, refused.body);
+      assert.deepEqual(await listed(), []);
+      await assertRefusedCleanly(id, refused);
+    } finally {
+      assert.equal(await startService(spec), true);
+      redisPid = Number(readFileSync(join(spec.dir, 'redis.pid'), 'utf8'));
+    }
+    let again = await add();
+    for (let i = 0; again.status === 503 && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      again = await add();
+    }
+    assert.equal(again.status, 202, again.body);
+    const image = await showImage(api.url, id, owner);
+    assert.equal(image.status, 'importing');
+    assert.notEqual(image.os_glance_import_task, undefined);
+    assert.equal((await listed()).length, 1);
   });
 
   it('with Redis frozen (SIGSTOP): import and a maintenance run answer 503, and no lock or pending task is left', async () => {

@@ -2,8 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { IMPORT_LOCK_PROPERTY } from '@glimpse/domain';
-import { createdBucketsOf, type ImageDoc } from '@glimpse/persistence';
+import { createdBucketsOf, type ImageDoc, importLockedBy } from '@glimpse/persistence';
 
 /**
  * A complete image record as the repository stores it, for tests and benchmarks that seed the images
@@ -19,7 +18,7 @@ export function imageRecord(fields: Partial<ImageDoc> = {}): ImageDoc {
     tags: [], props: [], propPairs: [], locations: [], rev: 0,
     ...fields,
     ...createdBucketsOf(fields.createdAt ?? now),
-    importLocked: (fields.props ?? []).some((p) => p.k === IMPORT_LOCK_PROPERTY),
+    importLocked: importLockedBy(Object.fromEntries((fields.props ?? []).map((p) => [p.k, p.v]))),
   };
 }
 

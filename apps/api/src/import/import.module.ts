@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ImagesPersistenceModule, TasksPersistenceModule } from '@glimpse/persistence';
+import { ImagesPersistenceModule, ImportsPersistenceModule, TasksPersistenceModule } from '@glimpse/persistence';
 import { StorageModule, StoreRegistry } from '@glimpse/storage';
 import { ImagesModule } from '../images/images.module.js';
 import { ImportController } from './import.controller.js';
@@ -8,7 +8,7 @@ import { STORE_CHOICE, type StoreChoice } from './import-targets.js';
 
 /** POST /v2/images/{id}/import and /v2/info/import. */
 @Module({
-  imports: [ImagesModule, ImagesPersistenceModule, TasksPersistenceModule, StorageModule],
+  imports: [ImagesModule, ImagesPersistenceModule, TasksPersistenceModule, ImportsPersistenceModule, StorageModule],
   controllers: [ImportController],
   exports: [ImportService],
   providers: [

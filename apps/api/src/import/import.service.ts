@@ -8,10 +8,9 @@ import {
   invalid,
   parseImportRequest,
   type RequestContext,
-  unavailable,
   type V1_COPY_FROM,
 } from '@glimpse/domain';
-import { ImageRepository, openImportTask, type QuotaUsage, releaseImportLock, TaskRepository } from '@glimpse/persistence';
+import { ImportOwner, type QuotaUsage } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { DEFAULT_URL_FILTER, hasSecrets, redact, screenUrl } from '@glimpse/web-download';
 import { ImageAccess } from '../images/image-access.service.js';
@@ -33,8 +32,7 @@ export interface ImportCall {
 @Injectable()
 export class ImportService {
   constructor(
-    private readonly images: ImageRepository,
-    private readonly tasks: TaskRepository,
+    private readonly owner: ImportOwner,
     private readonly access: ImageAccess,
     private readonly producer: JobProducer,
     private readonly quotas: QuotaService,
@@ -60,31 +58,19 @@ export class ImportService {
     // The task (shown to the owner, kept for days) holds the URI without its credentials; the full one travels
     // only in the queued job, which the worker clears when the import ends.
     const secretUri = req.uri !== undefined && hasSecrets(req.uri) ? req.uri : undefined;
-    const taskId = await openImportTask(this.images, this.tasks, {
+    return this.owner.start({
       imageId,
       owner: image.owner,
       input: { import_req: secretUri ? withUri(req.raw, redact(secretUri)) : req.raw, backend: targets, ...(call.api && { api: call.api }) },
       requestId: call.requestId,
       userId: ctx.userId,
-      lockTimeoutMs: this.importConfig.lockTimeoutMs,
       check: (current) => checkImportable(req.method, current),
+      // The hold follows the task: it counts while the task is pending or processing (the worker's records then
+      // show the import), so a crash of this process or the worker cannot leak it.
+      reserve: (taskId) => this.quotas.hold(image.owner, imageId, importUsage(req.method, image, targets.length), taskId),
+      enqueue: (taskId) => this.producer.enqueue(JobName.ImageImport, { taskId, imageId, ...(secretUri ? { uri: secretUri } : {}) }, { jobId: taskId }),
+      unqueued: 'The import could not be queued',
     });
-    // The hold follows the task: it counts while the task is pending or processing (the worker's records then
-    // show the import), so a crash of this process or the worker cannot leak it.
-    const hold = await this.quotas.hold(image.owner, imageId, importUsage(req.method, image, targets.length), taskId).catch(async (err) => {
-      await releaseImportLock(this.images, imageId, taskId);
-      await this.tasks.remove(taskId);
-      throw err;
-    });
-    try {
-      await this.producer.enqueue(JobName.ImageImport, { taskId, imageId, ...(secretUri ? { uri: secretUri } : {}) }, { jobId: taskId });
-    } catch {
-      await hold.release();
-      await releaseImportLock(this.images, imageId, taskId);
-      await this.tasks.transition(taskId, 'pending', 'failure', { message: 'The import could not be queued.' });
-      throw unavailable('The import could not be queued; try again later.');
-    }
-    return taskId;
   }
 
   /** The web-download URL filter (scheme, host and port lists; no lookup, no connection): 400 when it refuses. */

@@ -2,16 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName } from '@glimpse/contracts';
 import {
+  BACK_TO_QUEUED,
   conflict,
   forbidden,
   ImageStatus,
   invalid,
   parseValidation,
   type RequestContext,
-  unavailable,
   type ValidationData,
 } from '@glimpse/domain';
-import { ImageRepository, openImportTask, TaskRepository } from '@glimpse/persistence';
+import { ImportOwner } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { type Store, StoreRegistry } from '@glimpse/storage';
 import { DEFAULT_URL_FILTER, redact, screenUrl } from '@glimpse/web-download';
@@ -32,8 +32,7 @@ const SWIFT_URL = /^swift(\+https?|\+config)?:\/\//i;
 @Injectable()
 export class LocationsService {
   constructor(
-    private readonly images: ImageRepository,
-    private readonly tasks: TaskRepository,
+    private readonly owner: ImportOwner,
     private readonly access: ImageAccess,
     private readonly stores: StoreRegistry,
     private readonly producer: JobProducer,
@@ -54,8 +53,9 @@ export class LocationsService {
     const { store, url } = SWIFT_URL.test(parsed.url) ? await this.adopted(ctx, imageId, parsed.url) : this.httpStore(parsed.url);
 
     const location = { url, store: store.id, metadata: { store: store.id }, status: 'active' as const };
-    // The import owner's way in (task, lock with the stale-lock takeover, undone on refusal), as for any import.
-    const taskId = await openImportTask(this.images, this.tasks, {
+    // One job checks the format and the checksums (one read of the URL); the image turns active after it.
+    const checking = (taskId: string) => `${taskId}-checksum`;
+    const taskId = await this.owner.start({
       type: 'location_import',
       imageId,
       owner: image.owner,
@@ -68,20 +68,15 @@ export class LocationsService {
       },
       requestId: null,
       userId: ctx.userId,
-      lockTimeoutMs: this.importConfig.lockTimeoutMs,
       check: (current) => {
         if (current.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${current.status} to importing is not allowed`);
       },
       changes: () => ({ status: ImageStatus.Importing, locations: [location] }),
+      undo: (current) => ({ ...BACK_TO_QUEUED, locations: current.locations.filter((l) => l.url !== location.url) }),
+      enqueue: (id) => this.producer.enqueue(JobName.ImageChecksum, { imageId, store: store.id, taskId: id }, { jobId: checking(id) }),
+      unqueued: 'The checks of the location could not be queued',
     });
-    try {
-      // One job checks the format and the checksums (one read of the URL); the image turns active after it.
-      const jobId = `${taskId}-checksum`;
-      await this.producer.enqueue(JobName.ImageChecksum, { imageId, store: store.id, taskId }, { jobId });
-      return { taskId, jobId };
-    } catch {
-      throw unavailable('The location was added but its checks could not be queued; the updater will release the image.');
-    }
+    return { taskId, jobId: checking(taskId) };
   }
 
   private httpStore(url: string): { store: Store; url: string } {

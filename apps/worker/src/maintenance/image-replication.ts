@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName, type JobResults } from '@glimpse/contracts';
 import { conflict, GlimpseError, ImageStatus, replicaTargets } from '@glimpse/domain';
-import { ImageRepository, openImportTask, releaseImportLock, TaskRepository } from '@glimpse/persistence';
+import { ImageRepository, ImportOwner } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { StoreRegistry } from '@glimpse/storage';
 
@@ -21,11 +21,10 @@ export class ImageReplication {
 
   constructor(
     private readonly images: ImageRepository,
-    private readonly tasks: TaskRepository,
+    private readonly owner: ImportOwner,
     private readonly producer: JobProducer,
     private readonly stores: StoreRegistry,
     @InjectConfig('replicator') private readonly replicator: ConfigOf<'replicator'>,
-    @InjectConfig('import') private readonly importConfig: ConfigOf<'import'>,
   ) {}
 
   async replicate(imageId: string): Promise<Outcome> {
@@ -36,26 +35,20 @@ export class ImageReplication {
     if (targets.length === 0) return { outcome: 'in-place', stores: [] };
     let taskId: string;
     try {
-      taskId = await openImportTask(this.images, this.tasks, {
+      taskId = await this.owner.start({
         imageId,
         owner: image.owner,
         input: { import_req: { method: { name: 'copy-image' }, stores: targets }, backend: targets, requested_by: 'replicator' },
         requestId: null,
         userId: null,
-        lockTimeoutMs: this.importConfig.lockTimeoutMs,
         check: (current) => {
           if (current.status !== ImageStatus.Active) throw conflict(`Image ${imageId} is ${current.status}`);
         },
+        enqueue: (id) => this.producer.enqueue(JobName.ImageImport, { taskId: id, imageId }, { jobId: id }),
+        unqueued: 'The copy could not be queued',
       });
     } catch (err) {
       if (err instanceof GlimpseError && (err.kind === 'conflict' || err.kind === 'not-found')) return { outcome: 'busy', stores: [] };
-      throw err;
-    }
-    try {
-      await this.producer.enqueue(JobName.ImageImport, { taskId, imageId }, { jobId: taskId });
-    } catch (err) {
-      await releaseImportLock(this.images, imageId, taskId);
-      await this.tasks.transition(taskId, 'pending', 'failure', { message: 'The copy could not be queued.' }).catch(() => undefined);
       throw err;
     }
     this.logger.log(`image ${imageId}: copying into ${targets.join(', ')} (task ${taskId})`);

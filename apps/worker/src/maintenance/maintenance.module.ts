@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ImagesPersistenceModule, MaintenancePersistenceModule, QuotasPersistenceModule, TasksPersistenceModule } from '@glimpse/persistence';
+import { ImagesPersistenceModule, ImportsPersistenceModule, MaintenancePersistenceModule, QuotasPersistenceModule, TasksPersistenceModule } from '@glimpse/persistence';
 import { MaintenanceProcessor } from './maintenance.processor.js';
 import { MaintenanceScheduler } from './maintenance.scheduler.js';
 import { type Sweep, SWEEPS_TOKEN } from './sweep.js';
@@ -14,7 +14,7 @@ import { UpdaterSweep } from './updater.sweep.js';
 
 /** Scheduled maintenance: the sweeps, their schedules and the processor that runs and records them. */
 @Module({
-  imports: [MaintenancePersistenceModule, ImagesPersistenceModule, TasksPersistenceModule, QuotasPersistenceModule],
+  imports: [MaintenancePersistenceModule, ImagesPersistenceModule, TasksPersistenceModule, ImportsPersistenceModule, QuotasPersistenceModule],
   providers: [
     UpdaterSweep,
     ReaperSweep,
