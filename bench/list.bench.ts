@@ -9,6 +9,8 @@
  * whether PostgreSQL answers with an index or a sequential scan; MongoDB: the winning plan's stages and documents
  * examined). `GLIMPSE_BENCH_DB=ferretdb-pg` runs it on FerretDB's PostgreSQL backend (see bench/support/bench-stack.ts);
  * BENCH_LIST_ROUNDS, BENCH_LIST_SECONDS, BENCH_LIST_BATCH (insertMany batch, default 10000) and BENCH_LIST_CASES tune it.
+ * GLIMPSE_BENCH_CONSOLE=compare adds a second API with GLIMPSE_CONSOLE=false on the same database and prints each
+ * page's p50/p99 with the console on and off, from interleaved requests (support/console-compare.ts).
  */
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
@@ -16,7 +18,9 @@ import { type ImageListQuery } from '@glimpse/domain';
 import { afterMarker, createdBucketsOf, DatabaseServer, ImageRepository, listFilter, propPair, SELECTIVE_KEYS, sortSpec } from '@glimpse/persistence';
 import { parseListQuery } from '../apps/api/src/images/listing/list-query.js';
 import { imageRecord, insertImageRecords } from '../test/support/image-records.js';
-import { startBenchStack } from './support/bench-stack.js';
+import { type BenchStack, startBenchStack } from './support/bench-stack.js';
+import { comparesConsole, consolePair } from './support/console-compare.js';
+import { interleave } from './support/data-bench.js';
 
 const PROJECT = 'bench-project';
 const headers = { 'x-project-id': PROJECT, 'x-roles': 'member', accept: 'application/json', 'content-type': 'application/json' };
@@ -84,6 +88,7 @@ export default async function listBench(args: string[]): Promise<void> {
   const total = Number(args[0] ?? process.env.BENCH_LIST_IMAGES ?? 1_000_000);
   // The creates below all land queued in one project: no queued-image limit, or they would hit it (413) mid-run.
   const stack = await startBenchStack({ GLIMPSE_QUEUED_IMAGES_PER_PROJECT: '-1' }, { worker: false });
+  const pair = comparesConsole() ? await consolePair(stack, { GLIMPSE_QUEUED_IMAGES_PER_PROJECT: '-1' }, { worker: false }) : null;
   try {
     const images = stack.api.get<Connection>(getConnectionToken()).db!.collection<{ _id: string } & Record<string, unknown>>('images');
     console.log(`database: ${stack.database}`);
@@ -173,6 +178,23 @@ export default async function listBench(args: string[]): Promise<void> {
       });
       if (res.status !== 200) throw new Error(`PATCH: ${res.status} ${await res.text()}`);
     }), await timed(rounds, () => images.updateOne({ _id: own }, { $set: { name: `bare-${n++}` } })));
+    if (pair) {
+      // One request to each API in turn (order rotated every round), so both see the same machine.
+      console.log(`\nconsole on / off, ${rounds} interleaved requests each    p50 on    p50 off     p99 on    p99 off   p50 on/off`);
+      const get = (api: BenchStack, path: string, caller: typeof member, into: number[]) => async () => {
+        const t0 = performance.now();
+        const res = await fetch(`${api.url}${path}`, { headers: caller.isAdmin ? adminHeaders : headers });
+        if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+        await res.arrayBuffer();
+        into.push(performance.now() - t0);
+      };
+      for (const [label, path, caller] of [...cases.map(([l, q, c]) => [l, `/v2/images${q}`, c] as const), ['GET /v2/images/{id}', `/v2/images/${pub}`, member] as const]) {
+        const on: number[] = [];
+        const off: number[] = [];
+        await interleave(rounds, get(stack, path, caller, on), get(pair.off, path, caller, off));
+        console.log(`  ${label.padEnd(40)}${ms(pct(on, 50))}${ms(pct(off, 50))}${ms(pct(on, 99))}${ms(pct(off, 99))}${(pct(on, 50) / pct(off, 50)).toFixed(2).padStart(12)}`);
+      }
+    }
     if (process.env.BENCH_LIST_PLAIN) {
       // The old shape on FerretDB, for comparison: one query reading every matching row (minutes at 1,000,000).
       const q = parseListQuery({}, 1000);
@@ -188,6 +210,7 @@ export default async function listBench(args: string[]): Promise<void> {
     );
     console.log(`creates/s, 16 clients:              ${creates.toFixed(0)}   (target 250; Glance 25.1: 51)`);
   } finally {
+    await pair?.close();
     await stack.close();
   }
 }

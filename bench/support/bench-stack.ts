@@ -30,7 +30,13 @@ export interface BenchStack {
  * `GLIMPSE_BENCH_DB=ferretdb-pg` runs it instead on a FerretDB with the PostgreSQL backend that the stack starts
  * (on a fresh PostgreSQL database) and stops.
  */
-export async function startBenchStack(env: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<BenchStack> {
+export async function startBenchStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<BenchStack> {
+  const other = options.sameDataAs;
+  if (other) {
+    // What it reads and writes is `other`'s, which removes it all: closing it only stops it.
+    const config = stackConfig({ uri: other.config.mongo.uri!, postgresUrl: other.config.mongo.postgresUrl }, other.config.redis.url!, other.config.queue.prefix, other.config.dataDir, env);
+    return listen(config, options, other.database, null);
+  }
   const id = randomBytes(4).toString('hex');
   const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-bench-'));
   const backend = process.env.GLIMPSE_BENCH_DB ?? 'default';
@@ -46,17 +52,20 @@ export async function startBenchStack(env: Record<string, string> = {}, options:
   }
 }
 
-async function startOn(
-  db: BenchDatabase | null, id: string, dataDir: string, env: Record<string, string>, options: { worker?: boolean }, base: ReturnType<typeof loadConfig>,
-): Promise<BenchStack> {
-  const { config: services } = await ensureLocalServices(db ? { ...base, mongo: { ...base.mongo, uri: db.uri, postgresUrl: db.postgresUrl } } : base);
-  const config = loadConfig({
+interface StackOptions {
+  worker?: boolean;
+  /** A second API on that stack's database, Redis, queue prefix and data directory (e.g. with GLIMPSE_CONSOLE=false). */
+  sameDataAs?: BenchStack;
+}
+
+function stackConfig(mongo: { uri: string; postgresUrl?: string }, redisUrl: string, prefix: string, dataDir: string, env: Record<string, string>): ResolvedConfig {
+  return loadConfig({
     ...process.env,
     LOG_LEVEL: 'warn',
-    MONGODB_URI: services.mongo.uri!.replace(/(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/, `$1/bench_${id}`),
-    REDIS_URL: services.redis.url!,
-    ...(services.mongo.postgresUrl ? { GLIMPSE_FERRETDB_POSTGRES_URL: services.mongo.postgresUrl } : {}),
-    GLIMPSE_QUEUE_PREFIX: `bench${id}`,
+    MONGODB_URI: mongo.uri,
+    REDIS_URL: redisUrl,
+    ...(mongo.postgresUrl ? { GLIMPSE_FERRETDB_POSTGRES_URL: mongo.postgresUrl } : {}),
+    GLIMPSE_QUEUE_PREFIX: prefix,
     GLIMPSE_DATA_DIR: dataDir,
     GLIMPSE_SCHEDULE_AUDITOR: 'off',
     GLIMPSE_SCHEDULE_REPLICATOR: 'off',
@@ -64,6 +73,10 @@ async function startOn(
     GLIMPSE_SCHEDULE_REAPER: 'off',
     ...env,
   }) as ResolvedConfig;
+}
+
+/** The stack's API (and worker) on `config`; closing it removes what it `owns` (none when it shares another's). */
+async function listen(config: ResolvedConfig, options: StackOptions, database: string, owns: { dataDir: string; db: BenchDatabase | null } | null): Promise<BenchStack> {
   const logger = createLogger({ level: 'warn', pretty: false, name: 'bench' });
   const api = await createApiApp(config, logger);
   await api.listen(0, '127.0.0.1');
@@ -73,13 +86,25 @@ async function startOn(
     api,
     url: `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`,
     worker,
-    database: db?.label ?? services.mongo.uri!.replace(/\/\/[^@/]*@/, '//'),
+    database,
     async close() {
       await worker?.close();
-      await api.get<Connection>(getConnectionToken()).dropDatabase().catch(() => undefined);
+      if (owns) await api.get<Connection>(getConnectionToken()).dropDatabase().catch(() => undefined);
       await api.close();
-      rmSync(dataDir, { recursive: true, force: true });
-      await db?.stop();
+      if (owns) {
+        rmSync(owns.dataDir, { recursive: true, force: true });
+        await owns.db?.stop();
+      }
     },
   };
+}
+
+async function startOn(
+  db: BenchDatabase | null, id: string, dataDir: string, env: Record<string, string>, options: StackOptions, base: ReturnType<typeof loadConfig>,
+): Promise<BenchStack> {
+  const { config: services } = await ensureLocalServices(db ? { ...base, mongo: { ...base.mongo, uri: db.uri, postgresUrl: db.postgresUrl } } : base);
+  const uri = services.mongo.uri!.replace(/(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/, `$1/bench_${id}`);
+  const config = stackConfig({ uri, postgresUrl: services.mongo.postgresUrl }, services.redis.url!, `bench${id}`, dataDir, env);
+  const database = db?.label ?? services.mongo.uri!.replace(/\/\/[^@/]*@/, '//');
+  return listen(config, options, database, { dataDir, db });
 }
