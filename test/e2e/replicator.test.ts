@@ -40,19 +40,24 @@ describe('replicator: placement policy and repair of bad copies, with real file 
   };
   const fileIn = (image: Image, store: string) => fileURLToPath(image.locations.find((l) => l.store === store)!.url);
   const copies = (image: Image) => image.locations.map((l) => `${l.store}:${l.status}`).sort();
-  /** Waits until the image's copies are as expected and no copy is being written. */
+  const tasksOf = async (id: string) =>
+    ((await (await fetch(`${api.url}/v2/images/${id}/tasks`, { headers: admin })).json()) as { tasks: { status: string; message: string }[] }).tasks;
+  /**
+   * Waits until the image's copies are as expected, no copy is being written and every task has ended: the runner
+   * releases the image's lock before it records the task's outcome, so an idle image can still show its task running
+   * for a moment.
+   */
   const settled = async (id: string, expected: string[]) => {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const image = (await images.findById(id))!;
       const idle = !image.properties.os_glance_import_task;
-      if (idle && JSON.stringify(copies(image)) === JSON.stringify(expected)) return image;
-      if (Date.now() > deadline) assert.fail(`image ${id}: copies ${copies(image).join(' ')}, lock ${image.properties.os_glance_import_task ?? '-'}; expected ${expected.join(' ')}`);
+      const running = (await tasksOf(id)).filter((t) => t.status === 'pending' || t.status === 'processing').length;
+      if (idle && running === 0 && JSON.stringify(copies(image)) === JSON.stringify(expected)) return image;
+      if (Date.now() > deadline) assert.fail(`image ${id}: copies ${copies(image).join(' ')}, lock ${image.properties.os_glance_import_task ?? '-'}, ${running} task(s) running; expected ${expected.join(' ')}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   };
-  const tasksOf = async (id: string) =>
-    ((await (await fetch(`${api.url}/v2/images/${id}/tasks`, { headers: admin })).json()) as { tasks: { status: string; message: string }[] }).tasks;
 
   let pub: { id: string; digest: string };
 
