@@ -3,10 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import {
   conflict,
+  endImportState,
   holdsImportLock,
   type Image,
   importLockHolder,
   importLockIsStale,
+  invalid,
   type TaskType,
   unavailable,
   withImportLock,
@@ -127,15 +129,54 @@ export class ImportOwner {
     return id;
   }
 
+  /** The image, while this task holds its lock: a task that lost it (taken over, released) stops (409). */
+  async locked(imageId: string, taskId: string): Promise<Image> {
+    const image = await this.images.findById(imageId);
+    if (!image || image.status === 'deleted') throw invalid(`Image ${imageId} was deleted during the import.`);
+    assertImportLock(image, taskId);
+    return image;
+  }
+
+  /** An import step's save: the lock re-checked on the fresh record, then `change` written in the same write. */
+  save(imageId: string, taskId: string, change: (image: Image) => ImageChanges): Promise<Image> {
+    return this.images.mutate(imageId, (current) => {
+      assertImportLock(current, taskId);
+      return change(current);
+    });
+  }
+
   /**
-   * Releases the lock if this task still holds it, with `undo`'s changes in the same write. Best effort: a lock
-   * left behind (the database down) goes stale and the updater's recovery ends it.
+   * The import's last save when it succeeded: the lock re-checked, then released with `change`, the importing
+   * list emptied and the stores that failed listed (Glance's end state, `endImportState`).
    */
+  end(imageId: string, taskId: string, failedStores: readonly string[], change: (image: Image) => ImageChanges): Promise<Image> {
+    return this.save(imageId, taskId, (current) => ({ ...change(current), properties: endImportState(current.properties, failedStores) }));
+  }
+
+  /**
+   * The import failed for good: if this task still holds the lock, it is released in one write with `revert`'s
+   * changes (the image back to queued, `BACK_TO_QUEUED`, when the import had moved it) and, when `failedStores`
+   * is given, Glance's end state listing them; then the task fails with `reason`. Best effort: a lock left
+   * behind (the database down) goes stale and the updater's recovery ends it.
+   */
+  async rollBack(imageId: string, taskId: string, reason: string, how: { revert?(image: Image): ImageChanges; failedStores?: readonly string[] }): Promise<void> {
+    await this.release(imageId, taskId, (current) => ({
+      ...how.revert?.(current),
+      ...(how.failedStores && { properties: endImportState(current.properties, how.failedStores) }),
+    }));
+    const task = await this.tasks.findById(taskId).catch(() => null);
+    if (task && (task.status === 'pending' || task.status === 'processing')) {
+      await this.tasks.transition(taskId, task.status, 'failure', { message: reason, result: null }).catch(() => undefined);
+    }
+  }
+
+  /** Releases the lock if this task still holds it, with `undo`'s changes in the same write (best effort). */
   private async release(imageId: string, taskId: string, undo?: (image: Image) => ImageChanges): Promise<void> {
     await this.images
       .mutate(imageId, (current) => {
         if (!holdsImportLock(current, taskId)) return {};
-        return { ...undo?.(current), properties: withoutImportLock(current.properties) };
+        const changes = undo?.(current) ?? {};
+        return { ...changes, properties: withoutImportLock(changes.properties ?? current.properties) };
       })
       .catch(() => undefined);
   }
