@@ -51,7 +51,7 @@ describe('listing: page chains equal the plain query sorted in memory', () => {
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
     const now = Date.now();
     // Clusters of creation times: the same second, neighbouring minutes, hours, days, and months back.
-    const offsets = [0, 0, 1_000, 30_000, 61_000, 3_599_000, 3_600_000, 7_200_000, 86_400_000, 90_000_000, 40 * 86_400_000, 400 * 86_400_000];
+    const offsets = [0, 0, 1_000, 30_000, 61_000, 300_000, 720_000, 3_599_000, 3_600_000, 7_200_000, 30 * 3_600_000, 86_400_000, 90_000_000, 40 * 86_400_000, 400 * 86_400_000];
     docs = Array.from({ length: 120 }, (_, i) => {
       const createdAt = new Date(Math.floor((now - pick(offsets) - Math.floor(random() * 5) * 1000) / 1000) * 1000);
       const props = random() < 0.3 ? { os_distro: pick(['debian', 'ubuntu']) } : {};

@@ -45,12 +45,18 @@ export class ImageListing {
   /** Off: every page is one query (the shape MongoDB serves from its indexes); tests compare both ways. */
   walkBuckets = true;
 
+  /** The bucket queries of this process's last walk, with each one's width (tests check which buckets a page reads). */
+  lastWalk: { queries: number; levels: string[] } = { queries: 0, levels: [] };
+
   /**
    * A newest-first page on FerretDB, which cannot push a range, a sort or a limit with a filter down: walk the
    * creation buckets (image-keys.ts) from the newest down, each query being the page's filter plus one bucket
    * equality, which PostgreSQL finds by index, so only that bucket's matching rows are read and sorted. Minutes
-   * while they yield rows; three empty ones in a row move the walk to ten minutes, then hours, then days (a
-   * sparse stretch costs a few queries, not thousands; a pause in a dense stretch reads a bucket ten times larger). Each query is bounded by `createdAt < upper`, the start of what was walked already.
+   * while they yield rows; a whole ten minutes of empty ones in a row move the walk to ten minutes, six empty of those
+   * (an hour) to hours, 24 empty hours to days (WIDEN_AFTER_EMPTY): an empty bucket costs one indexed query that
+   * reads nothing, a wider bucket reads every matching row in it, so a pause of a few minutes before a dense stretch
+   * costs a few empty queries, not a bucket ten times larger, and a sparse stretch still costs tens of queries, not
+   * thousands. Each query is bounded by `createdAt < upper`, the start of what was walked already.
    * After EMPTY_DAYS empty days in a row, or MAX_BUCKET_QUERIES queries, one query reads the rest (what every page
    * cost before: each remaining row that matches). Exact in order and content: buckets partition time, and within
    * one the page's own sort (created_at first) applies.
@@ -58,6 +64,7 @@ export class ImageListing {
   private async byBuckets(query: ImageListQuery, filter: Record<string, unknown>, from: Date | undefined): Promise<ImageDoc[]> {
     const sort = sortSpec(query);
     const out: ImageDoc[] = [];
+    this.lastWalk = { queries: 0, levels: [] };
     const and = (filter.$and as object[] | undefined) ?? [];
     // Everything not yet walked is before `upper`: the end of the marker's minute, or a minute past now (clock skew).
     let upper = (Math.floor((from ?? new Date(Date.now() + BUCKET_SKEW_MS)).getTime() / 60_000) + 1) * 60_000;
@@ -74,17 +81,20 @@ export class ImageListing {
     for (let queries = 0; out.length < query.limit && upper > 0; queries++) {
       if (queries === MAX_BUCKET_QUERIES || emptyDays === EMPTY_DAYS) {
         out.push(...(await find({}, query.limit - out.length)));
+        this.lastWalk.levels.push('rest');
         break;
       }
       const { key, ms } = CREATED_BUCKETS[level]!;
       const bucket = Math.floor((upper - 1) / ms);
       const found = await find({ [key]: bucket }, query.limit - out.length);
+      this.lastWalk.queries++;
+      this.lastWalk.levels.push(key);
       out.push(...found);
       upper = bucket * ms;
-      // Three empty buckets in a row (one may be the clock-skew minute, or a pause) widen the walk.
+      // A run of empty buckets (the clock-skew minute, a pause, a sparse filter) widens the walk.
       if (found.length > 0) empty = emptyDays = 0;
       else if (level === CREATED_BUCKETS.length - 1) emptyDays++;
-      else if (++empty === WIDEN_AFTER_EMPTY) {
+      else if (++empty === WIDEN_AFTER_EMPTY[level]) {
         level++;
         empty = 0;
       }
@@ -112,7 +122,8 @@ const MAX_BUCKET_QUERIES = 64;
 const EMPTY_DAYS = 7;
 /** Top-level equalities selective enough that one query beats the walk (their companion index finds the rows). */
 export const SELECTIVE_KEYS = ['_id', 'name', 'checksum', 'osHashValue'];
-const WIDEN_AFTER_EMPTY = 3;
+/** Empty buckets in a row, at each width, after which the walk moves to the next width: one of those's worth. */
+const WIDEN_AFTER_EMPTY = [10, 6, 24];
 /** How far ahead of this server's clock another server's created_at may be. */
 const BUCKET_SKEW_MS = 60_000;
 
