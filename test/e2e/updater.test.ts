@@ -66,6 +66,27 @@ describe('updater: stuck uploads and imports go back to queued, dead import lock
     assert.equal((await tasks.findById(live.id))!.status, 'processing');
   });
 
+  it('a dead import is rolled back by the import owner\'s rule: checksums and staged data gone, an unclaimed staged import too', async () => {
+    // Claimed (importing) with values of the data the dead run had recorded, and a staged file.
+    const claimed = await importing('gone-task');
+    await images.update(claimed, {}, { checksum: 'c'.repeat(32), size: 7, virtualSize: 7 });
+    // Staged, its import's job never ran (uploading with its size, the lock of a task that vanished).
+    const unclaimed = await image();
+    await images.update(unclaimed, {}, { status: 'uploading', size: 7, properties: { os_glance_import_task: 'gone-too', os_glance_importing_to_stores: 'local' } });
+    mkdirSync(stack.config.storage.stagingDir, { recursive: true });
+    const staged = [claimed, unclaimed].map((id) => join(stack.config.storage.stagingDir, id));
+    for (const file of staged) writeFileSync(file, 'staged data');
+    await update([claimed, unclaimed]);
+    for (const id of [claimed, unclaimed]) {
+      const img = (await images.findById(id))!;
+      assert.equal(img.status, 'queued', id);
+      assert.deepEqual([img.size, img.checksum, img.virtualSize], [null, null, null]);
+      assert.equal(img.properties.os_glance_import_task, undefined);
+      assert.equal(img.properties.os_glance_failed_import, 'local');
+    }
+    for (const file of staged) assert.equal(existsSync(file), false, `${file}: a queued image keeps no staged data`);
+  });
+
   it('a saving image without a heartbeat returns to queued; one with a recent heartbeat does not', async () => {
     const stuck = await image();
     await images.update(stuck, {}, { status: 'saving', size: 123 });

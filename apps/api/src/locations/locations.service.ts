@@ -72,7 +72,8 @@ export class LocationsService {
         if (current.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${current.status} to importing is not allowed`);
       },
       changes: () => ({ status: ImageStatus.Importing, locations: [location] }),
-      undo: (current) => ({ ...BACK_TO_QUEUED, locations: current.locations.filter((l) => l.url !== location.url) }),
+      // Back to queued (BACK_TO_QUEUED drops the location: a queued image has no copy).
+      undo: () => ({ ...BACK_TO_QUEUED }),
       enqueue: (id) => this.producer.enqueue(JobName.ImageChecksum, { imageId, store: store.id, taskId: id }, { jobId: checking(id) }),
       unqueued: 'The checks of the location could not be queued',
     });

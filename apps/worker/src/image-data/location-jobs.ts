@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { pipeline } from 'node:stream/promises';
 import { pipeline as streamPipeline, Transform, Writable } from 'node:stream';
 import type { ImageLocationPayload, JobResults, JobName } from '@glimpse/contracts';
-import { BACK_TO_QUEUED, holdsImportLock, type Image, type ImageLocation, invalid, locationSizeMismatch, notFound, withoutImportLock } from '@glimpse/domain';
-import { ImageRepository, TaskRepository } from '@glimpse/persistence';
+import { holdsImportLock, type Image, type ImageLocation, invalid, locationSizeMismatch, notFound, withoutImportLock } from '@glimpse/domain';
+import { ImageRepository, ImportOwner, TaskRepository } from '@glimpse/persistence';
 import { type Digests, ImageWriter } from '@glimpse/storage';
-import { isRetryable } from '../processors/job-failure.js';
+import { isRetryable, messageOf } from '../processors/job-failure.js';
 import { FORMAT_GATE, type FormatGate, type FormatWatcher, IMAGE_BYTES, type ImageBytes } from './image-data.ports.js';
 
 /**
@@ -18,6 +18,7 @@ export class LocationJobs {
   constructor(
     private readonly images: ImageRepository,
     private readonly tasks: TaskRepository,
+    private readonly owner: ImportOwner,
     @Inject(IMAGE_BYTES) private readonly bytes: ImageBytes,
     @Inject(FORMAT_GATE) private readonly gate: FormatGate,
     private readonly writer: ImageWriter,
@@ -36,7 +37,8 @@ export class LocationJobs {
    * data's format (the upload's gate: no backing or data file, no vmdk naming other files, the declared format)
    * and hashes it. The image waits in `importing` and becomes active only if the format passes and the data
    * matches validation_data (when given); otherwise, or if the URL cannot be read (a refused address or
-   * redirect) on the last attempt, it goes back to `queued` without the location and the task fails.
+   * redirect) on the last attempt, the import owner rolls it back (`queued` without the location, the task
+   * failed).
    */
   private async locationImport(job: Required<ImageLocationPayload>, signal: AbortSignal, finalAttempt: boolean): Promise<JobResults[typeof JobName.ImageChecksum]> {
     const task = await this.tasks.findById(job.taskId);
@@ -59,7 +61,8 @@ export class LocationJobs {
       }
     } catch (err) {
       if (isRetryable(err) && !finalAttempt) throw err;
-      await this.abandon(job, (err as Error).message);
+      // The location could not be used: the import owner's rollback (back to queued without it, the task failed).
+      await this.owner.rollBack(job.imageId, job.taskId, messageOf(err)).catch(() => undefined);
       throw err;
     }
     await this.images.mutate(job.imageId, (image) => {
@@ -69,21 +72,6 @@ export class LocationJobs {
     });
     await this.tasks.transition(job.taskId, 'processing', 'success', { result: { image_id: job.imageId }, message: '' }).catch(() => undefined);
     return { checksum: d.md5, osHashValue: d.hashValue, size: d.size };
-  }
-
-  /** The location could not be used: the image returns to queued without it (if it was waiting), the task fails. */
-  private async abandon(job: Required<ImageLocationPayload>, reason: string): Promise<void> {
-    await this.images
-      .mutate(job.imageId, (image) => {
-        if (!holdsImportLock(image, job.taskId)) return {};
-        const properties = withoutImportLock(image.properties);
-        return { ...BACK_TO_QUEUED, locations: image.locations.filter((l) => l.store !== job.store), properties };
-      })
-      .catch(() => undefined);
-    const task = await this.tasks.findById(job.taskId);
-    if (task && (task.status === 'pending' || task.status === 'processing')) {
-      await this.tasks.transition(task.id, task.status, 'failure', { message: reason }).catch(() => undefined);
-    }
   }
 
   /** The copy's digests; `watcher`, when given, sees the same bytes on the way (one read for both). */

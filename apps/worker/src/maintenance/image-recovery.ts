@@ -1,16 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import type { JobName, JobResults } from '@glimpse/contracts';
-import { BACK_TO_QUEUED, endImportState, importLockHolder, IMPORTING_TO_STORES_PROPERTY, ImageStatus, importLockIsStale, storeList } from '@glimpse/domain';
-import { ImageRepository, TaskRepository } from '@glimpse/persistence';
+import { BACK_TO_QUEUED, importLockHolder, IMPORTING_TO_STORES_PROPERTY, ImageStatus, importLockIsStale, storeList } from '@glimpse/domain';
+import { ImageRepository, ImportOwner, TaskRepository, unwound } from '@glimpse/persistence';
 import { StagingArea } from '@glimpse/storage';
 
 type Outcome = JobResults[typeof JobName.RecoverImage];
 
 /**
  * The updater's work on one image: an import whose task died (finished, vanished, or silent past the lock
- * timeout) returns the image to `queued` as a failed import does (a v1 copy-from, `saving`, is killed), the task
- * failed with the reason; an upload or unfinished stage whose API process stopped sending heartbeats returns to
+ * timeout) is rolled back by the import owner as a failed import is (ImportOwner.rollBack: the image back to
+ * `queued` by the one rule, a v1 copy-from, `saving`, killed; the task failed with the reason); an upload or unfinished stage whose API process stopped sending heartbeats returns to
  * `queued` with its size cleared; a dead import lock on
  * any other image is released. Conditional writes: a live import or upload is never touched.
  */
@@ -22,6 +22,7 @@ export class ImageRecovery {
     private readonly images: ImageRepository,
     private readonly tasks: TaskRepository,
     private readonly staging: StagingArea,
+    private readonly owner: ImportOwner,
     @InjectConfig('updater') private readonly updater: ConfigOf<'updater'>,
     @InjectConfig('import') private readonly importConfig: ConfigOf<'import'>,
   ) {}
@@ -45,20 +46,16 @@ export class ImageRecovery {
     if (!taskId) return { outcome: 'skipped' };
     const task = await this.tasks.findById(taskId);
     if (!importLockIsStale(task, now, this.importConfig.lockTimeoutMs)) return { outcome: 'live' };
-    const properties = endImportState(image.properties, storeList(image.properties[IMPORTING_TO_STORES_PROPERTY]));
-    const importing = image.status === ImageStatus.Importing || image.status === ImageStatus.Saving;
-    // v1's rule for a copy-from that died: killed; a v2 import goes back to queued.
-    const after = image.status === ImageStatus.Saving ? ImageStatus.Killed : ImageStatus.Queued;
-    const done = await this.images.update(
-      imageId,
-      { status: image.status, rev: image.rev },
-      importing ? { ...BACK_TO_QUEUED, status: after, properties } : { properties },
-    );
-    if (!done) return { outcome: 'skipped' };
-    if (task && (task.status === 'pending' || task.status === 'processing')) {
-      await this.tasks.transition(task.id, task.status, 'failure', { message: 'The import stopped without finishing (no progress past the lock timeout).' }).catch(() => undefined);
-    }
-    this.logger.warn(`released the dead import lock of image ${imageId} (task ${taskId})${importing ? `: ${after}` : ''}`);
-    return { outcome: importing ? 'requeued' : 'unlocked' };
+    // The import owner's rollback, as a failed import ends: the same "back to queued" rule (a v1 copy-from,
+    // saving, killed), the importing stores listed as failed, a queued image's staged data removed, the task failed.
+    const reason = 'The import stopped without finishing (no progress past the lock timeout).';
+    const found = await this.owner.rollBack(imageId, taskId, reason, {
+      failedStores: storeList(image.properties[IMPORTING_TO_STORES_PROPERTY]),
+      onQueued: () => this.staging.remove(imageId),
+    });
+    if (!found) return { outcome: 'skipped' };
+    const after = unwound(found).status;
+    this.logger.warn(`released the dead import lock of image ${imageId} (task ${taskId})${after ? `: ${after}` : ''}`);
+    return { outcome: after ? 'requeued' : 'unlocked' };
   }
 }

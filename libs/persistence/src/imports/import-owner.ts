@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import {
+  BACK_TO_QUEUED,
   conflict,
   endImportState,
   holdsImportLock,
   type Image,
   importLockHolder,
   importLockIsStale,
+  ImageStatus,
   invalid,
   type TaskType,
   unavailable,
@@ -146,28 +148,50 @@ export class ImportOwner {
   }
 
   /**
-   * The import's last save when it succeeded: the lock re-checked, then released with `change`, the importing
-   * list emptied and the stores that failed listed (Glance's end state, `endImportState`).
+   * The import's last save when it succeeded: the lock re-checked, then released with `change`; with
+   * `failedStores` (an import to stores), also the importing list emptied and the stores that failed listed
+   * (Glance's end state, `endImportState`); null (a location import) releases the lock only.
    */
-  end(imageId: string, taskId: string, failedStores: readonly string[], change: (image: Image) => ImageChanges): Promise<Image> {
-    return this.save(imageId, taskId, (current) => ({ ...change(current), properties: endImportState(current.properties, failedStores) }));
+  end(imageId: string, taskId: string, failedStores: readonly string[] | null, change: (image: Image) => ImageChanges): Promise<Image> {
+    return this.save(imageId, taskId, (current) => {
+      const properties = failedStores ? endImportState(current.properties, failedStores) : withoutImportLock(current.properties);
+      return { ...change(current), properties };
+    });
   }
 
   /**
-   * The import failed for good: if this task still holds the lock, it is released in one write with `revert`'s
-   * changes (the image back to queued, `BACK_TO_QUEUED`, when the import had moved it) and, when `failedStores`
-   * is given, Glance's end state listing them; then the task fails with `reason`. Best effort: a lock left
-   * behind (the database down) goes stale and the updater's recovery ends it.
+   * The import ended without success, for every import (the runner's, a location's checks, the updater's
+   * recovery of a dead one): if this task still holds the lock, one write releases it and applies the one "back
+   * to queued" rule (`unwound`), with Glance's end state listing `failedStores` when given; then `onQueued`
+   * runs if the image went back to queued (its staged data removed), and the task, if not ended yet, fails with
+   * `reason`. The lock goes before the task ends, as Glance's revert drops it: a client that sees the task fail
+   * may start again at once. Resolves with the image as the rollback found it, or null when the task no longer held the lock
+   * (nothing written). A failed image write is thrown, after the task is failed: the lock left behind is a dead
+   * task's, which the updater's recovery ends.
    */
-  async rollBack(imageId: string, taskId: string, reason: string, how: { revert?(image: Image): ImageChanges; failedStores?: readonly string[] }): Promise<void> {
-    await this.release(imageId, taskId, (current) => ({
-      ...how.revert?.(current),
-      ...(how.failedStores && { properties: endImportState(current.properties, how.failedStores) }),
-    }));
+  async rollBack(imageId: string, taskId: string, reason: string, how: RollBack = {}): Promise<Image | null> {
+    // Assigned in the write's callback (a type annotation alone would narrow it to null here).
+    let found = null as Image | null;
+    let failure: unknown;
+    await this.images
+      .mutate(imageId, (current) => {
+        found = null;
+        if (!holdsImportLock(current, taskId)) return {};
+        found = current;
+        const properties = how.failedStores ? endImportState(current.properties, how.failedStores) : current.properties;
+        return { ...unwound(current), properties: withoutImportLock(properties) };
+      })
+      .catch((err: unknown) => {
+        found = null;
+        failure = err ?? new Error('rollback failed');
+      });
+    if (found && unwound(found).status) await how.onQueued?.().catch((err: unknown) => (failure ??= err));
     const task = await this.tasks.findById(taskId).catch(() => null);
     if (task && (task.status === 'pending' || task.status === 'processing')) {
       await this.tasks.transition(taskId, task.status, 'failure', { message: reason, result: null }).catch(() => undefined);
     }
+    if (failure) throw failure;
+    return found;
   }
 
   /** Releases the lock if this task still holds it, with `undo`'s changes in the same write (best effort). */
@@ -180,6 +204,29 @@ export class ImportOwner {
       })
       .catch(() => undefined);
   }
+}
+
+/** How an import that ended without success is rolled back (ImportOwner.rollBack). */
+export interface RollBack {
+  /** The stores to list as failed in Glance's end state (the import's targets); unset: the lock is only released. */
+  failedStores?: readonly string[];
+  /**
+   * Runs when the rule sent the image back to queued (or killed it), before the task fails: a queued image keeps
+   * no staged data, so a stage after the failure does not find the old one (409).
+   */
+  onQueued?(): Promise<void>;
+}
+
+/**
+ * The one "back to queued" rule of an import that ended without success, on an image whose lock it still held:
+ * an image the import moved (importing, or uploading with its stage done) is queued again with every value
+ * describing the data cleared (BACK_TO_QUEUED, which also drops a location import's location); a v1 copy-from
+ * (saving with an import lock) is killed, as v1 did; any other image (copy-image's active one) is left as it is.
+ */
+export function unwound(image: Image): ImageChanges {
+  if (image.status === ImageStatus.Saving) return { ...BACK_TO_QUEUED, status: ImageStatus.Killed };
+  if (image.status === ImageStatus.Importing || image.status === ImageStatus.Uploading) return { ...BACK_TO_QUEUED };
+  return {};
 }
 
 /** Every import step re-checks the lock before it writes: a task that lost it (taken over, released) stops. */

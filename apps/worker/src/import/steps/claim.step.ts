@@ -1,17 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { BACK_TO_QUEUED, type Image, IMPORTING_TO_STORES_PROPERTY } from '@glimpse/domain';
-import { type ImageChanges, ImportOwner } from '@glimpse/persistence';
+import { IMPORTING_TO_STORES_PROPERTY } from '@glimpse/domain';
+import { ImportOwner } from '@glimpse/persistence';
 import { IMAGE_BYTES, type ImageBytes } from '../../image-data/image-data.ports.js';
 import { isRetryable, messageOf } from '../../processors/job-failure.js';
-import type { ImportInput, ImportRun } from '../import-run.js';
+import type { ImportRun } from '../import-run.js';
 import type { ImportStep } from './import-step.js';
 
 /**
  * The import's claim on its image: the task must still hold the import lock; the image then shows the import
  * (queued/uploading → importing, a v1 copy-from `saving`; copy-image stays active) and the stores being written.
  * Undo (on a permanent failure or the last attempt; a transient one keeps the claim for the retry): Glance's
- * revert, through the import owner: the lock released, the target stores listed as failed, the image back to
- * queued (a v1 copy-from: killed), the staged data removed, the task failed.
+ * revert, through the import owner (ImportOwner.rollBack): the lock released, the target stores listed as
+ * failed, the image back to queued by the one rule (a v1 copy-from: killed; copy-image: unchanged), the staged
+ * data removed, then the task failed.
  */
 @Injectable()
 export class ClaimStep implements ImportStep {
@@ -37,15 +38,9 @@ export class ClaimStep implements ImportStep {
     if (!run.final && isRetryable(err)) return;
     const reason = messageOf(err);
     this.logger.warn(`import ${run.task.id} of image ${run.imageId} failed: ${reason}`);
-    await this.owner.rollBack(run.imageId, run.task.id, reason, { revert: (current) => revert(run.input, current), failedStores: run.input.targets });
-    if (run.input.method === 'glance-direct') await this.bytes.removeStaged(run.imageId).catch(() => undefined);
+    await this.owner.rollBack(run.imageId, run.task.id, reason, {
+      failedStores: run.input.targets,
+      onQueued: () => this.bytes.removeStaged(run.imageId).catch(() => undefined),
+    });
   }
-}
-
-/** What a failed import changes on its image: an import's back to queued (a v1 copy-from: killed); copy-image nothing. */
-function revert(input: ImportInput, current: Image): ImageChanges {
-  // v1: a failed copy-from leaves the image killed, never queued again.
-  if (input.v1 && current.status === 'saving') return { status: 'killed', size: null, virtualSize: null };
-  const back = input.method !== 'copy-image' && (current.status === 'importing' || current.status === 'uploading');
-  return back ? { ...BACK_TO_QUEUED } : {};
 }
