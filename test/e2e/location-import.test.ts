@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ConnectionOptions, QueueEvents } from 'bullmq';
 import { JobName, QueueName } from '@glimpse/contracts';
-import { ImageRepository, TaskRepository } from '@glimpse/persistence';
+import { BACK_TO_QUEUED, importLockHolder } from '@glimpse/domain';
+import { ImageRepository, ImportOwner, TaskRepository } from '@glimpse/persistence';
 import { JobProducer, redisOptions } from '@glimpse/queue';
 import { imageServer, serve } from '../support/image-server.js';
 import { admin, type ImportStack, member, startImportStack } from '../support/import-stack.js';
@@ -106,6 +107,44 @@ describe('Location API: an image whose data is at a URL, checked by the checksum
     const task = await addAndWait(dead, body);
     assert.equal(task.status, 'success', task.message);
     assert.equal((await stack.show(dead)).status, 'active');
+  });
+
+  it('a checking job writes nothing once its task has ended or lost the lock (an enqueue that timed out, then ran)', async () => {
+    const images = stack.api.app.get(ImageRepository);
+    const tasks = stack.api.app.get(TaskRepository);
+    const queue = stack.api.app.get(JobProducer).queueFor(JobName.ImageChecksum);
+    const id = await raw();
+    const location = { url: url(), store: 'web', metadata: { store: 'web' }, status: 'active' as const };
+    const start = (enqueue: () => Promise<unknown>) =>
+      stack.api.app.get(ImportOwner).start({
+        type: 'location_import', imageId: id, owner: 'pa', input: { validation_data: {} }, requestId: null, userId: null,
+        check: () => undefined, changes: () => ({ status: 'importing', locations: [location] }), undo: () => ({ ...BACK_TO_QUEUED }),
+        enqueue, unqueued: 'The checks of the location could not be queued',
+      });
+    // The first add's enqueue "times out": the start is undone and its task failed, though the job got queued.
+    await assert.rejects(start(() => Promise.reject(new Error('timed out'))), /could not be queued/);
+    const [ended] = await tasks.forImage(id);
+    assert.equal(ended!.status, 'failure');
+    // The user adds the location again: a second task holds the lock, its own job not run yet.
+    const second = await start(() => Promise.resolve());
+    const runLate = async (taskId: string) => {
+      const job = await queue.add(JobName.ImageChecksum, { imageId: id, store: 'web', taskId }, { jobId: `${taskId}-late` });
+      await job.waitUntilFinished(events, 60_000).then(() => assert.fail('the job should stop'), () => undefined);
+    };
+    const untouched = async (holder: string | undefined) => {
+      const image = (await images.findById(id))!;
+      assert.deepEqual([image.status, image.size, image.checksum, importLockHolder(image)], ['importing', null, null, holder]);
+      assert.equal(image.locations.length, 1);
+    };
+    await runLate(ended!.id);
+    await untouched(second);
+    assert.equal((await tasks.findById(ended!.id))!.message, ended!.message, 'the ended task is left as it was');
+    assert.equal((await tasks.findById(second))!.status, 'pending', 'the live task is not touched');
+    // A task still open whose lock is gone (released under it) stops too, failed, and writes nothing.
+    await images.update(id, {}, { properties: {} });
+    await runLate(second);
+    await untouched(undefined);
+    assert.equal((await tasks.findById(second))!.status, 'failure');
   });
 
   it('with mismatching validation_data: back to queued without the location, the task failed', async () => {

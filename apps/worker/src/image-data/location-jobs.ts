@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { pipeline } from 'node:stream/promises';
 import { pipeline as streamPipeline, Transform, Writable } from 'node:stream';
 import type { ImageLocationPayload, JobResults, JobName } from '@glimpse/contracts';
-import { holdsImportLock, type Image, type ImageLocation, invalid, locationSizeMismatch, notFound, withoutImportLock } from '@glimpse/domain';
+import { type Image, type ImageLocation, invalid, locationSizeMismatch, notFound } from '@glimpse/domain';
 import { ImageRepository, ImportOwner, TaskRepository } from '@glimpse/persistence';
 import { type Digests, ImageWriter } from '@glimpse/storage';
 import { isRetryable, messageOf } from '../processors/job-failure.js';
@@ -38,22 +38,26 @@ export class LocationJobs {
    * and hashes it. The image waits in `importing` and becomes active only if the format passes and the data
    * matches validation_data (when given); otherwise, or if the URL cannot be read (a refused address or
    * redirect) on the last attempt, the import owner rolls it back (`queued` without the location, the task
-   * failed).
+   * failed). Like every import step it works only while its task holds the lock: a job of an ended task stops
+   * at once, and the final write re-checks the lock, so a job that lost it writes nothing.
    */
   private async locationImport(job: Required<ImageLocationPayload>, signal: AbortSignal, finalAttempt: boolean): Promise<JobResults[typeof JobName.ImageChecksum]> {
     const task = await this.tasks.findById(job.taskId);
-    if (task?.status === 'pending') await this.tasks.transition(task.id, 'pending', 'processing', { message: 'Hashing the location' });
-    const expected = parseExpected(task?.input?.validation_data);
+    // A job of an ended task (its enqueue timed out after all, and the start was undone) stops, writing nothing.
+    if (!task || task.status === 'success' || task.status === 'failure') throw invalid(`Task ${job.taskId} has ended; its checks stop.`);
+    if (task.status === 'pending') await this.tasks.transition(task.id, 'pending', 'processing', { message: 'Hashing the location' });
+    const expected = parseExpected(task.input?.validation_data);
     let d: Digests;
     let virtualSize: number | null;
     try {
-      const { image, location } = await this.locate(job);
+      // The lock re-checked first: a job whose task lost it (taken over, released) hashes nothing.
+      const { image, location } = copyIn(await this.owner.locked(job.imageId, job.taskId), job);
       const watcher = this.gate.watcher();
       d = await this.hash(image, location, signal, watcher);
       const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
       if (!verdict.ok) throw invalid(`Image format refused: ${verdict.reason ?? 'not the declared format'}`);
       virtualSize = verdict.virtualSize;
-      const size = expectedSize(task?.input?.validation_data);
+      const size = expectedSize(task.input?.validation_data);
       if (size !== null && d.size !== 0 && d.size !== size) throw invalid(locationSizeMismatch(size, d.size));
       if (expected) {
         const actual = expected.algo === 'md5' ? d.md5 : expected.algo === d.hashAlgo ? d.hashValue : null;
@@ -65,11 +69,9 @@ export class LocationJobs {
       await this.owner.rollBack(job.imageId, job.taskId, messageOf(err)).catch(() => undefined);
       throw err;
     }
-    await this.images.mutate(job.imageId, (image) => {
-      const values = { size: d.size, checksum: d.md5, osHashAlgo: d.hashAlgo, osHashValue: d.hashValue, virtualSize };
-      if (image.status !== 'importing' || !holdsImportLock(image, job.taskId)) return image.checksum === null ? values : {};
-      return { ...values, status: 'active', properties: withoutImportLock(image.properties) };
-    });
+    // The lock re-checked in the same write: a task that lost it (ended, taken over) writes nothing.
+    const values = { size: d.size, checksum: d.md5, osHashAlgo: d.hashAlgo, osHashValue: d.hashValue, virtualSize };
+    await this.owner.end(job.imageId, job.taskId, null, (image) => (image.status === 'importing' ? { ...values, status: 'active' } : values));
     await this.tasks.transition(job.taskId, 'processing', 'success', { result: { image_id: job.imageId }, message: '' }).catch(() => undefined);
     return { checksum: d.md5, osHashValue: d.hashValue, size: d.size };
   }
@@ -108,11 +110,15 @@ export class LocationJobs {
   }
 
   private async locate(job: ImageLocationPayload): Promise<{ image: Image; location: ImageLocation }> {
-    const image = await this.images.findById(job.imageId);
-    const location = image?.locations.find((l) => l.store === job.store && l.status === 'active');
-    if (!image || !location) throw notFound(`Image ${job.imageId} has no active copy in store ${job.store}`);
-    return { image, location };
+    return copyIn(await this.images.findById(job.imageId), job);
   }
+}
+
+/** The image's active copy in the job's store. */
+function copyIn(image: Image | null, job: ImageLocationPayload): { image: Image; location: ImageLocation } {
+  const location = image?.locations.find((l) => l.store === job.store && l.status === 'active');
+  if (!image || !location) throw notFound(`Image ${job.imageId} has no active copy in store ${job.store}`);
+  return { image, location };
 }
 
 function mark(image: Image, bad: ImageLocation, why: string): ImageLocation[] {
