@@ -19,12 +19,15 @@ export class ImageListing {
   ) {}
 
   async page(query: ImageListQuery, caller: { projectId: string | null; isAdmin: boolean }): Promise<Image[]> {
-    const scope = await this.scope(query, caller);
+    // The project's memberships, read at most once a page (the marker's scope and the page's use them).
+    let memberships: Promise<{ imageId: string; status: MemberStatus }[]> | undefined;
+    const membershipsOf = (projectId: string) => (memberships ??= this.members.membershipsOf(projectId));
+    const scope = await this.scope(query, caller, membershipsOf);
     const filter = listFilter(query, scope);
     let markerCreatedAt: Date | undefined;
     if (query.marker !== undefined) {
       // The marker must be an image the caller may list (its other filters aside).
-      const visible = listFilter({ ...query, ...NO_FILTERS, visibility: 'all', memberStatus: 'all' }, await this.scope({ ...query, memberStatus: 'all' }, caller));
+      const visible = listFilter({ ...query, ...NO_FILTERS, visibility: 'all', memberStatus: 'all' }, await this.scope({ ...query, memberStatus: 'all' }, caller, membershipsOf));
       // The id at the top level: a lookup FerretDB pushes down; the scope is checked on that one record.
       const doc = await this.model.findOne({ ...visible, _id: query.marker }).lean<ImageDoc>().exec();
       if (!doc) throw invalid(`No image found with ID ${query.marker}`);
@@ -108,11 +111,15 @@ export class ImageListing {
     return this.model.find(filter).sort(sortSpec(query)).limit(query.limit).explain('executionStats');
   }
 
-  private async scope(query: ImageListQuery, caller: { projectId: string | null; isAdmin: boolean }): Promise<ListScope> {
+  private async scope(
+    query: ImageListQuery,
+    caller: { projectId: string | null; isAdmin: boolean },
+    membershipsOf = (projectId: string) => this.members.membershipsOf(projectId),
+  ): Promise<ListScope> {
     const statuses: readonly MemberStatus[] = query.memberStatus === 'all' ? MEMBER_STATUSES : [query.memberStatus];
     // v1's caller scope lists an admin's member images as any project's (Glance's registry did).
     const byMembership = caller.projectId !== null && (!caller.isAdmin || query.v1Scope === 'caller');
-    const memberImageIds = byMembership ? await this.members.imageIdsFor(caller.projectId!, statuses) : [];
+    const memberImageIds = byMembership ? (await membershipsOf(caller.projectId!)).filter((m) => statuses.includes(m.status)).map((m) => m.imageId) : [];
     return { ...caller, memberImageIds };
   }
 }

@@ -72,9 +72,11 @@ export class MemberRepository {
     return (await this.model.deleteOne({ imageId, memberId }).exec()).deletedCount === 1;
   }
 
-  /** Ids of the images a project is a member of, with the given membership statuses (listing scope). */
-  async imageIdsFor(memberId: string, statuses: readonly MemberStatus[]): Promise<string[]> {
-    const docs = await this.model.find({ memberId, status: { $in: statuses } }).select({ imageId: 1 }).lean().exec();
-    return docs.map((d) => d.imageId);
+  /**
+   * The images a project is a member of, each with its membership status (listing scope): one query by the member
+   * id (pushed down on FerretDB), the statuses picked by the caller, so a page after a marker reads them once.
+   */
+  async membershipsOf(memberId: string): Promise<{ imageId: string; status: MemberStatus }[]> {
+    return this.model.find({ memberId }).select({ _id: 0, imageId: 1, status: 1 }).lean<{ imageId: string; status: MemberStatus }[]>().exec();
   }
 }
