@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchStack, startBenchStack } from './support/bench-stack.js';
 import { comparesConsole, consolePair, onOffLine } from './support/console-compare.js';
-import { swiftBench } from './support/swift-bench.js';
+import { swiftBench, swiftBenchOnly } from './support/swift-bench.js';
 import { benchRounds, benchSizes, curlGet, curlPut, fmt, interleave, MiB, mbps, median, randomFile, startReference, timedExec, withPeakRss } from './support/data-bench.js';
 
 const member = { 'x-project-id': 'bench', 'x-roles': 'member' };
@@ -22,6 +22,7 @@ const member = { 'x-project-id': 'bench', 'x-roles': 'member' };
 export default async function downloadBench(args: string[]): Promise<void> {
   const sizes = benchSizes(args);
   const rounds = benchRounds();
+  if (await swiftBenchOnly('download', sizes, rounds)) return;
   const work = mkdtempSync(join(process.env.GLIMPSE_BENCH_DIR ?? tmpdir(), 'glimpse-bench-download-'));
   const stack = await startBenchStack({ GLIMPSE_STORES: 'local:file' }, { worker: false });
   const pair = comparesConsole() ? await consolePair(stack, { GLIMPSE_STORES: 'local:file' }, { worker: false }) : null;

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchStack, startBenchStack } from './support/bench-stack.js';
 import { comparesConsole, consolePair, onOffLine } from './support/console-compare.js';
-import { swiftBench } from './support/swift-bench.js';
+import { swiftBench, swiftBenchOnly } from './support/swift-bench.js';
 import {
   benchRounds,
   benchSizes,
@@ -38,6 +38,7 @@ const member = { 'x-project-id': 'bench', 'x-roles': 'member' };
 export default async function uploadBench(args: string[]): Promise<void> {
   const sizes = benchSizes(args);
   const rounds = benchRounds();
+  if (await swiftBenchOnly('upload', sizes, rounds)) return;
   const work = mkdtempSync(join(process.env.GLIMPSE_BENCH_DIR ?? tmpdir(), 'glimpse-bench-upload-'));
   const stack = await startBenchStack({ GLIMPSE_STORES: 'local:file' }, { worker: false });
   const pair = comparesConsole() ? await consolePair(stack, { GLIMPSE_STORES: 'local:file' }, { worker: false }) : null;

@@ -1,9 +1,12 @@
 /**
  * The Swift part of the upload and download benchmarks: a real single-node Swift (test/support/swift-server.ts,
  * ../shared/tools/swift/start-swift.sh) behind a `swift` store, timed next to the swift CLI's own PUT/GET of the
- * same file in the same run, round by round. GLIMPSE_BENCH_SWIFT=0 skips it.
+ * same file in the same run, round by round. GLIMPSE_BENCH_SWIFT=0 skips it, GLIMPSE_BENCH_SWIFT=only runs it alone.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { StoreRegistry } from '@glimpse/storage';
 import { type RunningSwift, startSwift } from '../../test/support/swift-server.js';
@@ -19,6 +22,19 @@ async function swiftCli(swift: RunningSwift, args: string[]): Promise<number> {
   const t = performance.now();
   await run('swift', args, { env: { ...process.env, ST_AUTH: swift.authUrl, ST_USER: swift.user, ST_KEY: swift.key }, maxBuffer: 16 << 20 });
   return performance.now() - t;
+}
+
+/** GLIMPSE_BENCH_SWIFT=only: the Swift part alone (no file-store rounds), in a work directory of its own. */
+export async function swiftBenchOnly(kind: 'upload' | 'download', sizes: number[], rounds: number): Promise<boolean> {
+  if (process.env.GLIMPSE_BENCH_SWIFT !== 'only') return false;
+  const work = mkdtempSync(join(process.env.GLIMPSE_BENCH_DIR ?? tmpdir(), `glimpse-bench-swift-${kind}-`));
+  try {
+    console.log(`${kind} bench, Swift part only (GLIMPSE_BENCH_SWIFT=only): ${rounds} interleaved rounds per size; MB/s = 10^6 B/s`);
+    await swiftBench(kind, sizes, rounds, work);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return true;
 }
 
 export async function swiftBench(kind: 'upload' | 'download', sizes: number[], rounds: number, work: string): Promise<void> {
@@ -41,15 +57,22 @@ export async function swiftBench(kind: 'upload' | 'download', sizes: number[], r
   };
   try {
     const { segment_size: segment, large_object_size: threshold } = store.properties() as { segment_size: number; large_object_size: number };
-    console.log(`\nswift store (a single-node Swift on loopback; segments of ${segment / MiB} MiB from ${threshold / MiB} MiB on; the CLI sends one PUT):`);
+    console.log(`\nswift store (a single-node Swift on loopback; segments of ${segment / MiB} MiB from ${threshold / MiB} MiB on; the CLI once as one PUT, on upload also with -S ${segment}):`);
     for (const sizeMiB of sizes) {
       const file = randomFile(work, sizeMiB);
       const bytes = sizeMiB * MiB;
       const cli: number[] = [];
+      const cliSegmented: number[] = [];
       const svc: number[] = [];
       const rss: number[] = [];
       if (kind === 'upload') {
         const runCli = async () => cli.push(mbps(bytes, await swiftCli(swift, ['upload', '--object-name', 'cli-bench', 'bench', file])));
+        // Segmented as Glimpse writes (a DLO of segment-size pieces, the CLI's default 10 segment threads); the
+        // object and its segments are deleted after each timed round, so no round overwrites an earlier one.
+        const runCliSegmented = async () => {
+          cliSegmented.push(mbps(bytes, await swiftCli(swift, ['upload', '-S', String(segment), '--object-name', 'cli-bench-seg', 'bench', file])));
+          await swiftCli(swift, ['delete', 'bench', 'cli-bench-seg']);
+        };
         const runService = async () => {
           const id = await create();
           const headers = ['Expect:', 'Content-Type: application/octet-stream', ...memberHeaders];
@@ -60,7 +83,7 @@ export async function swiftBench(kind: 'upload' | 'download', sizes: number[], r
           rss.push(peakGrowth / 1e6);
           await remove(id);
         };
-        await interleave(rounds, runCli, runService);
+        await interleave(rounds, runCli, runCliSegmented, runService);
       } else {
         const id = await create();
         await curlPut(`${stack.url}/v2/images/${id}/file`, file, ['Expect:', 'Content-Type: application/octet-stream', ...memberHeaders]);
@@ -78,7 +101,13 @@ export async function swiftBench(kind: 'upload' | 'download', sizes: number[], r
       console.log(`\n${sizeMiB} MiB image (page-cached source file):`);
       console.log(`  swift CLI ${kind === 'upload' ? 'upload (one PUT, md5 of the file)' : 'download -o /dev/null (ETag checked)'}  ${fmt(cli).padStart(12)} MB/s`);
       console.log(`  glimpse ${what.padEnd(34)} ${fmt(svc).padStart(12)} MB/s`);
+      if (cliSegmented.length) {
+        console.log(`  swift CLI upload -S ${segment} (DLO, 10 segment threads)   ${fmt(cliSegmented).padStart(12)} MB/s`);
+      }
       console.log(`  ratio of medians glimpse/swift CLI           ${(median(svc) / median(cli)).toFixed(2).padStart(12)}   (target ≥ 0.90)`);
+      if (cliSegmented.length) {
+        console.log(`  ratio of medians glimpse/swift CLI -S        ${(median(svc) / median(cliSegmented)).toFixed(2).padStart(12)}`);
+      }
       console.log(`  API process peak RSS growth                  ${fmt(rss).padStart(12)} MB`);
     }
   } finally {

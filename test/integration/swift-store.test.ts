@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
@@ -247,6 +248,37 @@ describe('Swift store against a real Swift (tempauth v1)', () => {
       await flaky.delete(put.location);
     } finally {
       await flaky.close();
+      await proxy.close();
+    }
+  });
+
+  it('the next segment goes up while Swift still finishes the last one, never more than two at once', async () => {
+    // Swift's answer to each segment PUT held back 300 ms (its fsync and container update, made slow): the next
+    // segment's PUT must already be under way meanwhile, and the source is read on only once the older is confirmed.
+    const proxy = new FaultProxy(swift.storageUrl.replace(/\/v1\/.*$/, ''));
+    const base = await proxy.start();
+    const slow = swiftStore(swift, 'objects', { container: 'images', large_object_size: MiB, segment_size: 256 * KiB, storage_url: `${base}/v1/AUTH_glimpse` });
+    try {
+      const id = randomUUID();
+      const isSegmentPut = (req: IncomingMessage) => req.method === 'PUT' && /-\d{5}$/.test(req.url ?? '') && req.url!.includes(id);
+      let open = 0;
+      let most = 0;
+      proxy.fault = (req) => {
+        if (!isSegmentPut(req)) return undefined;
+        most = Math.max(most, ++open);
+        return { kind: 'delay', ms: 300 };
+      };
+      proxy.answered = (req) => void (isSegmentPut(req) && open--);
+      const bytes = randomBytes(2 * MiB + 5);
+      const expected = coreutilsDigests(bytes);
+      const { put, digests } = await putHashed(slow, id, bytes);
+      assert.deepEqual([put.size, digests.md5, digests.hashValue], [bytes.length, expected.md5, expected.sha512]);
+      assert.equal(most, 2, 'a segment PUT started before the one before it was answered, and no third one');
+      assert.equal((await swift.names('images', id)).length, 10, 'the manifest and nine segments');
+      assert.ok((await buffer(await slow.get(put.location, undefined, { size: bytes.length }))).equals(bytes));
+      await slow.delete(put.location);
+    } finally {
+      await slow.close();
       await proxy.close();
     }
   });

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 
-/** What the proxy does to one request: pass it, reset the connection before answering, or cut the answer's body. */
-export type Fault = { kind: 'reset' } | { kind: 'cut'; afterBytes: number } | undefined;
+/** What the proxy does to one request: pass it, reset the connection before answering, cut the answer's body, or
+ * hold the answer back for a while (a slow server finishing a write). */
+export type Fault = { kind: 'reset' } | { kind: 'cut'; afterBytes: number } | { kind: 'delay'; ms: number } | undefined;
 
 /**
  * An HTTP proxy in front of a real server that injects network faults into chosen requests (a reset, a body cut
@@ -14,6 +15,8 @@ export class FaultProxy {
   seen = 0;
   /** Requests the proxy broke. */
   faults = 0;
+  /** Called once a request's answer has gone out to the client. */
+  answered: (req: IncomingMessage) => void = () => undefined;
 
   constructor(private readonly target: string) {}
 
@@ -27,9 +30,11 @@ export class FaultProxy {
         req.socket.destroy();
         return;
       }
+      res.once('finish', () => this.answered(req));
       const upstream = request(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
-        (answer) => {
+        async (answer) => {
+          if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
           res.writeHead(answer.statusCode!, answer.headers);
           if (fault?.kind !== 'cut') return void answer.pipe(res);
           this.faults++;

@@ -24,6 +24,8 @@ export interface SwiftRequest {
   headers?: Record<string, string>;
   body?: SwiftBody;
   signal?: AbortSignal;
+  /** Called each time an attempt's whole body has been sent (see SendOptions.onSent). */
+  onSent?: () => void;
 }
 
 /** One entry of a container listing (format=json). */
@@ -70,7 +72,7 @@ export class SwiftClient {
       const session = await this.current();
       let res: IncomingMessage;
       try {
-        res = await send(this.url(session, target), { method, headers: { ...target.headers, 'x-auth-token': session.token }, body: target.body, timeoutMs, signal: target.signal }, this.agents);
+        res = await send(this.url(session, target), { method, headers: { ...target.headers, 'x-auth-token': session.token }, body: target.body, timeoutMs, signal: target.signal, onSent: target.onSent }, this.agents);
       } catch (err) {
         if (!(err instanceof SwiftTransportError)) throw err;
         if (attempt < retries) {

@@ -11,6 +11,8 @@ export interface SendOptions {
   /** Connecting and every wait for data (the response head, each chunk of a streamed body). */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Called once the whole body has been handed to the OS (the answer may take longer: Swift's fsync). */
+  onSent?: () => void;
 }
 
 /** Keep-alive agents, one per scheme, for everything a Swift client sends. */
@@ -60,7 +62,7 @@ export function send(url: URL, options: SendOptions, agents: SwiftAgents): Promi
     });
     if (body.length > 1) req.cork();
     for (const chunk of body) req.write(chunk);
-    req.end();
+    req.end(options.onSent);
   });
 }
 
