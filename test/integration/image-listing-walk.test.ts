@@ -28,8 +28,9 @@ describe('listing: the bucket walk across a pause', () => {
     const images = api.app.get<Connection>(getConnectionToken()).db!.collection('images');
     // 300 images, one a second, the newest 5 minutes before now; then 30 more, one a second, 3 hours before that.
     const newest = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000 + 30_000;
-    const dense = (i: number) => imageRecord({ name: `dense-${i}`, createdAt: new Date(newest - i * 1000) });
-    const old = (i: number) => imageRecord({ name: `old-${i}`, createdAt: new Date(newest - 3 * 3_600_000 - i * 1000) });
+    // One in 60 of the dense ones (one a minute) and one in ten of the older ones carry the tag `rare`.
+    const dense = (i: number) => imageRecord({ name: `dense-${i}`, createdAt: new Date(newest - i * 1000), tags: i % 60 ? [] : ['rare'] });
+    const old = (i: number) => imageRecord({ name: `old-${i}`, createdAt: new Date(newest - 3 * 3_600_000 - i * 1000), tags: i % 10 ? [] : ['rare'] });
     await insertImageRecords(images, 330, (i) => (i < 300 ? dense(i) : old(i - 300)));
   });
   after(() => api?.close());
@@ -41,6 +42,16 @@ describe('listing: the bucket walk across a pause', () => {
     // Now's minute plus one (clock skew), the five empty minutes, then the newest image's minute: all minutes.
     assert.deepEqual(new Set(listing.lastWalk.levels), new Set(['createdMinute']), JSON.stringify(listing.lastWalk));
     assert.ok(listing.lastWalk.queries <= 9, JSON.stringify(listing.lastWalk));
+  });
+
+  it('widens as soon as a sparse filter shows the wider bucket holds less than the page needs', async (t) => {
+    if (!ferretdb) return t.skip('the walk runs on FerretDB only');
+    const page = await listing.page(parseListQuery({ limit: '25', tag: 'rare' }, 1000), admin);
+    assert.deepEqual(page.map((i) => i.name), ['dense-0', 'dense-60', 'dense-120', 'dense-180', 'dense-240', 'old-0', 'old-10', 'old-20']);
+    // The skew minute, now's, the five empty ones, two minutes of one row each: then ten minutes at a time, not
+    // minutes until ten empty ones in a row.
+    const minutes = listing.lastWalk.levels.indexOf('createdTenMinutes');
+    assert.ok(minutes > 0 && minutes <= 10, JSON.stringify(listing.lastWalk));
   });
 
   it('widens past a pause of hours, and the pages after it are still exact', async (t) => {

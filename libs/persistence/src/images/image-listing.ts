@@ -59,7 +59,9 @@ export class ImageListing {
    * (an hour) to hours, 24 empty hours to days (WIDEN_AFTER_EMPTY): an empty bucket costs one indexed query that
    * reads nothing, a wider bucket reads every matching row in it, so a pause of a few minutes before a dense stretch
    * costs a few empty queries, not a bucket ten times larger, and a sparse stretch still costs tens of queries, not
-   * thousands. Each query is bounded by `createdAt < upper`, the start of what was walked already.
+   * thousands. A sparse filter widens sooner: once two buckets at one width (from the first with rows) say the next
+   * width's bucket holds no more matching rows than the page still needs. Each query is bounded by
+   * `createdAt < upper`, the start of what was walked already.
    * After EMPTY_DAYS empty days in a row, or MAX_BUCKET_QUERIES queries, one query reads the rest (what every page
    * cost before: each remaining row that matches). Exact in order and content: buckets partition time, and within
    * one the page's own sort (created_at first) applies.
@@ -81,6 +83,8 @@ export class ImageListing {
     let level = 0;
     let empty = 0;
     let emptyDays = 0;
+    // Buckets walked at this width since the first one with rows, and the rows they gave: the filter's density.
+    let dense = { buckets: 0, rows: 0 };
     for (let queries = 0; out.length < query.limit && upper > 0; queries++) {
       if (queries === MAX_BUCKET_QUERIES || emptyDays === EMPTY_DAYS) {
         out.push(...(await find({}, query.limit - out.length)));
@@ -94,12 +98,19 @@ export class ImageListing {
       this.lastWalk.levels.push(key);
       out.push(...found);
       upper = bucket * ms;
-      // A run of empty buckets (the clock-skew minute, a pause, a sparse filter) widens the walk.
+      if (found.length > 0 || dense.buckets > 0) dense = { buckets: dense.buckets + 1, rows: dense.rows + found.length };
+      // A run of empty buckets (the clock-skew minute, a pause, a sparse filter) widens the walk; so does a filter
+      // whose rows so far say the next wider bucket holds no more than the page still needs (it would walk all of
+      // that bucket's narrower ones anyway, reading the same rows in more queries).
+      const wider = CREATED_BUCKETS[level + 1];
+      const sparse = wider !== undefined && dense.buckets >= DENSITY_SAMPLE && (dense.rows / dense.buckets) * (wider.ms / ms) <= query.limit - out.length;
       if (found.length > 0) empty = emptyDays = 0;
       else if (level === CREATED_BUCKETS.length - 1) emptyDays++;
-      else if (++empty === WIDEN_AFTER_EMPTY[level]) {
+      else empty++;
+      if (wider !== undefined && (sparse || empty === WIDEN_AFTER_EMPTY[level])) {
         level++;
         empty = 0;
+        dense = { buckets: 0, rows: 0 };
       }
     }
     return out;
@@ -129,6 +140,8 @@ const MAX_BUCKET_QUERIES = 64;
 const EMPTY_DAYS = 7;
 /** Top-level equalities selective enough that one query beats the walk (their companion index finds the rows). */
 export const SELECTIVE_KEYS = ['_id', 'name', 'checksum', 'osHashValue'];
+/** Buckets with rows (and after) at one width that tell the filter's density. */
+const DENSITY_SAMPLE = 2;
 /** Empty buckets in a row, at each width, after which the walk moves to the next width: one of those's worth. */
 const WIDEN_AFTER_EMPTY = [10, 6, 24];
 /** How far ahead of this server's clock another server's created_at may be. */
