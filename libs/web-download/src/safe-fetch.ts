@@ -16,6 +16,8 @@ export interface FetchOptions {
   /** The body is cut off past this many bytes. */
   maxBytes: number;
   signal?: AbortSignal;
+  /** PEM certificates trusted for https besides the system's roots (a private CA). */
+  trustedCas?: readonly string[];
   resolver?: Resolver;
   /** HEAD asks for the headers only (the body is empty). */
   method?: 'GET' | 'HEAD';
@@ -75,6 +77,7 @@ async function getOnce(raw: string, options: FetchOptions): Promise<SocketRespon
     idleTimeoutMs: options.idleTimeoutMs,
     maxBytes: options.maxBytes,
     signal: options.signal,
+    trustedCas: options.trustedCas,
   });
 }
 

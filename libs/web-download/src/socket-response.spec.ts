@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { AddressPolicy } from './address-policy.js';
@@ -197,6 +202,62 @@ describe('socket response reading (loopback TCP servers writing exact bytes)', (
     }
     await assert.rejects(fetchImage(url('/huge-head'), options()), fails(false, /head is over 65536 bytes/));
     await assert.rejects(keepAll((await fetchImage(url('/bad-chunk'), options())).body), fails(false, /malformed chunked body/));
+  });
+});
+
+describe('socket response reading over TLS (a loopback https server with a certificate for image.test)', () => {
+  let server: HttpsServer;
+  let port: number;
+  let cert: string;
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tls-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=image.test',
+        '-addext', 'subjectAltName=DNS:image.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+      server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
+        if (req.url === '/chunked') {
+          res.write(big.subarray(0, 3 << 20));
+          res.end(big.subarray(3 << 20));
+        } else res.writeHead(200, { 'content-length': big.length }).end(big);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+  });
+  after(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const options = (over: Partial<FetchOptions> = {}): FetchOptions => ({
+    filter: { ...DEFAULT_URL_FILTER, allowedPorts: [port] },
+    policy: new AddressPolicy(['127.0.0.1/32']),
+    resolver: async () => [{ address: '127.0.0.1', family: 4 }],
+    maxRedirects: 0,
+    connectTimeoutMs: 5000,
+    idleTimeoutMs: 5000,
+    maxBytes: 64 << 20,
+    trustedCas: [cert],
+    ...over,
+  });
+  const body = async (readable: Readable) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of readable) chunks.push(chunk as Buffer);
+    return createHash('sha256').update(Buffer.concat(chunks)).digest('hex');
+  };
+  const want = () => createHash('sha256').update(big).digest('hex');
+
+  it('reads Content-Length and chunked bodies whole through TLS', async () => {
+    assert.equal(await body((await fetchImage(`https://image.test:${port}/file`, options())).body), want());
+    assert.equal(await body((await fetchImage(`https://image.test:${port}/chunked`, options())).body), want());
+  });
+
+  it('verifies the certificate against the name in the URL (sent as the server name), not the address', async () => {
+    const transient = (message: RegExp) => (err: unknown) => err instanceof DownloadError && !err.permanent && message.test(err.message);
+    await assert.rejects(fetchImage(`https://image.test:${port}/file`, options({ trustedCas: [] })), transient(/self[- ]signed|unable to verify/i));
+    await assert.rejects(fetchImage(`https://other.test:${port}/file`, options()), transient(/altnames|does not match|image\.test/i));
   });
 });
 

@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { type ConnectionOptions, connect as tlsConnect, rootCertificates } from 'node:tls';
 import { ChunkedDecoder } from './chunked-decoder.js';
 import { DownloadError } from './errors.js';
 import { redact } from './redact-url.js';
@@ -17,6 +17,8 @@ export interface SocketRequest {
   /** Body bytes past this fail the body (permanent). */
   maxBytes: number;
   signal?: AbortSignal;
+  /** PEM certificates trusted for https besides the system's roots (a private CA). */
+  trustedCas?: readonly string[];
 }
 
 export interface SocketResponse extends ResponseHead {
@@ -76,7 +78,13 @@ class Exchange {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const onread = { buffer: this.nextBuffer, callback: (n: number, buf: Buffer) => this.take(n, buf) };
     this.socket = this.tls
-      ? tlsConnect({ host: this.req.address, port, servername: /^[\d.:]+$/.test(host) ? undefined : host, onread } as ConnectionOptions)
+      ? tlsConnect({
+          host: this.req.address,
+          port,
+          servername: /^[\d.:]+$/.test(host) ? undefined : host,
+          ...(this.req.trustedCas?.length ? { ca: [...rootCertificates, ...this.req.trustedCas] } : {}),
+          onread,
+        } as ConnectionOptions)
       : netConnect({ host: this.req.address, port, onread });
     this.connectTimer = setTimeout(
       () => this.fail(new DownloadError(`connect to ${url.host} timed out after ${this.req.connectTimeoutMs} ms`, false)),
