@@ -147,6 +147,27 @@ describe('Location API: an image whose data is at a URL, checked by the checksum
     assert.equal((await tasks.findById(second))!.status, 'failure');
   });
 
+  it('a checking job run again after its run died between showing the image and closing the task closes the task', async () => {
+    const images = stack.api.app.get(ImageRepository);
+    const tasks = stack.api.app.get(TaskRepository);
+    const id = await raw();
+    const now = new Date();
+    const task = await tasks.create({
+      id: randomUUID(), type: 'location_import', status: 'processing', input: { validation_data: {} }, result: null, owner: 'pa', message: '',
+      imageId: id, requestId: null, userId: null, bytesDone: 0, bytesTotal: null, expiresAt: null, createdAt: now, updatedAt: now,
+    });
+    // What the dead run left: its outcome noted, the image active with it and the lock released; the task open.
+    await tasks.noteOutcome(task.id, { checksum: md5(data), url: url() });
+    await images.update(id, {}, {
+      status: 'active', size: data.length, checksum: md5(data), osHashAlgo: 'sha512', osHashValue: sha512(data),
+      locations: [{ url: url(), store: 'web', metadata: { store: 'web' }, status: 'active' }],
+    });
+    const job = await stack.api.app.get(JobProducer).queueFor(JobName.ImageChecksum).add(JobName.ImageChecksum, { imageId: id, store: 'web', taskId: task.id }, { jobId: `${task.id}-again` });
+    await job.waitUntilFinished(events, 60_000);
+    assert.equal((await tasks.findById(task.id))!.status, 'success');
+    assert.equal((await stack.show(id)).status, 'active');
+  });
+
   it('with mismatching validation_data: back to queued without the location, the task failed', async () => {
     const id = await raw();
     const task = await addAndWait(id, { url: url(), validation_data: { os_hash_algo: 'md5', os_hash_value: 'a'.repeat(32) } });

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { pipeline } from 'node:stream/promises';
 import { pipeline as streamPipeline, Transform, Writable } from 'node:stream';
 import type { ImageLocationPayload, JobResults, JobName } from '@glimpse/contracts';
-import { type Image, type ImageLocation, invalid, locationSizeMismatch, notFound } from '@glimpse/domain';
+import { holdsImportLock, type Image, type ImageLocation, invalid, locationSizeMismatch, notFound, type Task } from '@glimpse/domain';
 import { ImageRepository, ImportOwner, TaskRepository } from '@glimpse/persistence';
 import { type Digests, ImageWriter } from '@glimpse/storage';
 import { isRetryable, messageOf } from '../processors/job-failure.js';
@@ -46,12 +46,16 @@ export class LocationJobs {
     // A job of an ended task (its enqueue timed out after all, and the start was undone) stops, writing nothing.
     if (!task || task.status === 'success' || task.status === 'failure') throw invalid(`Task ${job.taskId} has ended; its checks stop.`);
     if (task.status === 'pending') await this.tasks.transition(task.id, 'pending', 'processing', { message: 'Hashing the location' });
+    const earlier = await this.finishedEarlier(job, task);
+    if (earlier) return earlier;
     const expected = parseExpected(task.input?.validation_data);
     let d: Digests;
     let virtualSize: number | null;
+    let url: string;
     try {
       // The lock re-checked first: a job whose task lost it (taken over, released) hashes nothing.
       const { image, location } = copyIn(await this.owner.locked(job.imageId, job.taskId), job);
+      url = location.url;
       const watcher = this.gate.watcher();
       d = await this.hash(image, location, signal, watcher);
       const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
@@ -71,9 +75,26 @@ export class LocationJobs {
     }
     // The lock re-checked in the same write: a task that lost it (ended, taken over) writes nothing.
     const values = { size: d.size, checksum: d.md5, osHashAlgo: d.hashAlgo, osHashValue: d.hashValue, virtualSize };
+    // What the image is about to show, noted first: a run that dies before closing the task is closed by the next.
+    await this.tasks.noteOutcome(job.taskId, { checksum: d.md5, url });
     await this.owner.end(job.imageId, job.taskId, null, (image) => (image.status === 'importing' ? { ...values, status: 'active' } : values));
     await this.tasks.transition(job.taskId, 'processing', 'success', { result: { image_id: job.imageId }, message: '' }).catch(() => undefined);
     return { checksum: d.md5, osHashValue: d.hashValue, size: d.size };
+  }
+
+  /**
+   * A run that died after the image showed its checks but before closing the task: the lock is gone, and the
+   * image is active with the checksum the task noted and its location. Then the checks did pass; the task
+   * succeeds. Anything else is left to the normal path (which stops, the lock being gone).
+   */
+  private async finishedEarlier(job: Required<ImageLocationPayload>, task: Task): Promise<JobResults[typeof JobName.ImageChecksum] | null> {
+    const noted = (task.outcome ?? null) as { checksum?: unknown; url?: unknown } | null;
+    if (typeof noted?.checksum !== 'string') return null;
+    const image = await this.images.findById(job.imageId);
+    if (!image || holdsImportLock(image, task.id) || image.status !== 'active' || image.checksum !== noted.checksum) return null;
+    if (!image.locations.some((l) => l.url === noted.url)) return null;
+    await this.tasks.transition(task.id, 'processing', 'success', { result: { image_id: job.imageId }, message: '' });
+    return { checksum: image.checksum, osHashValue: image.osHashValue ?? '', size: image.size ?? 0 };
   }
 
   /** The copy's digests; `watcher`, when given, sees the same bytes on the way (one read for both). */
