@@ -85,7 +85,8 @@ describe('image cache on read (file store, real HTTP)', () => {
     tampered[12345] ^= 0xff;
     writeFileSync(join(storeDir, id), tampered);
     assert.equal((await download(id)).status, 200);
-    await sleep(300);
+    // The fill wrote its partial file before the first byte went out; once it is gone the fill has ended.
+    await until('partial file gone', async () => readdirSync(join(cacheDir, 'incomplete')), (names) => names.length === 0);
     assert.equal(await entry(id), undefined);
     assert.equal(existsSync(join(cacheDir, id)), false);
     assert.deepEqual(readdirSync(join(cacheDir, 'incomplete')), []);

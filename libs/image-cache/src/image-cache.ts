@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { type Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { type CacheConfig, type ConfigOf, InjectConfig } from '@glimpse/config';
 import { type Image, ImageStatus } from '@glimpse/domain';
 import { type CachedImage, CacheEntryRepository } from '@glimpse/persistence';
 import { type ByteRange, CacheDir } from '@glimpse/storage';
 import { CacheFill } from './cache-fill.js';
+import { endsAfter } from './ends-after.js';
 
 /** What this node's cache has served since the process started (the metrics). */
 export interface CacheStats {
@@ -67,7 +67,7 @@ export class ImageCache {
     const length = range ? range.end - range.start + 1 : image.size;
     file.body.once('end', () => (this.stats.bytesServed += length));
     // The hit is recorded while the first bytes go out, not before them (a record write costs a few round trips
-    // on FerretDB); the body ends only once it is recorded, so a client that has every byte sees its hit counted.
+    // on FerretDB); the last bytes go out only once it is recorded, so a client that has every byte sees its hit counted.
     const hit = this.entries.recordHit(this.node, image.id).catch((err) => this.logger.warn({ err, image: image.id }, 'could not record a cache hit'));
     return endsAfter(file.body, hit);
   }
@@ -208,16 +208,4 @@ export class ImageCache {
     }
     return removed;
   }
-}
-
-/** The body's bytes, as they come, ending only once `before` has settled; destroying either end destroys the other. */
-function endsAfter(body: Readable, before: Promise<unknown>): Readable {
-  const out = new Transform({
-    readableHighWaterMark: body.readableHighWaterMark,
-    writableHighWaterMark: body.readableHighWaterMark,
-    transform: (chunk, _encoding, done) => done(null, chunk),
-    flush: (done) => void before.then(() => done()),
-  });
-  pipeline(body, out).catch(() => undefined);
-  return out;
 }
