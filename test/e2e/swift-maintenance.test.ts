@@ -22,6 +22,9 @@ describe('maintenance on a swift store: reaper, auditor orphans, a worker killed
   let server: Awaited<ReturnType<typeof imageServer>>;
   let settings: Record<string, string>;
   const workers: ChildProcess[] = [];
+  // The in-process worker's clock (it runs the sweeps): a test ages what the stores hold by moving it forward.
+  let ahead = 0;
+  const clock = { now: () => Date.now() + ahead };
   const body = randomBytes(SIZE);
 
   before(async () => {
@@ -46,7 +49,7 @@ describe('maintenance on a swift store: reaper, auditor orphans, a worker killed
       GLIMPSE_WEB_DOWNLOAD_ALLOWED_PORTS: String(server.port),
     };
     // The in-process worker runs the sweeps only: imports go to the worker process this test kills.
-    stack = await startMaintenanceStack({ ...settings, WORKER_QUEUES: 'maintenance' });
+    stack = await startMaintenanceStack({ ...settings, WORKER_QUEUES: 'maintenance' }, clock);
   });
   after(async () => {
     await Promise.all(workers.map((w) => stopWorker(w)));
@@ -102,8 +105,8 @@ describe('maintenance on a swift store: reaper, auditor orphans, a worker killed
     // Before the grace the segments stay (a live writer may still be adding to them) …
     await stack.runSweep('reaper', 'reap', []);
     assert.deepEqual(await swift.names('glance', id), leaked);
-    // … once the newest is older than GLIMPSE_PARTIAL_GRACE_MINUTES (1), one run removes every one.
-    await sleep(61_000);
+    // … once the newest is older than GLIMPSE_PARTIAL_GRACE_MINUTES (1) by the sweeps' clock, one run removes every one.
+    ahead = 61_000;
     await stack.runSweep('reaper', 'reap', []);
     assert.deepEqual(await swift.names('glance', id), []);
     assert.equal((await stack.api.app.get(ImageRepository).findById(id))?.locations.length, 0);

@@ -3,6 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { type ConnectionOptions, QueueEvents } from 'bullmq';
 import { createLogger } from '@glimpse/common';
 import type { ResolvedConfig } from '@glimpse/config';
+import type { Clock } from '@glimpse/domain';
 import { JobName, QueueName } from '@glimpse/contracts';
 import { JobProducer, redisOptions } from '@glimpse/queue';
 import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
@@ -22,14 +23,17 @@ export interface MaintenanceStack {
   close(): Promise<void>;
 }
 
-/** The API and a worker on one configuration with every schedule off: sweeps run only when a test asks. */
-export async function startMaintenanceStack(env: Record<string, string>): Promise<MaintenanceStack> {
+/**
+ * The API and a worker on one configuration with every schedule off: sweeps run only when a test asks. `clock` is
+ * the worker's (a test moves the sweeps' time forward instead of waiting); the API keeps the system clock.
+ */
+export async function startMaintenanceStack(env: Record<string, string>, clock?: Clock): Promise<MaintenanceStack> {
   const config = testConfig({
     GLIMPSE_SCHEDULE_AUDITOR: 'off', GLIMPSE_SCHEDULE_REPLICATOR: 'off', GLIMPSE_SCHEDULE_UPDATER: 'off', GLIMPSE_SCHEDULE_REAPER: 'off',
     ...env,
   });
   const api = await startApi(config);
-  const worker: INestApplicationContext = await createWorkerApp(config, createLogger({ level: 'silent', pretty: false, name: 'test-worker' }));
+  const worker: INestApplicationContext = await createWorkerApp(config, createLogger({ level: 'silent', pretty: false, name: 'test-worker' }), clock);
   const events = new QueueEvents(QueueName.Maintenance, { connection: redisOptions(config.redis.url, 'queue') as ConnectionOptions, prefix: config.queue.prefix });
   await events.waitUntilReady();
   const queue = api.app.get(JobProducer).queueFor(JobName.ReaperSweep);

@@ -1,6 +1,7 @@
 import { PolicyModule } from './policy/policy.module.js';
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ClockModule } from '@glimpse/common';
 import { ConfigModule, type ResolvedConfig } from '@glimpse/config';
 import { PersistenceModule } from '@glimpse/persistence';
 import { QueueModule } from '@glimpse/queue';
@@ -34,7 +35,7 @@ export class ApiModule implements NestModule {
   static forRoot(config: ResolvedConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), PolicyModule, AuthModule, ImagesModule, TasksModule, ImportModule, LocationsModule, AdminModule, MetricsModule, MetadefsModule, ...(config.console.enabled ? [ConsoleModule] : []), CacheApiModule, ...(config.http.apiV1 ? [V1Module] : [])],
+      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(), PersistenceModule.forRoot(), QueueModule.forRoot(), PolicyModule, AuthModule, ImagesModule, TasksModule, ImportModule, LocationsModule, AdminModule, MetricsModule, MetadefsModule, ...(config.console.enabled ? [ConsoleModule] : []), CacheApiModule, ...(config.http.apiV1 ? [V1Module] : [])],
       controllers: [VersionsController, HealthController],
       providers: [HealthService, { provide: APP_FILTER, useClass: GlanceExceptionFilter }],
     };

@@ -11,6 +11,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ClockModule } from '@glimpse/common';
 import { ConfigModule, runWithConfig } from '@glimpse/config';
 import { ensureLocalServices } from '@glimpse/local-services';
 import { MetadefRepository, MetadefsPersistenceModule, PersistenceModule } from '@glimpse/persistence';
@@ -26,7 +27,7 @@ const dir = positionals[1];
 
 await runWithConfig(async (base) => {
   const services = await ensureLocalServices(base);
-  @Module({ imports: [ConfigModule.forRoot(services.config), PersistenceModule.forRoot(), MetadefsPersistenceModule] })
+  @Module({ imports: [ConfigModule.forRoot(services.config), ClockModule.forRoot(), PersistenceModule.forRoot(), MetadefsPersistenceModule] })
   class LoaderModule {}
   const app = await NestFactory.createApplicationContext(LoaderModule, { logger: ['error'] });
   let failed = 0;

@@ -1,5 +1,7 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { ClockModule } from '@glimpse/common';
 import { ConfigModule, type ResolvedConfig } from '@glimpse/config';
+import type { Clock } from '@glimpse/domain';
 import { QueueName } from '@glimpse/contracts';
 import { PersistenceModule } from '@glimpse/persistence';
 import { QueueModule } from '@glimpse/queue';
@@ -20,14 +22,15 @@ const QUEUE_MODULES: Record<QueueName, Type> = {
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config: ResolvedConfig): DynamicModule {
+  /** `clock`: the system clock unless a test moves time itself. */
+  static forRoot(config: ResolvedConfig, clock?: Clock): DynamicModule {
     const wanted = config.queue.workerQueues; // validated against QueueName by loadConfig
     const queues = Object.entries(QUEUE_MODULES)
       .filter(([queue]) => wanted === 'all' || wanted.includes(queue))
       .map(([, module]) => module);
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), QueueModule.forRoot(), StorageModule, ...queues],
+      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(clock), PersistenceModule.forRoot(), QueueModule.forRoot(), StorageModule, ...queues],
     };
   }
 }

@@ -13,3 +13,4 @@ export * from './policy/policy-defaults.js';
 export * from './policy/policy-rule.js';
 export * from './image/back-to-queued.js';
 export * from './image/location-size.js';
+export * from './time/clock.js';

@@ -1,7 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { type CacheConfig, type ConfigOf, InjectConfig } from '@glimpse/config';
-import { type Image, ImageStatus } from '@glimpse/domain';
+import { CLOCK, type Clock, type Image, ImageStatus } from '@glimpse/domain';
 import { type CachedImage, CacheEntryRepository } from '@glimpse/persistence';
 import { type ByteRange, CacheDir } from '@glimpse/storage';
 import { CacheFill } from './cache-fill.js';
@@ -29,6 +29,7 @@ export class ImageCache {
   constructor(
     @InjectConfig('cache') cache: ConfigOf<'cache'>,
     private readonly entries: CacheEntryRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.config = cache;
     this.files = cache ? new CacheDir(cache.dir, cache) : null;
@@ -201,7 +202,7 @@ export class ImageCache {
     let removed = await this.files.removeDeadPartials();
     const recorded = new Set((await this.entries.cached(this.node)).map((e) => e.imageId));
     for (const file of await this.files.complete()) {
-      if (!recorded.has(file.imageId) && Date.now() - file.modifiedMs >= this.config.stallMs) {
+      if (!recorded.has(file.imageId) && this.clock.now() - file.modifiedMs >= this.config.stallMs) {
         await this.files.remove(file.imageId);
         removed++;
       }

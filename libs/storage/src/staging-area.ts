@@ -34,7 +34,7 @@ export class StagingArea {
   }
 
   /** Removes partial files crashed writes left that nobody touched for `idleMs`; returns how many. */
-  removeStalePartials(idleMs: number): Promise<number> {
-    return this.store.removeStalePartials(idleMs);
+  removeStalePartials(idleMs: number, now = Date.now()): Promise<number> {
+    return this.store.removeStalePartials(idleMs, now);
   }
 }

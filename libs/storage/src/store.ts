@@ -53,9 +53,10 @@ export interface Store {
   properties(): Record<string, unknown>;
   /**
    * Removes what interrupted writes left behind and nobody has touched for `idleMs` (a live writer keeps its
-   * temporary file fresh); returns how many. Stores without such leftovers do not implement it.
+   * temporary file fresh) as of `now` (the caller's clock; the system's by default); returns how many. Stores without
+   * such leftovers do not implement it.
    */
-  removeStalePartials?(idleMs: number): Promise<number>;
+  removeStalePartials?(idleMs: number, now?: number): Promise<number>;
   /**
    * Every complete object in the store (never temporary files), streamed so a large store is never held in
    * memory: the location, the image id it is named by, and when it was last written. For the auditor's orphan scan.

@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
-import { type RequestContext, unavailable } from '@glimpse/domain';
+import { type Clock, CLOCK, type RequestContext, unavailable } from '@glimpse/domain';
 import { redisOptions } from '@glimpse/queue';
 
 /**
@@ -33,7 +33,7 @@ export class ConsoleSessions implements OnModuleDestroy {
   private readonly prefix: string;
   readonly ttlMs: number;
 
-  constructor(@InjectConfig('redis') redis: ConfigOf<'redis'>, @InjectConfig('queue') queue: ConfigOf<'queue'>, @InjectConfig('console') consoleConfig: ConfigOf<'console'>) {
+  constructor(@InjectConfig('redis') redis: ConfigOf<'redis'>, @InjectConfig('queue') queue: ConfigOf<'queue'>, @InjectConfig('console') consoleConfig: ConfigOf<'console'>, @Inject(CLOCK) private readonly clock: Clock) {
     // Fail a call fast while Redis is down (the console answers 503) instead of queueing it.
     this.redis = new Redis({ ...redisOptions(redis.url, 'queue'), maxRetriesPerRequest: 1 });
     this.redis.on('error', () => undefined);
@@ -42,7 +42,8 @@ export class ConsoleSessions implements OnModuleDestroy {
   }
 
   async create(context: RequestContext, token?: string): Promise<ConsoleSession> {
-    const session: ConsoleSession = { id: newToken(), context, csrf: newToken(), expiresAt: Date.now() + this.ttlMs, ...(token ? { token, checkedAt: Date.now() } : {}) };
+    const now = this.clock.now();
+    const session: ConsoleSession = { id: newToken(), context, csrf: newToken(), expiresAt: now + this.ttlMs, ...(token ? { token, checkedAt: now } : {}) };
     await this.call(() => this.redis.set(this.key(session.id), this.serialize(session), 'PX', this.ttlMs));
     return session;
   }
@@ -51,12 +52,12 @@ export class ConsoleSessions implements OnModuleDestroy {
     const text = await this.call(() => this.redis.get(this.key(id)));
     if (!text) return null;
     const { sealed, ...stored } = JSON.parse(text) as StoredSession;
-    if (stored.expiresAt <= Date.now()) return null;
+    if (stored.expiresAt <= this.clock.now()) return null;
     return { id, ...stored, ...(sealed ? { token: open(id, sealed) } : {}) };
   }
 
   /** Records a re-check of the session's token (its identity as the check found it); the session's expiry stays. */
-  async checked(session: ConsoleSession, context: RequestContext, at = Date.now()): Promise<ConsoleSession> {
+  async checked(session: ConsoleSession, context: RequestContext, at = this.clock.now()): Promise<ConsoleSession> {
     const next = { ...session, context, checkedAt: at };
     await this.call(() => this.redis.set(this.key(session.id), this.serialize(next), 'KEEPTTL', 'XX'));
     return next;

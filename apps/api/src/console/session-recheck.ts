@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
-import { GlimpseError } from '@glimpse/domain';
+import { type Clock, CLOCK, GlimpseError } from '@glimpse/domain';
 import { AUTHENTICATOR, type Authenticator } from '../auth/authenticator.js';
 import { type ConsoleSession, ConsoleSessions } from './console-sessions.js';
 
@@ -19,12 +19,13 @@ export class SessionRecheck {
     private readonly sessions: ConsoleSessions,
     @Inject(AUTHENTICATOR) private readonly authenticator: Authenticator,
     @InjectConfig('console') consoleConfig: ConfigOf<'console'>,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.recheckMs = consoleConfig.recheckMs;
   }
 
   /** Whether `session` needs a check now (a session without a token, noauth's, has nothing to check). */
-  due(session: ConsoleSession, now = Date.now()): boolean {
+  due(session: ConsoleSession, now = this.clock.now()): boolean {
     return session.token !== undefined && this.authenticator.fromToken !== undefined && now - (session.checkedAt ?? 0) >= this.recheckMs;
   }
 
@@ -43,7 +44,7 @@ export class SessionRecheck {
   }
 
   private async check(session: ConsoleSession): Promise<ConsoleSession | null> {
-    const at = Date.now();
+    const at = this.clock.now();
     try {
       const context = await this.authenticator.fromToken!(session.token!, { fresh: true });
       return await this.sessions.checked(session, context, at);

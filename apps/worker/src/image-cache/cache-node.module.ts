@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ClockModule } from '@glimpse/common';
 import { ConfigModule, type ResolvedConfig } from '@glimpse/config';
 import { ImageCacheModule } from '@glimpse/image-cache';
 import { ImagesPersistenceModule, MaintenancePersistenceModule, PersistenceModule } from '@glimpse/persistence';
@@ -11,7 +12,7 @@ export class CacheNodeModule {
   static forRoot(config: ResolvedConfig): DynamicModule {
     return {
       module: CacheNodeModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), StorageModule, ImageCacheModule, ImagesPersistenceModule, MaintenancePersistenceModule],
+      imports: [ConfigModule.forRoot(config), ClockModule.forRoot(), PersistenceModule.forRoot(), StorageModule, ImageCacheModule, ImagesPersistenceModule, MaintenancePersistenceModule],
       providers: [CacheNodeJobs],
       exports: [CacheNodeJobs],
     };

@@ -1,6 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JobName, type JobResults } from '@glimpse/contracts';
-import { type Image, type ImageLocation, ImageStatus } from '@glimpse/domain';
+import { type Clock, CLOCK, type Image, type ImageLocation, ImageStatus } from '@glimpse/domain';
 import { AuditFindingRepository, ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { ImageWriter, StoreRegistry } from '@glimpse/storage';
@@ -23,6 +23,7 @@ export class ImageAuditor {
     private readonly findings: AuditFindingRepository,
     private readonly producer: JobProducer,
     private readonly writer: ImageWriter,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async audit(imageId: string, rehash: boolean, signal: AbortSignal): Promise<Outcome> {
@@ -37,7 +38,7 @@ export class ImageAuditor {
       if (problem) bad.push({ location, problem });
     }
     for (const { location, problem } of bad) {
-      await this.findings.record({ imageId, store: location.store, problem, foundAt: new Date() });
+      await this.findings.record({ imageId, store: location.store, problem, foundAt: new Date(this.clock.now()) });
       this.logger.warn(`image ${imageId}: the ${location.store} copy is bad (${problem})`);
     }
     if (bad.length) {

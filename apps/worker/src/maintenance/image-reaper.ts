@@ -1,7 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import type { JobResults, JobName } from '@glimpse/contracts';
-import { type Image, ImageStatus } from '@glimpse/domain';
+import { type Clock, CLOCK, type Image, ImageStatus } from '@glimpse/domain';
 import { ImageRepository } from '@glimpse/persistence';
 import { StagingArea, StoreRegistry } from '@glimpse/storage';
 
@@ -23,9 +23,10 @@ export class ImageReaper {
     private readonly stores: StoreRegistry,
     private readonly staging: StagingArea,
     @InjectConfig('reaper') private readonly reaper: ConfigOf<'reaper'>,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async reap(imageId: string, now = new Date()): Promise<Outcome> {
+  async reap(imageId: string, now = new Date(this.clock.now())): Promise<Outcome> {
     let image = await this.images.findById(imageId);
     if (!image) return { outcome: 'skipped', bytes: 0 };
     const rules = this.reaper;

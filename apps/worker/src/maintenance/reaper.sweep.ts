@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
+import { CLOCK, type Clock } from '@glimpse/domain';
 import { AuditFindingRepository, ImageRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { StagingArea, StoreRegistry } from '@glimpse/storage';
@@ -26,10 +27,11 @@ export class ReaperSweep implements Sweep {
     private readonly staging: StagingArea,
     private readonly findings: AuditFindingRepository,
     @InjectConfig('reaper') private readonly reaper: ConfigOf<'reaper'>,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async run(payload: SweepPayload, signal: AbortSignal): Promise<SweepResult> {
-    const now = Date.now();
+    const now = this.clock.now();
     const rules = this.reaper;
     const due = this.images.streamReapCandidates({
       deletedBefore: new Date(now - rules.deletedRetentionMs),
@@ -44,8 +46,8 @@ export class ReaperSweep implements Sweep {
       this.logger,
     );
     // Temporary files of writes that died (a crashed worker or API process) in every store and in staging.
-    let removed = await this.staging.removeStalePartials(rules.partialGraceMs);
-    for (const store of this.stores.stores) removed += (await store.removeStalePartials?.(rules.partialGraceMs)) ?? 0;
+    let removed = await this.staging.removeStalePartials(rules.partialGraceMs, now);
+    for (const store of this.stores.stores) removed += (await store.removeStalePartials?.(rules.partialGraceMs, now)) ?? 0;
     const orphans = await this.removeOrphans(new Date(now - rules.orphanGraceMs));
     return { ...fanned, errors: fanned.errors + orphans.errors, removed: removed + orphans.removed };
   }

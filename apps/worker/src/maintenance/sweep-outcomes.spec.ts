@@ -56,15 +56,18 @@ describe('fanOut: what a sweep did', () => {
 describe('sweep results report what happened', () => {
   it('the updater counts images, jobs queued, projects and dropped holds each on its own', async () => {
     const queued = producer(['recover-i2@']);
+    const stuckBefore: Date[] = [];
     const sweep = new UpdaterSweep(
       { recompute: async () => 3 } as unknown as ProjectUsageRepository,
       { dropDeadHolds: async () => 2 } as unknown as QuotaLedgerRepository,
-      { streamStuck: () => stream([{ id: 'i1' }, { id: 'i2' }]) } as unknown as ImageRepository,
+      { streamStuck: (before: Date) => (stuckBefore.push(before), stream([{ id: 'i1' }, { id: 'i2' }])) } as unknown as ImageRepository,
       queued as unknown as JobProducer,
       { stuckSavingMs: 60_000 },
+      { now: () => Date.UTC(2026, 11, 4, 12) },
     );
     assert.deepEqual(await sweep.run(tick, signal), { candidates: 2, enqueued: 1, errors: 0, projects: 3, holdsDropped: 2 });
     assert.equal(queued.asked.length, 2);
+    assert.deepEqual(stuckBefore, [new Date(Date.UTC(2026, 11, 4, 11, 59))], 'stuck means no heartbeat for stuckSavingMs by the clock');
   });
 
   it('the replicator counts only the jobs queued: not images needing no copy, nor jobs a replayed tick already had', async () => {

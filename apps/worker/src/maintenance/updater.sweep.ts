@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName, type SweepPayload, type SweepResult } from '@glimpse/contracts';
+import { CLOCK, type Clock } from '@glimpse/domain';
 import { ImageRepository, ProjectUsageRepository, QuotaLedgerRepository } from '@glimpse/persistence';
 import { JobProducer } from '@glimpse/queue';
 import { fanOut, tickId } from './fan-out.js';
@@ -23,10 +24,11 @@ export class UpdaterSweep implements Sweep {
     private readonly images: ImageRepository,
     private readonly producer: JobProducer,
     @InjectConfig('updater') private readonly updater: ConfigOf<'updater'>,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async run(payload: SweepPayload, signal: AbortSignal): Promise<SweepResult> {
-    const stuckBefore = new Date(Date.now() - this.updater.stuckSavingMs);
+    const stuckBefore = new Date(this.clock.now() - this.updater.stuckSavingMs);
     const tick = tickId(payload.tick);
     const fanned = await fanOut(
       this.images.streamStuck(stuckBefore),

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Job, UnrecoverableError } from 'bullmq';
-import { busy, conflict, invalid, unavailable } from '@glimpse/domain';
+import { busy, conflict, GlimpseError, invalid, unavailable } from '@glimpse/domain';
 import { LocationNotFound } from '@glimpse/storage';
 import { DownloadError } from '@glimpse/web-download';
 import { type Attempt, GlimpseWorkerHost } from './glimpse-worker-host.js';
-import { isRetryable } from './job-failure.js';
+import { isRetryable, messageOf } from './job-failure.js';
 
 /** A processor whose handler does what the test says, recording what it was told. */
 class Probe extends GlimpseWorkerHost {
@@ -68,5 +68,27 @@ describe('isRetryable: the one classifier', () => {
     assert.equal(isRetryable(new DownloadError('refused', true)), false);
     assert.equal(isRetryable(new LocationNotFound('gone')), false);
     assert.equal(isRetryable(new Error('socket hang up')), true);
+  });
+});
+
+describe('isRetryable: the branches past the common ones', () => {
+  it('our error’s explicit flag decides, not its kind', () => {
+    assert.equal(isRetryable(new GlimpseError('conflict', 'held; try again', {}, { retryable: true })), true);
+    assert.equal(isRetryable(new GlimpseError('unavailable', 'gone for good', {}, { retryable: false })), false);
+  });
+
+  it('any error that says it is permanent is final; one that says otherwise, or nothing, passes', () => {
+    assert.equal(isRetryable(Object.assign(new Error('bad image'), { permanent: true })), false);
+    assert.equal(isRetryable({ permanent: true }), false);
+    assert.equal(isRetryable(Object.assign(new Error('blip'), { permanent: false })), true);
+    assert.equal(isRetryable(Object.assign(new Error('blip'), { permanent: 'yes' })), true, 'only a true flag is taken');
+    assert.equal(isRetryable(null), true);
+    assert.equal(isRetryable('a thrown string'), true);
+  });
+
+  it('messageOf names an error by its message and anything else by its text', () => {
+    assert.equal(messageOf(new Error('boom')), 'boom');
+    assert.equal(messageOf('plain'), 'plain');
+    assert.equal(messageOf(42), '42');
   });
 });

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { type ConfigOf, InjectConfig, QUOTA_RESOURCES, type QuotaResource } from '@glimpse/config';
+import { CLOCK, type Clock } from '@glimpse/domain';
 import { AtomicUpdates } from '../atomic-updates.js';
 import { findByIds } from '../by-ids.js';
 import { DatabaseServer } from '../database-server.js';
@@ -44,6 +45,7 @@ export class QuotaLedgerRepository {
     private readonly atomic: AtomicUpdates,
     private readonly server: DatabaseServer,
     @InjectConfig('updater') private readonly updater: ConfigOf<'updater'>,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** The project's usage now. */
@@ -156,7 +158,7 @@ export class QuotaLedgerRepository {
     const running = new Set(
       (await findByIds<{ _id: string }>(this.server, this.tasks, taskIds, { status: { $in: ['pending', 'processing'] } }, { _id: 1 })).map((t) => t._id),
     );
-    const staleBefore = Date.now() - this.updater.stuckSavingMs;
+    const staleBefore = this.clock.now() - this.updater.stuckSavingMs;
     const live: Record<string, QuotaHoldDoc> = {};
     const dead: string[] = [];
     for (const [id, hold] of Object.entries(holds)) {

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { assertTaskTransition, conflict, notFound, type Task, TASK_TIME_TO_LIVE_MS, type TaskStatus } from '@glimpse/domain';
+import { assertTaskTransition, CLOCK, type Clock, conflict, notFound, type Task, TASK_TIME_TO_LIVE_MS, type TaskStatus } from '@glimpse/domain';
 import { AtomicUpdates } from '../atomic-updates.js';
 import { TaskDoc } from './task.schema.js';
 
@@ -28,6 +28,7 @@ export class TaskRepository {
   constructor(
     @InjectModel(TaskDoc.name) private readonly model: Model<TaskDoc>,
     private readonly atomic: AtomicUpdates,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async create(task: Task): Promise<Task> {
@@ -50,7 +51,7 @@ export class TaskRepository {
 
   async list(q: TaskListQuery): Promise<Task[]> {
     const field = SORT_FIELD[q.sortKey];
-    const filter: Record<string, unknown> = { $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] };
+    const filter: Record<string, unknown> = { $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date(this.clock.now()) } }] };
     if (q.owner !== undefined) filter.owner = q.owner;
     if (q.status) filter.status = q.status;
     if (q.type) filter.type = q.type;
@@ -115,6 +116,6 @@ export class TaskRepository {
   }
 
   private expired(doc: TaskDoc): boolean {
-    return doc.expiresAt !== null && doc.expiresAt !== undefined && doc.expiresAt.getTime() <= Date.now();
+    return doc.expiresAt !== null && doc.expiresAt !== undefined && doc.expiresAt.getTime() <= this.clock.now();
   }
 }

@@ -97,8 +97,8 @@ export class FileStore implements Store {
     return st?.isFile() ? { size: st.size } : null;
   }
 
-  removeStalePartials(idleMs: number): Promise<number> {
-    return removeIdleFiles(this.dir, idleMs, (n) => n.startsWith('.') && n.endsWith('.part'));
+  removeStalePartials(idleMs: number, now = Date.now()): Promise<number> {
+    return removeIdleFiles(this.dir, idleMs, (n) => n.startsWith('.') && n.endsWith('.part'), now);
   }
 
   async *listObjects(): AsyncIterable<{ location: string; imageId: string; modifiedMs: number }> {

@@ -113,15 +113,15 @@ export class S3Store implements Store {
    * Multipart uploads under this store's prefix that nobody has added a part to for `idleMs` (a live writer
    * keeps adding parts) are aborted.
    */
-  async removeStalePartials(idleMs: number): Promise<number> {
+  async removeStalePartials(idleMs: number, now = Date.now()): Promise<number> {
     const { bucket, prefix } = this.options;
     let removed = 0;
     let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
     for (;;) {
       const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, ...markers }));
       for (const upload of page.Uploads ?? []) {
-        if (!upload.Key || !upload.UploadId || Date.now() - (upload.Initiated?.getTime() ?? 0) < idleMs) continue;
-        if (Date.now() - (await this.lastPartMs(upload.Key, upload.UploadId)) < idleMs) continue; // a live writer
+        if (!upload.Key || !upload.UploadId || now - (upload.Initiated?.getTime() ?? 0) < idleMs) continue;
+        if (now - (await this.lastPartMs(upload.Key, upload.UploadId)) < idleMs) continue; // a live writer
         await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }));
         removed++;
       }

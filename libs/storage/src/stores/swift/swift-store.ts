@@ -131,13 +131,13 @@ export class SwiftStore implements Store {
    * Segments whose image has no object or manifest (a writer killed mid-upload, a failed clean-up) and whose
    * newest segment is older than `idleMs` (a live writer adds one per segment size) are deleted.
    */
-  async removeStalePartials(idleMs: number): Promise<number> {
+  async removeStalePartials(idleMs: number, now = Date.now()): Promise<number> {
     let removed = 0;
     for await (const container of this.imageContainers()) {
       const images = new Set<string>();
       let group = null as { owner: string; names: string[]; newest: number } | null;
       const settle = async () => {
-        if (!group || images.has(group.owner) || Date.now() - group.newest < idleMs) return;
+        if (!group || images.has(group.owner) || now - group.newest < idleMs) return;
         // The listing is a snapshot: make sure the image did not appear meanwhile.
         const head = await this.client.request('HEAD', { container, object: group.owner });
         drain(head);
