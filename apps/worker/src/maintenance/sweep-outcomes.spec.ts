@@ -53,6 +53,22 @@ describe('fanOut: what a sweep did', () => {
   });
 });
 
+describe('fanOut: stopping', () => {
+  it('a sweep whose signal aborts stops before the next candidate, with the abort as its error', async () => {
+    const stop = new AbortController();
+    const seen: number[] = [];
+    await assert.rejects(
+      fanOut(stream([1, 2, 3]), stop.signal, async (n) => {
+        seen.push(n);
+        if (n === 2) stop.abort(new Error('worker shutting down'));
+        return true;
+      }),
+      /worker shutting down/,
+    );
+    assert.deepEqual(seen, [1, 2]);
+  });
+});
+
 describe('sweep results report what happened', () => {
   it('the updater counts images, jobs queued, projects and dropped holds each on its own', async () => {
     const queued = producer(['recover-i2@']);
