@@ -9,6 +9,7 @@ import { JobName, QueueName } from '@glimpse/contracts';
 import { BACK_TO_QUEUED, importLockHolder } from '@glimpse/domain';
 import { ImageRepository, ImportOwner, TaskRepository } from '@glimpse/persistence';
 import { JobProducer, redisOptions } from '@glimpse/queue';
+import { locationFingerprint } from '../../apps/worker/src/image-data/location-fingerprint.js';
 import { imageServer, serve } from '../support/image-server.js';
 import { admin, type ImportStack, member, startImportStack } from '../support/import-stack.js';
 import { testConfig } from '../support/test-config.js';
@@ -157,7 +158,7 @@ describe('Location API: an image whose data is at a URL, checked by the checksum
       imageId: id, requestId: null, userId: null, bytesDone: 0, bytesTotal: null, expiresAt: null, createdAt: now, updatedAt: now,
     });
     // What the dead run left: its outcome noted, the image active with it and the lock released; the task open.
-    await tasks.noteOutcome(task.id, { checksum: md5(data), url: url() });
+    await tasks.noteOutcome(task.id, { checksum: md5(data), location: locationFingerprint(url()) });
     await images.update(id, {}, {
       status: 'active', size: data.length, checksum: md5(data), osHashAlgo: 'sha512', osHashValue: sha512(data),
       locations: [{ url: url(), store: 'web', metadata: { store: 'web' }, status: 'active' }],
@@ -177,6 +178,16 @@ describe('Location API: an image whose data is at a URL, checked by the checksum
     assert.equal(image.status, 'queued');
     assert.equal(image.stores, undefined);
     assert.equal(image.checksum, null);
+  });
+
+  it('a validation_data size is checked: data of another size leaves the image queued, the task failed', async () => {
+    const id = await raw();
+    const task = await addAndWait(id, { url: url(), validation_data: { os_hash_algo: 'md5', os_hash_value: md5(data), size: data.length + 1 } });
+    assert.equal(task.status, 'failure');
+    assert.ok(task.message.includes(`provided size: ${data.length + 1}, stored size: ${data.length}`), task.message);
+    const image = await stack.show(id);
+    assert.equal(image.status, 'queued');
+    assert.equal(image.stores, undefined);
   });
 
   it('without validation_data: not active before its data is verified, then active with the checksums', async () => {

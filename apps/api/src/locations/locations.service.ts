@@ -7,6 +7,7 @@ import {
   forbidden,
   ImageStatus,
   invalid,
+  locationSizeMismatch,
   parseValidation,
   type RequestContext,
   type ValidationData,
@@ -47,6 +48,9 @@ export class LocationsService {
   async add(ctx: RequestContext, imageId: string, body: unknown, { size }: { size?: number } = {}): Promise<{ taskId: string; jobId: string }> {
     const parsed = this.parse(body);
     const { validation } = parsed;
+    // A size in validation_data is checked like a v1 location's size; two that disagree cannot both hold.
+    if (validation?.size !== undefined && size !== undefined && validation.size !== size) throw invalid(locationSizeMismatch(size, validation.size));
+    size ??= validation?.size;
     const image = await this.access.permitted(ctx, imageId, 'set_image_location');
     if (image.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${image.status} to importing is not allowed`);
     if (!image.diskFormat || !image.containerFormat) throw invalid('Properties disk_format, container_format must be set prior to adding a location.');

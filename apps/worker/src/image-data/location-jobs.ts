@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { pipeline } from 'node:stream/promises';
 import { pipeline as streamPipeline, Transform, Writable } from 'node:stream';
 import type { ImageLocationPayload, JobResults, JobName } from '@glimpse/contracts';
-import { holdsImportLock, type Image, type ImageLocation, invalid, locationSizeMismatch, notFound, type Task } from '@glimpse/domain';
+import { holdsImportLock, type Image, type ImageLocation, invalid, locationSizeMismatch, notFound, parseValidation, type Task } from '@glimpse/domain';
 import { ImageRepository, ImportOwner, TaskRepository } from '@glimpse/persistence';
 import { type Digests, ImageWriter } from '@glimpse/storage';
 import { isRetryable, messageOf } from '../processors/job-failure.js';
+import { locationFingerprint as fingerprint } from './location-fingerprint.js';
 import { FORMAT_GATE, type FormatGate, type FormatWatcher, IMAGE_BYTES, type ImageBytes } from './image-data.ports.js';
 
 /**
@@ -48,7 +49,8 @@ export class LocationJobs {
     if (task.status === 'pending') await this.tasks.transition(task.id, 'pending', 'processing', { message: 'Hashing the location' });
     const earlier = await this.finishedEarlier(job, task);
     if (earlier) return earlier;
-    const expected = parseExpected(task.input?.validation_data);
+    // Written by the API from the domain's parser; read back through it.
+    const expected = parseValidation(task.input?.validation_data ?? {});
     let d: Digests;
     let virtualSize: number | null;
     let url: string;
@@ -61,11 +63,11 @@ export class LocationJobs {
       const verdict = watcher.verdict({ diskFormat: image.diskFormat, containerFormat: image.containerFormat });
       if (!verdict.ok) throw invalid(`Image format refused: ${verdict.reason ?? 'not the declared format'}`);
       virtualSize = verdict.virtualSize;
-      const size = expectedSize(task.input?.validation_data);
-      if (size !== null && d.size !== 0 && d.size !== size) throw invalid(locationSizeMismatch(size, d.size));
-      if (expected) {
-        const actual = expected.algo === 'md5' ? d.md5 : expected.algo === d.hashAlgo ? d.hashValue : null;
-        if (actual !== expected.value) throw invalid(`The data at the location does not match validation_data (${expected.algo}).`);
+      // Data of another size is refused, unless the location cannot tell its size (0).
+      if (expected.size !== undefined && d.size !== 0 && d.size !== expected.size) throw invalid(locationSizeMismatch(expected.size, d.size));
+      if (expected.osHashAlgo !== undefined) {
+        const actual = expected.osHashAlgo === 'md5' ? d.md5 : expected.osHashAlgo === d.hashAlgo ? d.hashValue : null;
+        if (actual !== expected.osHashValue) throw invalid(`The data at the location does not match validation_data (${expected.osHashAlgo}).`);
       }
     } catch (err) {
       if (isRetryable(err) && !finalAttempt) throw err;
@@ -76,7 +78,7 @@ export class LocationJobs {
     // The lock re-checked in the same write: a task that lost it (ended, taken over) writes nothing.
     const values = { size: d.size, checksum: d.md5, osHashAlgo: d.hashAlgo, osHashValue: d.hashValue, virtualSize };
     // What the image is about to show, noted first: a run that dies before closing the task is closed by the next.
-    await this.tasks.noteOutcome(job.taskId, { checksum: d.md5, url });
+    await this.tasks.noteOutcome(job.taskId, { checksum: d.md5, location: fingerprint(url) });
     await this.owner.end(job.imageId, job.taskId, null, (image) => (image.status === 'importing' ? { ...values, status: 'active' } : values));
     await this.tasks.transition(job.taskId, 'processing', 'success', { result: { image_id: job.imageId }, message: '' }).catch(() => undefined);
     return { checksum: d.md5, osHashValue: d.hashValue, size: d.size };
@@ -88,11 +90,11 @@ export class LocationJobs {
    * succeeds. Anything else is left to the normal path (which stops, the lock being gone).
    */
   private async finishedEarlier(job: Required<ImageLocationPayload>, task: Task): Promise<JobResults[typeof JobName.ImageChecksum] | null> {
-    const noted = (task.outcome ?? null) as { checksum?: unknown; url?: unknown } | null;
+    const noted = (task.outcome ?? null) as { checksum?: unknown; location?: unknown } | null;
     if (typeof noted?.checksum !== 'string') return null;
     const image = await this.images.findById(job.imageId);
     if (!image || holdsImportLock(image, task.id) || image.status !== 'active' || image.checksum !== noted.checksum) return null;
-    if (!image.locations.some((l) => l.url === noted.url)) return null;
+    if (!image.locations.some((l) => fingerprint(l.url) === noted.location)) return null;
     await this.tasks.transition(task.id, 'processing', 'success', { result: { image_id: job.imageId }, message: '' });
     return { checksum: image.checksum, osHashValue: image.osHashValue ?? '', size: image.size ?? 0 };
   }
@@ -144,16 +146,4 @@ function copyIn(image: Image | null, job: ImageLocationPayload): { image: Image;
 
 function mark(image: Image, bad: ImageLocation, why: string): ImageLocation[] {
   return image.locations.map((l) => (l.url === bad.url ? { ...l, status: 'bad', metadata: { ...l.metadata, problem: why } } : l));
-}
-
-/** The task's validation_data, if it named a hash. */
-/** The size the location must have (non-zero data of another size is refused), or null. */
-function expectedSize(data: unknown): number | null {
-  const size = (data as { size?: unknown } | null)?.size;
-  return typeof size === 'number' && size > 0 ? size : null;
-}
-
-function parseExpected(data: unknown): { algo: string; value: string } | null {
-  const d = (data ?? {}) as { os_hash_algo?: unknown; os_hash_value?: unknown };
-  return typeof d.os_hash_algo === 'string' && typeof d.os_hash_value === 'string' ? { algo: d.os_hash_algo, value: d.os_hash_value.toLowerCase() } : null;
 }
