@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { type ConfigOf, configToken } from '@glimpse/config';
+import { CLOCK, type Clock } from '@glimpse/domain';
 import { AUTHENTICATOR, type Authenticator } from './authenticator.js';
 import { AuthMiddleware } from './auth.middleware.js';
 import { KeystoneAuthenticator } from './keystone.authenticator.js';
@@ -11,9 +12,9 @@ import { TokensAuthenticator } from './tokens.authenticator.js';
   providers: [
     {
       provide: AUTHENTICATOR,
-      inject: [configToken('auth')],
-      useFactory: (auth: ConfigOf<'auth'>): Authenticator => {
-        if (auth.mode === 'keystone') return new KeystoneAuthenticator(auth.keystone!);
+      inject: [configToken('auth'), CLOCK],
+      useFactory: (auth: ConfigOf<'auth'>, clock: Clock): Authenticator => {
+        if (auth.mode === 'keystone') return new KeystoneAuthenticator(auth.keystone!, clock);
         return auth.mode === 'tokens' ? new TokensAuthenticator(auth.tokensFile!) : new NoauthAuthenticator(auth);
       },
     },

@@ -1,5 +1,5 @@
 import type { KeystoneConfig } from '@glimpse/config';
-import { unavailable } from '@glimpse/domain';
+import { type Clock, systemClock, unavailable } from '@glimpse/domain';
 import type { PasswordCredentials } from './authenticator.js';
 
 /** The parts of a Keystone v3 token body Glimpse reads. */
@@ -26,7 +26,10 @@ export type Validation = { ok: true; token: KeystoneToken } | { ok: false; servi
  * caller's token with it. Any failure to get an answer (refused, timed out, 5xx) is a 503, never a pass.
  */
 export class KeystoneClient {
-  constructor(private readonly config: KeystoneConfig) {}
+  constructor(
+    private readonly config: KeystoneConfig,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async issueServiceToken(): Promise<IssuedToken> {
     const res = await this.call('/v3/auth/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(this.authRequest()) });
@@ -36,7 +39,7 @@ export class KeystoneClient {
       throw unavailable(`Keystone refused the service credentials (HTTP ${res.status}).`);
     }
     const body = (await res.json()) as { token?: KeystoneToken };
-    return { id, expiresAt: Date.parse(body.token?.expires_at ?? '') || Date.now() };
+    return { id, expiresAt: Date.parse(body.token?.expires_at ?? '') || this.clock.now() };
   }
 
   /** A user's project-scoped token for their password (the console's sign-in); null when Keystone refuses them. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import type { KeystoneConfig } from '@glimpse/config';
-import { GlimpseError, type RequestContext } from '@glimpse/domain';
+import { type Clock, GlimpseError, type RequestContext, systemClock } from '@glimpse/domain';
 import { type Authenticator, contextFrom, type PasswordCredentials } from './authenticator.js';
 import { type IssuedToken, KeystoneClient, type KeystoneToken } from './keystone-client.js';
 import { TtlCache } from './ttl-cache.js';
@@ -14,15 +14,17 @@ const MAX_CACHED_TOKENS = 10_000;
  * Validates X-Auth-Token against Keystone v3 (as keystonemiddleware does for Glance) and builds the caller's
  * context from the token. Validations are cached for GLIMPSE_KEYSTONE_CACHE_SECONDS at most, never past the
  * token's expiry. A missing, invalid, expired or revoked token is a 401; an unreachable Keystone is a 503.
+ * Expiries are judged by the injected clock (`client`: Keystone's API, replaced by a fake in the unit spec).
  */
 export class KeystoneAuthenticator implements Authenticator {
-  private readonly client: KeystoneClient;
   private readonly cache = new TtlCache<RequestContext>(MAX_CACHED_TOKENS);
   private serviceToken: Promise<IssuedToken> | null = null;
 
-  constructor(private readonly config: KeystoneConfig) {
-    this.client = new KeystoneClient(config);
-  }
+  constructor(
+    private readonly config: KeystoneConfig,
+    private readonly clock: Clock = systemClock,
+    private readonly client: Pick<KeystoneClient, 'issueServiceToken' | 'issueUserToken' | 'validate'> = new KeystoneClient(config, clock),
+  ) {}
 
   authenticate(req: Request): Promise<RequestContext> {
     return this.fromToken(req.get('x-auth-token') ?? '');
@@ -32,7 +34,7 @@ export class KeystoneAuthenticator implements Authenticator {
     const token = raw.trim();
     if (!token) throw this.unauthorized();
     const key = createHash('sha256').update(token).digest('hex');
-    const cached = options.fresh ? undefined : this.cache.get(key);
+    const cached = options.fresh ? undefined : this.cache.get(key, this.clock.now());
     if (cached) return cached;
 
     let validated: KeystoneToken;
@@ -44,7 +46,7 @@ export class KeystoneAuthenticator implements Authenticator {
       throw err;
     }
     const context = contextOf(validated);
-    const expiresAt = Math.min(Date.now() + this.config.cacheMs, Date.parse(validated.expires_at) || 0);
+    const expiresAt = Math.min(this.clock.now() + this.config.cacheMs, Date.parse(validated.expires_at) || 0);
     if (this.config.cacheMs > 0) this.cache.set(key, context, expiresAt);
     return context;
   }
@@ -60,7 +62,7 @@ export class KeystoneAuthenticator implements Authenticator {
       const service = await this.currentServiceToken();
       const result = await this.client.validate(service.id, token);
       if (result.ok) {
-        if ((Date.parse(result.token.expires_at) || 0) <= Date.now()) throw this.unauthorized();
+        if ((Date.parse(result.token.expires_at) || 0) <= this.clock.now()) throw this.unauthorized();
         return result.token;
       }
       if (!result.serviceTokenRejected) throw this.unauthorized();
@@ -73,7 +75,7 @@ export class KeystoneAuthenticator implements Authenticator {
   private async currentServiceToken(): Promise<IssuedToken> {
     const current = this.serviceToken ?? this.issueServiceToken();
     const issued = await current;
-    if (issued.expiresAt - RENEW_BEFORE_MS > Date.now()) return issued;
+    if (issued.expiresAt - RENEW_BEFORE_MS > this.clock.now()) return issued;
     if (this.serviceToken === current) this.serviceToken = null;
     return this.serviceToken ?? this.issueServiceToken();
   }

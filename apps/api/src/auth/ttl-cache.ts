@@ -1,10 +1,10 @@
-/** A bounded map whose entries expire: the oldest entry goes when it is full. */
+/** A bounded map whose entries expire (at `now`, the caller's clock): the oldest entry goes when it is full. */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();
 
   constructor(private readonly maxEntries: number) {}
 
-  get(key: string, now = Date.now()): V | undefined {
+  get(key: string, now: number): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= now) {

@@ -1,7 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import type { JobName, JobResults } from '@glimpse/contracts';
-import { BACK_TO_QUEUED, importLockHolder, IMPORTING_TO_STORES_PROPERTY, ImageStatus, importLockIsStale, storeList } from '@glimpse/domain';
+import { BACK_TO_QUEUED, CLOCK, type Clock, importLockHolder, IMPORTING_TO_STORES_PROPERTY, ImageStatus, importLockIsStale, storeList } from '@glimpse/domain';
 import { ImageRepository, ImportOwner, TaskRepository, unwound } from '@glimpse/persistence';
 import { StagingArea } from '@glimpse/storage';
 
@@ -25,9 +25,11 @@ export class ImageRecovery {
     private readonly owner: ImportOwner,
     @InjectConfig('updater') private readonly updater: ConfigOf<'updater'>,
     @InjectConfig('import') private readonly importConfig: ConfigOf<'import'>,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async recover(imageId: string, now = new Date()): Promise<Outcome> {
+  async recover(imageId: string): Promise<Outcome> {
+    const now = new Date(this.clock.now());
     const image = await this.images.findById(imageId);
     if (!image) return { outcome: 'skipped' };
     // An upload, or a stage that has not finished (a finished one records its size), whose API process stopped

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import {
   BACK_TO_QUEUED,
+  CLOCK,
+  type Clock,
   conflict,
   endImportState,
   holdsImportLock,
@@ -65,6 +67,7 @@ export class ImportOwner {
     private readonly images: ImageRepository,
     private readonly tasks: TaskRepository,
     @InjectConfig('import') private readonly importConfig: ConfigOf<'import'>,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /**
@@ -120,7 +123,7 @@ export class ImportOwner {
         const holder = importLockHolder(current);
         if (holder) {
           const task = await this.tasks.findById(holder);
-          if (!importLockIsStale(task, new Date(), this.importConfig.lockTimeoutMs)) throw conflict('Image has active task');
+          if (!importLockIsStale(task, new Date(this.clock.now()), this.importConfig.lockTimeoutMs)) throw conflict('Image has active task');
         }
         return { ...changes, properties: withImportLock(current.properties, id) };
       });
