@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { invalid } from '@glimpse/domain';
 import { removeIdleFiles } from '../idle-files.js';
+import { readLocalFile } from '../local-file.js';
 import type { ByteRange } from '../store.js';
 import { PartialFile, type WriterTiming } from './partial-file.js';
-
-const CHUNK = 1 << 20;
 
 /**
  * The files of one node's image cache. A complete image is `<dir>/<image id>`; one being written is
@@ -87,14 +86,8 @@ export class CacheDir {
   }
 
   /** The complete file's bytes (a range of them), or null when there is no complete file. */
-  async read(imageId: string, range?: ByteRange): Promise<{ body: Readable; size: number } | null> {
-    const handle = await fs.open(this.completePath(imageId), 'r').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return null;
-      throw err;
-    });
-    if (!handle) return null;
-    const { size } = await handle.stat();
-    return { body: handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: CHUNK }), size };
+  read(imageId: string, range?: ByteRange): Promise<{ body: Readable; size: number } | null> {
+    return readLocalFile(this.completePath(imageId), range);
   }
 
   async remove(imageId: string): Promise<void> {

@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { invalid } from '@glimpse/domain';
 import type { HashingTap } from '../hashing/hashing-tap.js';
 import { removeIdleFiles } from '../idle-files.js';
+import { readLocalFile } from '../local-file.js';
 import { type ByteRange, LocationNotFound, type PutOptions, type PutResult, type Store } from '../store.js';
 import { SlotFileWriter } from './slot-file-writer.js';
 
@@ -81,11 +82,9 @@ export class FileStore implements Store {
   }
 
   async get(location: string, range?: ByteRange): Promise<Readable> {
-    const path = this.pathOf(location);
-    const handle = await fs.open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-      throw err.code === 'ENOENT' ? new LocationNotFound(`${location} is gone`) : err;
-    });
-    return handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: CHUNK });
+    const file = await readLocalFile(this.pathOf(location), range);
+    if (!file) throw new LocationNotFound(`${location} is gone`);
+    return file.body;
   }
 
   async delete(location: string): Promise<void> {
