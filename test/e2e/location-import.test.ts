@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ConnectionOptions, QueueEvents } from 'bullmq';
 import { JobName, QueueName } from '@glimpse/contracts';
-import { BACK_TO_QUEUED, importLockHolder } from '@glimpse/domain';
+import { importLockHolder } from '@glimpse/domain';
 import { ImageRepository, ImportOwner, TaskRepository } from '@glimpse/persistence';
 import { JobProducer, redisOptions } from '@glimpse/queue';
 import { locationFingerprint } from '../../apps/worker/src/image-data/location-fingerprint.js';
@@ -119,7 +119,7 @@ describe('Location API: an image whose data is at a URL, checked by the checksum
     const start = (enqueue: () => Promise<unknown>) =>
       stack.api.app.get(ImportOwner).start({
         type: 'location_import', imageId: id, owner: 'pa', input: { validation_data: {} }, requestId: null, userId: null,
-        check: () => undefined, changes: () => ({ status: 'importing', locations: [location] }), undo: () => ({ ...BACK_TO_QUEUED }),
+        check: () => undefined, changes: () => ({ status: 'importing', locations: [location] }),
         enqueue, unqueued: 'The checks of the location could not be queued',
       });
     // The first add's enqueue "times out": the start is undone and its task failed, though the job got queued.

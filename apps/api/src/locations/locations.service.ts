@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { JobName } from '@glimpse/contracts';
 import {
-  BACK_TO_QUEUED,
   conflict,
   forbidden,
   ImageStatus,
@@ -75,9 +74,8 @@ export class LocationsService {
       check: (current) => {
         if (current.status !== ImageStatus.Queued) throw conflict(`Image status transition from ${current.status} to importing is not allowed`);
       },
+      // Undone, if the checks cannot be queued, by the import owner's "back to queued" rule (the location dropped).
       changes: () => ({ status: ImageStatus.Importing, locations: [location] }),
-      // Back to queued (BACK_TO_QUEUED drops the location: a queued image has no copy).
-      undo: () => ({ ...BACK_TO_QUEUED }),
       enqueue: (id) => this.producer.enqueue(JobName.ImageChecksum, { imageId, store: store.id, taskId: id }, { jobId: checking(id) }),
       unqueued: 'The checks of the location could not be queued',
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConfigOf } from '@glimpse/config';
-import { GlimpseError, type Image, importLockHolder, type Task, withImportLock } from '@glimpse/domain';
+import { GlimpseError, type Image, ImageStatus, importLockHolder, type Task, withImportLock } from '@glimpse/domain';
 import type { ImageChanges } from '../images/image.mapper.js';
 import type { ImageRepository } from '../images/image.repository.js';
 import type { TaskRepository } from '../tasks/task.repository.js';
@@ -69,5 +69,37 @@ describe('the import owner takes over a stale lock by its clock', () => {
     clock.at = T0 + 120 * MINUTE + 1;
     const taken = await owner.start(start());
     assert.equal(importLockHolder(state.image), taken);
+  });
+});
+
+describe('a start that fails after taking the lock is undone by the one "back to queued" rule', () => {
+  const location = { url: 'http://data.example/disk', store: 'web', metadata: {}, status: 'active' as const };
+  const locationStart = (extra: Partial<ImportStart>) =>
+    start({ type: 'location_import', changes: () => ({ status: ImageStatus.Importing, locations: [location] }), ...extra });
+  const unqueuable = { enqueue: () => Promise.reject(new Error('queue down')) };
+
+  it('a start that moved the image (a location import) and cannot queue its job: queued again, the location dropped, the lock released, the task failed', async () => {
+    const { owner, state } = ownerOver({ status: ImageStatus.Queued });
+    await assert.rejects(owner.start(locationStart(unqueuable)), (err: unknown) => err instanceof GlimpseError && err.kind === 'unavailable');
+    assert.equal(state.image.status, 'queued');
+    assert.deepEqual(state.image.locations, []);
+    assert.equal(importLockHolder(state.image), undefined);
+    assert.deepEqual([...state.tasks.values()].map((t) => [t.status, t.message]), [['failure', 'The import could not be queued.']]);
+  });
+
+  it('the same start refused by its reservation: queued again without the location, no task left', async () => {
+    const { owner, state } = ownerOver({ status: ImageStatus.Queued });
+    await assert.rejects(owner.start(locationStart({ reserve: () => Promise.reject(new Error('over quota')) })), /over quota/);
+    assert.equal(state.image.status, 'queued');
+    assert.deepEqual(state.image.locations, []);
+    assert.equal(importLockHolder(state.image), undefined);
+    assert.equal(state.tasks.size, 0);
+  });
+
+  it('a start that moved nothing (glance-direct of a staged image) only releases the lock: the image stays uploading with its data', async () => {
+    const { owner, state } = ownerOver({ status: ImageStatus.Uploading, size: 5, checksum: 'c' });
+    await assert.rejects(owner.start(start(unqueuable)), (err: unknown) => err instanceof GlimpseError && err.kind === 'unavailable');
+    assert.deepEqual([state.image.status, state.image.size, state.image.checksum], ['uploading', 5, 'c']);
+    assert.equal(importLockHolder(state.image), undefined);
   });
 });

@@ -39,10 +39,12 @@ export interface ImportStart {
   check(image: Image): void;
   /** The task's type (default `api_image_import`; a location added through the API: `location_import`). */
   type?: TaskType;
-  /** Further changes written in the same write as the lock (a location import's status and location). */
+  /**
+   * Further changes written in the same write as the lock, moving the image (a location import's status, importing,
+   * and location). A start that then fails undoes them by the one "back to queued" rule (`unwound`), as a failed
+   * import is rolled back: the image queued again, the location dropped.
+   */
   changes?(image: Image): ImageChanges;
-  /** What undoes `changes` when the job cannot be queued (a location import: back to queued without it). */
-  undo?(image: Image): ImageChanges;
   /**
    * What the import needs before its job is queued (the API's quota hold). A refusal undoes the start as a
    * refused check does: the lock released, no task left.
@@ -80,7 +82,7 @@ export class ImportOwner {
     try {
       reservation = await spec.reserve?.(taskId);
     } catch (err) {
-      await this.release(spec.imageId, taskId, spec.undo);
+      await this.release(spec, taskId);
       await this.tasks.remove(taskId);
       throw err;
     }
@@ -88,7 +90,7 @@ export class ImportOwner {
       await spec.enqueue(taskId);
     } catch {
       await reservation?.release();
-      await this.release(spec.imageId, taskId, spec.undo);
+      await this.release(spec, taskId);
       await this.tasks.transition(taskId, 'pending', 'failure', { message: `${spec.unqueued}.` }).catch(() => undefined);
       throw unavailable(`${spec.unqueued}; try again later.`);
     }
@@ -197,13 +199,17 @@ export class ImportOwner {
     return found;
   }
 
-  /** Releases the lock if this task still holds it, with `undo`'s changes in the same write (best effort). */
-  private async release(imageId: string, taskId: string, undo?: (image: Image) => ImageChanges): Promise<void> {
+  /**
+   * Undoes a start that failed after taking the lock (best effort): if this task still holds it, one write releases
+   * it and, when the start moved the image (`changes`), applies the "back to queued" rule a failed import's
+   * rollback applies. A start without changes moved nothing: the image keeps its status (a staged image stays
+   * uploading with its data), which is why the rule is not applied to every start as `rollBack` applies it.
+   */
+  private async release(spec: ImportStart, taskId: string): Promise<void> {
     await this.images
-      .mutate(imageId, (current) => {
+      .mutate(spec.imageId, (current) => {
         if (!holdsImportLock(current, taskId)) return {};
-        const changes = undo?.(current) ?? {};
-        return { ...changes, properties: withoutImportLock(changes.properties ?? current.properties) };
+        return { ...(spec.changes ? unwound(current) : {}), properties: withoutImportLock(current.properties) };
       })
       .catch(() => undefined);
   }
@@ -233,6 +239,6 @@ export function unwound(image: Image): ImageChanges {
 }
 
 /** Every import step re-checks the lock before it writes: a task that lost it (taken over, released) stops. */
-export function assertImportLock(image: Image, taskId: string): void {
+function assertImportLock(image: Image, taskId: string): void {
   if (!holdsImportLock(image, taskId)) throw conflict(`Image ${image.id} is no longer locked by this import.`);
 }
