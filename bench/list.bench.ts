@@ -12,15 +12,17 @@
  * GLIMPSE_BENCH_CONSOLE=compare adds a second API with GLIMPSE_CONSOLE=false on the same database and prints each
  * page's p50/p99 with the console on and off, from interleaved requests (support/console-compare.ts).
  */
+import { loadavg } from 'node:os';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { type ImageListQuery } from '@glimpse/domain';
-import { afterMarker, createdBucketsOf, DatabaseServer, ImageRepository, listFilter, propPair, SELECTIVE_KEYS, sortSpec } from '@glimpse/persistence';
+import { afterMarker, createdBucketsOf, DatabaseServer, ImageListing, ImageRepository, listFilter, MinuteCensus, propPair, SELECTIVE_KEYS, sortSpec } from '@glimpse/persistence';
 import { parseListQuery } from '../apps/api/src/images/listing/list-query.js';
 import { imageRecord, insertImageRecords } from '../test/support/image-records.js';
 import { type BenchStack, startBenchStack } from './support/bench-stack.js';
 import { comparesConsole, consolePair } from './support/console-compare.js';
 import { interleave } from './support/data-bench.js';
+import { cpuSecondsOf, ownCpuSeconds } from './support/process-cpu.js';
 
 const PROJECT = 'bench-project';
 const headers = { 'x-project-id': PROJECT, 'x-roles': 'member', accept: 'application/json', 'content-type': 'application/json' };
@@ -147,6 +149,21 @@ export default async function listBench(args: string[]): Promise<void> {
       const plan = (await images.find(ref.filter).sort(ref.sort).limit(25).explain()) as Json;
       console.log(`  ${label.padEnd(22)}${ref.label.padEnd(7)}${describePlan(plan)}`);
     }
+    const censusPlan = walk ? await stack.api.get(MinuteCensus).plan(Math.floor(Date.now() / 60_000) + 1, 4) : undefined;
+    if (censusPlan) {
+      const steps = censusPlan.map((l) => /(Index Only Scan|Index Scan|Bitmap \w+ Scan|Seq Scan)(?: Backward)?(?: using (\S+))?/.exec(l)).filter((x) => x !== null);
+      console.log(`  minute census         ${steps.some((x) => x[1] === 'Seq Scan') ? 'SCAN' : 'index'}: PostgreSQL: ${steps.map((x) => x[0]).join(' > ')}`);
+    }
+    if (walk) {
+      // The bucket queries each page's walk makes (one direct call each; the API's requests below make the same).
+      console.log('\nbucket queries of each walk (minute census on PostgreSQL: only minutes that hold images are read):');
+      for (const [label, query, caller] of cases) {
+        const probe = { queries: 0, levels: [] as string[] };
+        await stack.api.get(ImageListing).page(parseListQuery(Object.fromEntries(new URLSearchParams(query)), 1000), caller, { walk: probe });
+        const runs = probe.levels.reduce<[string, number][]>((acc, l) => (acc.at(-1)?.[0] === l ? (acc.at(-1)![1]++, acc) : [...acc, [l, 1]]), []);
+        console.log(`  ${label.padEnd(22)}${probe.queries} queries${runs.length ? `: ${runs.map(([l, n]) => `${n} ${l}`).join(', ')}` : ''}`);
+      }
+    }
     const rounds = Number(process.env.BENCH_LIST_ROUNDS ?? 20);
     if (rounds <= 0) return; // BENCH_LIST_ROUNDS=0: seeding and plans only
     console.log(`\n${rounds} requests each                        p50 API     p99 API   p50 bare find   p99 bare find`);
@@ -203,8 +220,26 @@ export default async function listBench(args: string[]): Promise<void> {
     }
     const seconds = Number(process.env.BENCH_LIST_SECONDS ?? 10);
     if (seconds <= 0) return; // BENCH_LIST_SECONDS=0: latency and plans only (pages that scan a big collection take minutes at 16 clients)
-    const pages = await throughput(16, seconds, async () => (await fetch(`${stack.url}/v2/images`, { headers })).arrayBuffer());
+    // Where a page's CPU goes at 16 clients: this process (the API and the clients), the database server, and the
+    // PostgreSQL cluster under FerretDB (found by the ports in their command lines; the machine has other load).
+    const port = (url: string | undefined) => /:(\d+)(?:\/|$)/.exec(url?.replace(/^[a-z+]+:\/\/[^/]*?@/, '//') ?? '')?.[1];
+    const servers = [
+      ['database server', port(stack.config.mongo.uri) && `127.0.0.1:${port(stack.config.mongo.uri)}`],
+      ['PostgreSQL', port(stack.config.mongo.postgresUrl) && `port=${port(stack.config.mongo.postgresUrl)}`],
+    ].filter((s): s is [string, string] => typeof s[1] === 'string');
+    const cpu = () => [ownCpuSeconds(), ...servers.map(([, needle]) => cpuSecondsOf(needle))];
+    const cpuBefore = cpu();
+    let served = 0;
+    const t0 = performance.now();
+    const pages = await throughput(16, seconds, async () => {
+      await (await fetch(`${stack.url}/v2/images`, { headers })).arrayBuffer();
+      served++;
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const used = cpu().map((c, i) => c - cpuBefore[i]!);
     console.log(`\npages/s, 16 clients, default page:  ${pages.toFixed(pages < 10 ? 2 : 0)}   (target 650; Glance 25.1: 65 on 10,000 images)`);
+    console.log(`  CPU per page: ${[['this process (API and clients)'], ...servers].map(([label], i) => `${label} ${((used[i]! / served) * 1000).toFixed(1)} ms`).join(', ')}` +
+      `; ${(used.reduce((a, b) => a + b, 0) / wall).toFixed(2)} of the machine's cores busy with them (load ${loadavg()[0]!.toFixed(1)})`);
     const creates = await throughput(16, seconds, async () =>
       (await fetch(`${stack.url}/v2/images`, { method: 'POST', headers, body: JSON.stringify({ name: 'c', disk_format: 'raw', container_format: 'bare' }) })).arrayBuffer(),
     );

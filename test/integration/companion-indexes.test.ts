@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import pg from 'pg';
-import { CompanionIndexes, EQUALITY_KEYS } from '@glimpse/persistence';
+import { CompanionIndexes, EQUALITY_KEYS, ORDERED_KEYS } from '@glimpse/persistence';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { imageRecord, insertImageRecords } from '../support/image-records.js';
 import { type OwnServices, startOwnServices } from '../support/own-services.js';
@@ -41,7 +41,7 @@ describe('companion indexes under FerretDB on PostgreSQL', () => {
   });
   after(() => api?.close());
 
-  it('made one GIN jsonb_path_ops index per equality key at start, and a second run makes none', async (t) => {
+  it('made one GIN jsonb_path_ops index per equality key and a btree per ordered key at start, and a second run makes none', async (t) => {
     const report = await api.app.get(CompanionIndexes).ensure();
     if (!ferretdbOnPostgres) {
       assert.match(report.skipped ?? '', /not FerretDB|without GLIMPSE_FERRETDB_POSTGRES_URL|SQLite/);
@@ -50,7 +50,8 @@ describe('companion indexes under FerretDB on PostgreSQL', () => {
     assert.equal(report.skipped, undefined);
     assert.deepEqual(report.created, [], 'the start made them all');
     const keys = Object.values(EQUALITY_KEYS).reduce((n, k) => n + k.length, 0);
-    assert.equal(report.present, keys);
+    const ordered = Object.values(ORDERED_KEYS).reduce((n, k) => n + k.length, 0);
+    assert.equal(report.present, keys + ordered);
     const client = new pg.Client({ connectionString: config.mongo.postgresUrl });
     await client.connect();
     try {
@@ -60,6 +61,13 @@ describe('companion indexes under FerretDB on PostgreSQL', () => {
       );
       assert.equal(rows.length, keys);
       assert.ok(rows.some((r) => /USING gin \(+_jsonb -> '_id'::text\)+ jsonb_path_ops\)/.test(r.indexdef)), rows[0]?.indexdef);
+      // The btree the minute census reads, on the images' table.
+      const btree = await client.query<{ indexdef: string }>(
+        `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE '%\\_o\\_createdminute\\_%'`,
+        [config.mongo.dbName],
+      );
+      assert.equal(btree.rows.length, 1);
+      assert.match(btree.rows[0]!.indexdef, /USING btree \(+_jsonb -> 'createdMinute'::text\)+$/);
       const mode = await client.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
       assert.equal(mode.rows[0]!.plan_cache_mode, 'force_custom_plan');
       // The write locks' table is unlogged (made so at start; the second run had nothing to do), the images' is not.

@@ -4,6 +4,7 @@ import { type ConfigOf, configToken } from '@glimpse/config';
 import { AtomicUpdates } from './atomic-updates.js';
 import { DatabaseServer } from './database-server.js';
 import { CompanionIndexes } from './ferretdb/companion-indexes.js';
+import { MinuteCensus } from './ferretdb/minute-census.js';
 
 /**
  * The MongoDB connection. Only features both MongoDB 6+ and FerretDB 1.24 support are used: no transactions,
@@ -29,8 +30,8 @@ export class PersistenceModule {
           }),
         }),
       ],
-      providers: [AtomicUpdates, DatabaseServer, CompanionIndexes],
-      exports: [MongooseModule, AtomicUpdates, DatabaseServer, CompanionIndexes],
+      providers: [AtomicUpdates, DatabaseServer, CompanionIndexes, MinuteCensus],
+      exports: [MongooseModule, AtomicUpdates, DatabaseServer, CompanionIndexes, MinuteCensus],
     };
   }
 }

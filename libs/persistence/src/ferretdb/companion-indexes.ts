@@ -32,6 +32,14 @@ export const EQUALITY_KEYS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
+ * Keys kept in a btree besides (PostgreSQL only): the creation minute, which the listing's census reads in order to
+ * skip the minutes that hold no image (MinuteCensus); FerretDB never queries it so.
+ */
+export const ORDERED_KEYS: Readonly<Record<string, readonly string[]>> = {
+  images: ['createdMinute'],
+};
+
+/**
  * Collections whose records matter only while their writers run: the write locks of AtomicUpdates (lock mode). On
  * PostgreSQL their tables are UNLOGGED: a transaction that writes only such a table commits without waiting for
  * its WAL to reach the disk, so taking and dropping a lock costs no fsync (two of the three a guarded update paid:
@@ -43,14 +51,34 @@ export const UNLOGGED_COLLECTIONS: readonly string[] = ['write_locks'];
 /** FerretDB's per-database table naming collections (schema `<db>`, one jsonb row per collection). */
 const METADATA_TABLE = '_ferretdb_database_metadata';
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
-/** `<table>_g_<key>` cut to PostgreSQL's 63 bytes, with a hash of both so cut names stay distinct. */
-export function companionIndexName(table: string, key: string): string {
-  const hash = createHash('sha256').update(`${table}\0${key}`).digest('hex').slice(0, 8);
-  const readable = `${table}_g_${key.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63 - 9);
+/**
+ * `<table>_g_<key>` (a GIN index; `_o_` for a btree of ORDERED_KEYS) cut to PostgreSQL's 63 bytes, with a hash so
+ * cut names stay distinct.
+ */
+export function companionIndexName(table: string, key: string, kind: 'g' | 'o' = 'g'): string {
+  const hash = createHash('sha256').update(`${table}\0${key}${kind === 'g' ? '' : `\0${kind}`}`).digest('hex').slice(0, 8);
+  const readable = `${table}_${kind}_${key.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63 - 9);
   return `${readable}_${hash}`;
+}
+
+/**
+ * The PostgreSQL tables of `collections` in FerretDB 1.x's layout (schema `<db>`, named in METADATA_TABLE), or why
+ * they cannot be known.
+ */
+export async function ferretdbTables(client: pg.ClientBase, schema: string, collections: readonly string[]): Promise<{ collection: string; table: string }[] | string> {
+  const layout = await client.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = '_jsonb' AND data_type = 'jsonb'`,
+    [schema, METADATA_TABLE],
+  );
+  if (layout.rowCount !== 1) return `no ${schema}.${METADATA_TABLE} with a jsonb _jsonb column: an unknown FerretDB layout`;
+  const rows = await client.query<{ collection: string; table: string }>(
+    `SELECT _jsonb->>'_id' AS collection, _jsonb->>'table' AS table FROM ${ident(schema)}.${METADATA_TABLE} WHERE _jsonb->>'_id' = ANY($1)`,
+    [collections],
+  );
+  return rows.rows;
 }
 
 export interface CompanionIndexReport {
@@ -118,31 +146,26 @@ export class CompanionIndexes implements OnModuleInit {
   }
 
   private async ensureOn(client: pg.Client, schema: string): Promise<CompanionIndexReport> {
-    const layout = await client.query<{ table_name: string }>(
-      `SELECT table_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = '_jsonb' AND data_type = 'jsonb'`,
-      [schema, METADATA_TABLE],
-    );
-    if (layout.rowCount !== 1) return { skipped: `no ${schema}.${METADATA_TABLE} with a jsonb _jsonb column: an unknown FerretDB layout`, created: [], present: 0 };
-    const rows = await client.query<{ collection: string; table: string }>(
-      `SELECT _jsonb->>'_id' AS collection, _jsonb->>'table' AS table FROM ${ident(schema)}.${METADATA_TABLE} WHERE _jsonb->>'_id' = ANY($1)`,
-      [Object.keys(EQUALITY_KEYS)],
-    );
+    const tables = await ferretdbTables(client, schema, Object.keys(EQUALITY_KEYS));
+    if (typeof tables === 'string') return { skipped: tables, created: [], present: 0 };
     const have = await client.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = $1`, [schema]);
     const names = new Set(have.rows.map((r) => r.indexname));
     const created: string[] = [];
     let present = 0;
-    for (const { collection, table } of rows.rows) {
-      for (const key of EQUALITY_KEYS[collection] ?? []) {
-        const name = companionIndexName(table, key);
+    for (const { collection, table } of tables) {
+      const wanted = [
+        ...(EQUALITY_KEYS[collection] ?? []).map((key) => ({ key, kind: 'g' as const, using: `USING gin ((_jsonb -> ${literal(key)}) jsonb_path_ops)` })),
+        ...(ORDERED_KEYS[collection] ?? []).map((key) => ({ key, kind: 'o' as const, using: `((_jsonb -> ${literal(key)}))` })),
+      ];
+      for (const { key, kind, using } of wanted) {
+        const name = companionIndexName(table, key, kind);
         if (names.has(name)) {
           present++;
           continue;
         }
         try {
-          await client.query(
-            `CREATE INDEX IF NOT EXISTS ${ident(name)} ON ${ident(schema)}.${ident(table)} USING gin ((_jsonb -> ${literal(key)}) jsonb_path_ops)`,
-          );
-          created.push(`${collection}.${key}`);
+          await client.query(`CREATE INDEX IF NOT EXISTS ${ident(name)} ON ${ident(schema)}.${ident(table)} ${using}`);
+          created.push(`${collection}.${key}${kind === 'o' ? ' (btree)' : ''}`);
         } catch (err) {
           // Another process made it at the same moment (both passed IF NOT EXISTS): it is there all the same.
           if (!['23505', '42P07'].includes((err as { code?: string }).code ?? '')) throw err;
@@ -150,9 +173,9 @@ export class CompanionIndexes implements OnModuleInit {
         }
       }
     }
-    const unlogged = await this.unlogged(client, schema, rows.rows);
+    const unlogged = await this.unlogged(client, schema, tables);
     await this.customPlans(client);
-    if (created.length) await client.query(`ANALYZE ${rows.rows.map((r) => `${ident(schema)}.${ident(r.table)}`).join(', ')}`);
+    if (created.length) await client.query(`ANALYZE ${tables.map((r) => `${ident(schema)}.${ident(r.table)}`).join(', ')}`);
     return { created, present, unlogged };
   }
 

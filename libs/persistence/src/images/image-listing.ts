@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { type Image, type ImageListQuery, invalid, MEMBER_STATUSES, type MemberStatus } from '@glimpse/domain';
 import { DatabaseServer } from '../database-server.js';
+import { MinuteCensus } from '../ferretdb/minute-census.js';
 import { CREATED_BUCKETS } from './image-keys.js';
 import { afterMarker, type ListScope, listFilter, sortSpec } from './image-list-filter.js';
 import { toImage } from './image.mapper.js';
@@ -16,9 +17,10 @@ export class ImageListing {
     @InjectModel(ImageDoc.name) private readonly model: Model<ImageDoc>,
     private readonly members: MemberRepository,
     private readonly server: DatabaseServer,
+    private readonly census: MinuteCensus,
   ) {}
 
-  async page(query: ImageListQuery, caller: { projectId: string | null; isAdmin: boolean }): Promise<Image[]> {
+  async page(query: ImageListQuery, caller: { projectId: string | null; isAdmin: boolean }, probe: PageProbe = {}): Promise<Image[]> {
     // The project's memberships, read at most once a page (the marker's scope and the page's use them).
     let memberships: Promise<{ imageId: string; status: MemberStatus }[]> | undefined;
     const membershipsOf = (projectId: string) => (memberships ??= this.members.membershipsOf(projectId));
@@ -38,38 +40,37 @@ export class ImageListing {
     const newestFirst = query.sort[0]?.key === 'created_at' && query.sort[0].dir === 'desc';
     // An equality that names (nearly) one image reads few rows in one query: no walk needed.
     const selective = SELECTIVE_KEYS.some((k) => k in filter);
+    const way = probe.way ?? 'census';
     const docs =
-      this.server.equalityPushdownOnly && newestFirst && !selective && this.walkBuckets
-        ? await this.byBuckets(query, filter, markerCreatedAt)
+      this.server.equalityPushdownOnly && newestFirst && !selective && way !== 'one-query'
+        ? await this.byBuckets(query, filter, markerCreatedAt, way === 'census' ? this.census : null, probe.walk)
         : await this.model.find(filter).sort(sortSpec(query)).limit(query.limit).lean<ImageDoc[]>().exec();
     return docs.map(toImage);
   }
 
-  /** Off: every page is one query (the shape MongoDB serves from its indexes); tests compare both ways. */
-  walkBuckets = true;
-
-  /** The bucket queries of this process's last walk, with each one's width (tests check which buckets a page reads). */
-  lastWalk: { queries: number; levels: string[] } = { queries: 0, levels: [] };
-
   /**
    * A newest-first page on FerretDB, which cannot push a range, a sort or a limit with a filter down: walk the
    * creation buckets (image-keys.ts) from the newest down, each query being the page's filter plus one bucket
-   * equality, which PostgreSQL finds by index, so only that bucket's matching rows are read and sorted. Minutes
-   * while they yield rows; a whole ten minutes of empty ones in a row move the walk to ten minutes, six empty of those
-   * (an hour) to hours, 24 empty hours to days (WIDEN_AFTER_EMPTY): an empty bucket costs one indexed query that
-   * reads nothing, a wider bucket reads every matching row in it, so a pause of a few minutes before a dense stretch
-   * costs a few empty queries, not a bucket ten times larger, and a sparse stretch still costs tens of queries, not
-   * thousands. A sparse filter widens sooner: once two buckets at one width (from the first with rows) say the next
-   * width's bucket holds no more matching rows than the page still needs. Each query is bounded by
-   * `createdAt < upper`, the start of what was walked already.
-   * After EMPTY_DAYS empty days in a row, or MAX_BUCKET_QUERIES queries, one query reads the rest (what every page
-   * cost before: each remaining row that matches). Exact in order and content: buckets partition time, and within
-   * one the page's own sort (created_at first) applies.
+   * equality, which PostgreSQL finds by index, so only that bucket's matching rows are read and sorted. The minute
+   * census (MinuteCensus) names the minutes that hold any image, so the walk queries only those (or the wider
+   * bucket holding the next of them) and stops when there are no more; without it every minute may hold rows and
+   * is queried. Minutes while they yield rows; a whole ten minutes of buckets without a match in a row move the walk
+   * to ten minutes, six of those (an hour) to hours, 24 hours to days (WIDEN_AFTER_EMPTY): a bucket without a match
+   * costs one indexed query that reads nothing, a wider bucket reads every matching row in it, so a pause of a few
+   * minutes before a dense stretch costs a few empty queries, not a bucket ten times larger, and a sparse stretch
+   * still costs tens of queries, not thousands. A sparse filter widens sooner: once two buckets at one width (from
+   * the first with rows) give matches at a rate whose next-width bucket holds no more than the page still needs.
+   * Each query is bounded by `createdAt < upper`, the start of what was walked already.
+   * After EMPTY_DAYS days without a match in a row, or MAX_BUCKET_QUERIES queries, one query reads the rest (what
+   * every page cost before: each remaining row that matches). Exact in order and content: buckets partition time,
+   * the census skips only minutes without a record, and within one bucket the page's own sort (created_at first)
+   * applies.
    */
-  private async byBuckets(query: ImageListQuery, filter: Record<string, unknown>, from: Date | undefined): Promise<ImageDoc[]> {
+  private async byBuckets(
+    query: ImageListQuery, filter: Record<string, unknown>, from: Date | undefined, census: MinuteCensus | null, walk: PageProbe['walk'],
+  ): Promise<ImageDoc[]> {
     const sort = sortSpec(query);
     const out: ImageDoc[] = [];
-    this.lastWalk = { queries: 0, levels: [] };
     const and = (filter.$and as object[] | undefined) ?? [];
     // Everything not yet walked is before `upper`: the end of the marker's minute, or a minute past now (clock skew).
     let upper = (Math.floor((from ?? new Date(Date.now() + BUCKET_SKEW_MS)).getTime() / 60_000) + 1) * 60_000;
@@ -80,37 +81,45 @@ export class ImageListing {
         .limit(limit)
         .lean<ImageDoc[]>()
         .exec();
+    const minutes = new NonEmptyMinutes(census);
     let level = 0;
     let empty = 0;
     let emptyDays = 0;
-    // Buckets walked at this width since the first one with rows, and the rows they gave: the filter's density.
-    let dense = { buckets: 0, rows: 0 };
-    for (let queries = 0; out.length < query.limit && upper > 0; queries++) {
+    // Since the first bucket with rows at this width: buckets queried, the matches they gave and where that bucket
+    // ended (minutes the census skipped count as walked time): the filter's density.
+    let dense = { buckets: 0, rows: 0, since: 0 };
+    for (let queries = 0; out.length < query.limit; queries++) {
       if (queries === MAX_BUCKET_QUERIES || emptyDays === EMPTY_DAYS) {
         out.push(...(await find({}, query.limit - out.length)));
-        this.lastWalk.levels.push('rest');
+        walk?.levels.push('rest');
         break;
       }
+      const next = await minutes.below(upper);
+      if (next === undefined) break; // no record below `upper` at all
       const { key, ms } = CREATED_BUCKETS[level]!;
-      const bucket = Math.floor((upper - 1) / ms);
+      const bucket = Math.floor((next * 60_000) / ms);
+      const top = upper;
       const found = await find({ [key]: bucket }, query.limit - out.length);
-      this.lastWalk.queries++;
-      this.lastWalk.levels.push(key);
+      if (walk) {
+        walk.queries++;
+        walk.levels.push(key);
+      }
       out.push(...found);
       upper = bucket * ms;
-      if (found.length > 0 || dense.buckets > 0) dense = { buckets: dense.buckets + 1, rows: dense.rows + found.length };
-      // A run of empty buckets (the clock-skew minute, a pause, a sparse filter) widens the walk; so does a filter
-      // whose rows so far say the next wider bucket holds no more than the page still needs (it would walk all of
-      // that bucket's narrower ones anyway, reading the same rows in more queries).
+      if (found.length > 0 && dense.buckets === 0) dense = { buckets: 0, rows: 0, since: Math.min(top, (bucket + 1) * ms) };
+      if (found.length > 0 || dense.buckets > 0) dense = { ...dense, buckets: dense.buckets + 1, rows: dense.rows + found.length };
+      // A run of buckets without a match (the clock-skew minute, a pause, a sparse filter) widens the walk; so does
+      // a filter whose rows so far say the next wider bucket holds no more than the page still needs (it would walk
+      // all of that bucket's narrower ones anyway, reading the same rows in more queries).
       const wider = CREATED_BUCKETS[level + 1];
-      const sparse = wider !== undefined && dense.buckets >= DENSITY_SAMPLE && (dense.rows / dense.buckets) * (wider.ms / ms) <= query.limit - out.length;
+      const sparse = wider !== undefined && dense.buckets >= DENSITY_SAMPLE && (dense.rows / (dense.since - upper)) * wider.ms <= query.limit - out.length;
       if (found.length > 0) empty = emptyDays = 0;
       else if (level === CREATED_BUCKETS.length - 1) emptyDays++;
       else empty++;
       if (wider !== undefined && (sparse || empty === WIDEN_AFTER_EMPTY[level])) {
         level++;
         empty = 0;
-        dense = { buckets: 0, rows: 0 };
+        dense = { buckets: 0, rows: 0, since: 0 };
       }
     }
     return out;
@@ -135,6 +144,50 @@ export class ImageListing {
   }
 }
 
+/**
+ * How a test or benchmark looks into one page: the way it is read on FerretDB (the bucket walk with the minute
+ * census, the default; the walk querying every minute; one query, the shape MongoDB serves) and, given, a record
+ * of the walk's bucket queries with each one's width.
+ */
+export interface PageProbe {
+  way?: 'census' | 'every-minute' | 'one-query';
+  walk?: { queries: number; levels: string[] };
+}
+
+/**
+ * The minutes a walk may find records in, newest first: those the census names (asked a few at a time, more as the
+ * walk goes deeper), or without one every minute.
+ */
+class NonEmptyMinutes {
+  private known: number[] = [];
+  private exhausted = false;
+  private ask = CENSUS_BATCH;
+
+  constructor(private census: MinuteCensus | null) {}
+
+  /** The newest minute (since the epoch) below `upper` (ms) that may hold a record; undefined if none does. */
+  async below(upper: number): Promise<number | undefined> {
+    const limit = Math.ceil(upper / 60_000); // minutes < limit start before upper
+    if (limit <= 0) return undefined;
+    if (!this.census) return limit - 1;
+    while (this.known.length && this.known[0]! >= limit) this.known.shift();
+    if (!this.known.length && !this.exhausted) {
+      const found = await this.census.minutesBelow(limit, this.ask);
+      if (found === undefined) {
+        this.census = null; // it cannot tell: every minute may hold rows
+        return limit - 1;
+      }
+      this.known = found;
+      this.exhausted = found.length < this.ask;
+      this.ask = Math.min(this.ask * 2, CENSUS_BATCH_MAX);
+    }
+    return this.known[0];
+  }
+}
+
+/** Minutes asked of the census at first, and at most (the ask doubles as a walk goes deeper). */
+const CENSUS_BATCH = 4;
+const CENSUS_BATCH_MAX = 64;
 /** Bucket queries a page may make, and empty days in a row it walks, before it reads the rest in one query. */
 const MAX_BUCKET_QUERIES = 64;
 const EMPTY_DAYS = 7;

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
+import { MinuteCensus } from '@glimpse/persistence';
+import { type RunningApi, startApi } from '../support/api-app.js';
+import { imageRecord, insertImageRecords } from '../support/image-records.js';
+import { testConfig } from '../support/test-config.js';
+
+/**
+ * The minute census (MinuteCensus) under FerretDB on PostgreSQL: which creation minutes hold image records, newest
+ * first, read from its btree (not a Seq Scan), skipping the empty ones; without a PostgreSQL database it says it
+ * cannot tell (undefined), and the listing then queries every minute.
+ */
+describe('minute census', () => {
+  const config = testConfig();
+  let api: RunningApi;
+  let census: MinuteCensus;
+  let ferretdbOnPostgres = false;
+  const m = Math.floor(Date.now() / 60_000) - 10;
+
+  before(async () => {
+    api = await startApi(config);
+    census = api.app.get(MinuteCensus);
+    const connection = api.app.get<Connection>(getConnectionToken());
+    ferretdbOnPostgres = Boolean((await connection.db!.admin().command({ buildInfo: 1 })).ferretdbVersion) && Boolean(config.mongo.postgresUrl);
+    // Three records in minute m, one each in m - 1, m - 5 and m - 100 000 (about ten weeks before); then 3,000 in
+    // the 1,000 minutes from m - 200 000 down (enough rows that PostgreSQL's plan is not a scan of a tiny table).
+    const minutes = [m, m, m, m - 1, m - 5, m - 100_000, ...Array.from({ length: 3000 }, (_, i) => m - 200_000 - (i % 1000))];
+    await insertImageRecords(connection.db!.collection('images'), minutes.length, (i) => imageRecord({ createdAt: new Date(minutes[i]! * 60_000 + (i % 60) * 1000) }), 1000);
+  });
+  after(() => api?.close());
+
+  it('names the minutes that hold records, newest first, and fewer when there are no more', async (t) => {
+    if (!ferretdbOnPostgres) return t.skip('the census reads FerretDB’s PostgreSQL tables');
+    assert.deepEqual(await census.minutesBelow(m + 1, 5), [m, m - 1, m - 5, m - 100_000, m - 200_000]);
+    assert.deepEqual(await census.minutesBelow(m, 2), [m - 1, m - 5]);
+    assert.deepEqual(await census.minutesBelow(m - 5, 3), [m - 100_000, m - 200_000, m - 200_001]);
+    assert.deepEqual(await census.minutesBelow(m - 200_998, 4), [m - 200_999]);
+    assert.deepEqual(await census.minutesBelow(m - 200_999, 4), []);
+  });
+
+  it('reads its btree', async (t) => {
+    if (!ferretdbOnPostgres) return t.skip('the census reads FerretDB’s PostgreSQL tables');
+    const plan = (await census.plan(m + 1, 10))!.join('\n');
+    assert.match(plan, /Index (Only )?Scan Backward using \S+_o_createdminute_/, plan);
+    assert.doesNotMatch(plan, /Seq Scan/, plan);
+  });
+
+  it('cannot tell without a PostgreSQL database under FerretDB', async () => {
+    const connection = api.app.get<Connection>(getConnectionToken());
+    const without = new MinuteCensus(connection, { ...config.mongo, postgresUrl: undefined });
+    assert.equal(await without.minutesBelow(m + 1, 10), undefined);
+    await without.onModuleDestroy();
+  });
+});
