@@ -3,10 +3,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
-import { parseStores, type StoreConfig } from '@glimpse/config';
-import { closeIdleHashers, HashingTap, LocationNotFound, SwiftStore } from '@glimpse/storage';
+import { loadConfig, parseStores, type StoreConfig } from '@glimpse/config';
+import { closeIdleHashers, ImageWriter, LocationNotFound, SwiftStore } from '@glimpse/storage';
 import { chunks, coreutilsDigests, failingSource } from '../support/image-data-client.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { type RunningSwift, startSwift } from '../support/swift-server.js';
@@ -21,13 +20,17 @@ function swiftStore(swift: RunningSwift, id: string, extra: Record<string, unkno
   return new SwiftStore(c.id, c, c.weight, c.description);
 }
 
-/** Writes `bytes` through a hashing tap (as uploads do) in chunks of `chunk`. */
+/** The one writer of image bytes, as uploads, imports and copies use it: the store is handed the hasher's ring slots. */
+const imageWriter = new ImageWriter(loadConfig({ ...process.env, GLIMPSE_HASH_ALGO: 'sha512' }).storage);
+
+/** Writes `bytes` (in chunks of `chunk`) through the image writer, as an upload does; the store's result and the digests. */
 async function putHashed(store: SwiftStore, id: string, bytes: Buffer, chunk = 64 * KiB, sizeHint?: number) {
-  const tap = new HashingTap({ hashAlgo: 'sha512' });
-  const writing = store.put(id, tap, { sizeHint });
-  await pipeline(Readable.from(chunks(bytes, chunk)), tap);
-  const put = await writing;
-  return { put, digests: await tap.digest() };
+  return writeImage(store, id, Readable.from(chunks(bytes, chunk)), { sizeHint });
+}
+
+async function writeImage(store: SwiftStore, id: string, source: Readable, options: { sizeHint?: number; signal?: AbortSignal } = {}) {
+  const copy = await imageWriter.write({ image: { id, osHashAlgo: null }, store, source, ...options });
+  return { put: { location: copy.location.url, size: copy.size }, digests: { md5: copy.checksum, hashValue: copy.osHashValue } };
 }
 
 describe('Swift store against a real Swift (tempauth v1)', () => {
@@ -165,11 +168,7 @@ describe('Swift store against a real Swift (tempauth v1)', () => {
     for (let i = 0; i < GiB / block.length; i++) (md5.update(block), sha512.update(block));
     try {
       const id = randomUUID();
-      const tap = new HashingTap({ hashAlgo: 'sha512' });
-      const writing = big.put(id, tap);
-      await pipeline(source(), tap);
-      const put = await writing;
-      const digests = await tap.digest();
+      const { put, digests } = await writeImage(big, id, source());
       assert.deepEqual([put.size, digests.md5, digests.hashValue], [GiB, md5.digest('hex'), sha512.digest('hex')]);
       assert.deepEqual(await swift.names('images', id), [id, ...[1, 2, 3, 4, 5, 6].map((n) => `${id}-0000${n}`)]);
       const back = createHash('md5');
@@ -204,13 +203,16 @@ describe('Swift store against a real Swift (tempauth v1)', () => {
   it('leaves nothing behind when the source fails or the write is aborted (one object and segmented)', async () => {
     for (const size of [100 * KiB, 3 * MiB]) {
       const id = randomUUID();
-      await assert.rejects(store.put(id, failingSource(randomBytes(size))), /source failed/);
+      await assert.rejects(writeImage(store, id, failingSource(randomBytes(size))), /source failed/);
       assert.deepEqual(await swift.names('images', id), [], `${size}: source failed`);
+      // The store's own stream path (put, without the image writer's ring) cleans up the same way.
+      await assert.rejects(store.put(id, failingSource(randomBytes(size))), /source failed/);
+      assert.deepEqual(await swift.names('images', id), [], `${size}: source of put() failed`);
     }
     const id = randomUUID();
     const controller = new AbortController();
     const source = new Readable({ read() {} });
-    const writing = store.put(id, source, { signal: controller.signal });
+    const writing = writeImage(store, id, source, { signal: controller.signal });
     for (let i = 0; i < 8; i++) source.push(randomBytes(256 * KiB)); // past the large-object size: segments go up
     for (let i = 0; i < 100 && (await swift.names('images', id)).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok((await swift.names('images', id)).length >= 2, 'segments were written before the abort');

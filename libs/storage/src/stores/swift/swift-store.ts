@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { SwiftStoreOptions } from '@glimpse/config';
 import { invalid, unavailable } from '@glimpse/domain';
+import type { HashingTap } from '../../hashing/hashing-tap.js';
+import type { SlotSink } from '../../hashing/parallel-hasher.js';
 import { type ByteRange, type GetOptions, type PutOptions, type PutResult, type Store } from '../../store.js';
 import { SwiftClient } from './swift-client.js';
 import { drain, header } from './swift-http.js';
@@ -42,6 +44,33 @@ export class SwiftStore implements Store {
   }
 
   async put(imageId: string, source: Readable, options: PutOptions = {}): Promise<PutResult> {
+    // Not destroyed when the writer stops early: the iterator's own destroy would fail the source with an
+    // AbortError that hides the writer's error (a 503 from Swift would become a 500).
+    return this.writing(imageId, source, options, (writer) => writer.write(source.iterator({ destroyOnReturn: false })));
+  }
+
+  /** The image writer's path: the hasher's ring slots are copied straight into the segments' buffers (no stream stage). */
+  async putSlots(imageId: string, source: HashingTap, options: PutOptions = {}): Promise<PutResult> {
+    // Slots that fill while the container is checked wait (the ring holds them) until the writer takes them.
+    const early: Parameters<SlotSink>[] = [];
+    let sink: SlotSink = (...call) => void early.push(call);
+    const sunk = source.sinkSlots((slots, offset, done) => sink(slots, offset, done));
+    sunk.catch(() => undefined); // a failure before the writer exists is the setup's
+    return this.writing(imageId, source, options, async (writer) => {
+      sink = writer.sink;
+      for (const call of early.splice(0)) writer.sink(...call);
+      try {
+        await Promise.race([sunk, writer.failed]);
+        return await writer.finish();
+      } catch (err) {
+        await writer.abandon();
+        throw err;
+      }
+    });
+  }
+
+  /** One write into the image's container: aborted by the signal (the source destroyed), cleaned up on failure. */
+  private async writing(imageId: string, source: Readable, options: PutOptions, write: (writer: SwiftObjectWriter) => Promise<number>): Promise<PutResult> {
     if (!/^[\w-]+$/.test(imageId)) throw invalid(`Invalid image id ${imageId}`);
     const container = imageContainer(this.options.container, this.options.containerSeed, imageId);
     const controller = new AbortController();
@@ -55,10 +84,7 @@ export class SwiftStore implements Store {
     try {
       await this.checkLimits();
       await this.ensureContainer(container, controller.signal);
-      const writer = new SwiftObjectWriter(this.client, container, imageId, this.options, controller.signal);
-      // Not destroyed when the writer stops early: the iterator's own destroy would fail the source with an
-      // AbortError that hides the writer's error (a 503 from Swift would become a 500).
-      const size = await writer.write(source.iterator({ destroyOnReturn: false }));
+      const size = await write(new SwiftObjectWriter(this.client, container, imageId, this.options, controller.signal));
       if (source.errored) throw source.errored;
       return { location: swiftConfigLocation(this.options.reference, container, imageId), size };
     } catch (err) {
