@@ -1,28 +1,16 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection, Model, QueryFilter, UpdateQuery } from 'mongoose';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
-import { busy } from '@glimpse/domain';
-import { backoffMs, CONTENTION_WAIT_MS, KeyedTurns, retryWhileBusy } from './contention.js';
-
-const LOCKS = 'write_locks';
-/** A lock older than this belonged to a writer that died between taking and dropping it. */
-const STALE_LOCK_MS = 10_000;
-
-interface LockDoc {
-  _id: string;
-  token: string;
-  at: Date;
-}
+import { CONTENTION_WAIT_MS, KeyedTurns, retryWhileBusy } from './contention.js';
+import { type LockDoc, WRITE_LOCKS, WriteLocks } from './write-locks.js';
 
 /**
  * Conditional updates ("change this document only if it is still in the state I read") that are atomic on
  * every server Glimpse supports. MongoDB's findOneAndUpdate is atomic by itself. FerretDB 1.x evaluates the
  * filter, then writes the whole document back by _id in a second step, so two racing updates can both
  * "match"; there, writers of one document take turns through a lock record whose _id is unique (inserts
- * with a duplicate _id are refused atomically by every server). Every write to a guarded collection must
+ * with a duplicate _id are refused atomically by every server; `WriteLocks`, which also breaks a dead writer's lock). Every write to a guarded collection must
  * go through here.
  *
  * Contention is never the client's problem: writers of one record in this process take turns (`KeyedTurns`) before
@@ -38,6 +26,8 @@ export class AtomicUpdates implements OnModuleInit {
   private readonly writes = new KeyedTurns();
   /** Turns at one record's read-modify-write cycle. */
   private readonly cycles = new KeyedTurns();
+  /** The lock records (lock mode) and their stale-lock breaking. */
+  private locks?: WriteLocks;
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -53,6 +43,10 @@ export class AtomicUpdates implements OnModuleInit {
       this.mode = info.ferretdbVersion ? 'lock' : 'native';
     }
     this.logger.log(`conditional updates: ${this.mode}`);
+    if (this.mode !== 'lock') return;
+    this.locks = new WriteLocks(this.connection.db!.collection<LockDoc>(WRITE_LOCKS));
+    const orphans = await this.locks.removeOrphanBreaks().catch((err: unknown) => (this.logger.warn(`break records not swept: ${String(err)}`), 0));
+    if (orphans) this.logger.log(`removed ${orphans} break record(s) left by writers that died breaking a stale lock`);
   }
 
   /** findOneAndUpdate on { _id, ...conditions }; null when the document no longer matches. */
@@ -74,7 +68,7 @@ export class AtomicUpdates implements OnModuleInit {
     return this.writes.run(
       key,
       async () => {
-        const release = await this.acquire(key, deadline);
+        const release = await this.locks!.acquire(key, deadline);
         try {
           return await run();
         } finally {
@@ -95,28 +89,5 @@ export class AtomicUpdates implements OnModuleInit {
     const key = `${collection}:${id}`;
     const deadline = Date.now() + CONTENTION_WAIT_MS;
     return this.cycles.run(key, () => retryWhileBusy(`The record ${key}`, cycle, deadline), deadline);
-  }
-
-  private async acquire(key: string, deadline: number): Promise<() => Promise<void>> {
-    const locks = this.connection.db!.collection<LockDoc>(LOCKS);
-    const token = randomBytes(8).toString('hex');
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await locks.insertOne({ _id: key, token, at: new Date() });
-        return async () => {
-          await locks.deleteOne({ _id: key, token });
-        };
-      } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
-      }
-      const holder = await locks.findOne({ _id: key });
-      if (holder && Date.now() - holder.at.getTime() > STALE_LOCK_MS) {
-        // deleteOne is atomic: of several writers breaking the same stale lock, one removes it.
-        await locks.deleteOne({ _id: key, token: holder.token });
-        continue;
-      }
-      if (Date.now() > deadline) throw busy(`The record ${key} is busy; try again.`);
-      await sleep(backoffMs(attempt));
-    }
   }
 }
