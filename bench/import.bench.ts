@@ -26,7 +26,8 @@ import { TaskRepository } from '@glimpse/persistence';
 import { JobProducer, redisOptions } from '@glimpse/queue';
 import { ParallelHasher } from '@glimpse/storage';
 import { startBenchStack } from './support/bench-stack.js';
-import { benchRounds, benchSizes, cpuSeconds, curlAsync, curlPut, fmt, interleave, MiB, mbps, median, randomFile, startReference } from './support/data-bench.js';
+import { cpuSecondsOfPid } from './support/process-cpu.js';
+import { benchRounds, benchSizes, curlAsync, curlPut, fmt, interleave, MiB, mbps, median, randomFile, startReference } from './support/data-bench.js';
 
 const headers = { 'content-type': 'application/json', 'x-project-id': 'bench', 'x-roles': 'member' };
 
@@ -72,22 +73,22 @@ async function importBenchAt(sizeMiB: number): Promise<void> {
     const runImport = async () => {
       const load = loadavg()[0]!;
       const before = process.cpuUsage();
-      const feederBefore = cpuSeconds(server.pid).self;
+      const feederBefore = cpuSecondsOfPid(server.pid).self;
       const ms = await importOnce(stack, events, url, size);
       const used = process.cpuUsage(before);
       svc.push(mbps(size, ms));
       cpu.push(perGiB((used.user + used.system) / 1e6)); // CPU-seconds per GiB
-      feederCpu.push(perGiB(cpuSeconds(server.pid).self - feederBefore));
+      feederCpu.push(perGiB(cpuSecondsOfPid(server.pid).self - feederBefore));
       loads.push(load);
     };
     // The same bytes uploaded (curl -T into PUT /file) in the same round: both go through the one image writer.
     const runUpload = async () => {
       const upBefore = process.cpuUsage();
-      const curlBefore = cpuSeconds().children;
+      const curlBefore = cpuSecondsOfPid().children;
       up.push(mbps(size, await uploadOnce(stack, source, size)));
       const upUsed = process.cpuUsage(upBefore);
       upCpu.push(perGiB((upUsed.user + upUsed.system) / 1e6));
-      curlCpu.push(perGiB(cpuSeconds().children - curlBefore));
+      curlCpu.push(perGiB(cpuSecondsOfPid().children - curlBefore));
     };
     // Each round runs the three in turn, its order rotated (the upload does not always follow the import).
     await interleave(rounds, runReference, runImport, runUpload);

@@ -1,7 +1,7 @@
 /** Shared pieces of the upload and download benchmarks. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const MiB = 1 << 20;
@@ -75,7 +75,7 @@ export async function hashRateMs(file: string): Promise<{ ms: number; md5: strin
   return { ms: performance.now() - t, ...digests };
 }
 
-/** A reference server (support/reference-server.js) in a child process (`pid`: for its CPU time, cpuSeconds). */
+/** A reference server (support/reference-server.js) in a child process (`pid`: for its CPU time, process-cpu.ts). */
 export async function startReference(mode: 'upload' | 'download', file: string): Promise<{ url: string; pid: number; close(): Promise<void> }> {
   const child: ChildProcess = spawn(process.execPath, [join(import.meta.dirname, 'reference-server.js'), mode, file], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -99,21 +99,6 @@ export async function startReference(mode: 'upload' | 'download', file: string):
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();
       }),
   };
-}
-
-/**
- * CPU-seconds (user + system, all threads) a process has used, from /proc (Linux): `self` of the process,
- * `children` of its children that have exited (curl runs, once waited for). NaN where /proc is missing.
- */
-export function cpuSeconds(pid: number | 'self' = 'self'): { self: number; children: number } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-    // Fields 14-17 of proc(5) (utime, stime, cutime, cstime), in clock ticks of USER_HZ (100 on Linux).
-    return { self: (f[11]! + f[12]!) / 100, children: (f[13]! + f[14]!) / 100 };
-  } catch {
-    return { self: Number.NaN, children: Number.NaN };
-  }
 }
 
 /** Samples this process's RSS every 20 ms while `run` runs; returns its result and the peak growth in bytes. */

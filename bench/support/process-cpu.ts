@@ -10,20 +10,38 @@ interface ProcStat {
   ticks: number;
 }
 
+/** The fields of /proc/<pid>/stat from the state on (proc(5)'s field 3 is [0]); throws when the process is gone. */
+function statFields(pid: number | 'self' | string): number[] {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name is in parentheses and may hold spaces: the fields start after the last ')'.
+  return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+}
+
 function stats(): ProcStat[] {
   const out: ProcStat[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const text = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // The command name is in parentheses and may hold spaces: the fields start after the last ')'.
-      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      out.push({ pid: Number(name), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+      const f = statFields(name);
+      out.push({ pid: Number(name), ppid: f[1]!, ticks: f[11]! + f[12]! + f[13]! + f[14]! });
     } catch {
       // gone meanwhile
     }
   }
   return out;
+}
+
+/**
+ * CPU seconds of one process (`self`: user + system, all threads) and of its children that have ended
+ * (`children`: the curl runs it waited for); NaN where /proc is missing.
+ */
+export function cpuSecondsOfPid(pid: number | 'self' = 'self'): { self: number; children: number } {
+  try {
+    const f = statFields(pid);
+    return { self: (f[11]! + f[12]!) / TICKS, children: (f[13]! + f[14]!) / TICKS };
+  } catch {
+    return { self: Number.NaN, children: Number.NaN };
+  }
 }
 
 function cmdline(pid: number): string {
