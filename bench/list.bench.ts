@@ -194,7 +194,7 @@ export default async function listBench(args: string[]): Promise<void> {
         body: JSON.stringify([{ op: 'replace', path: '/name', value: `renamed-${n++}` }]),
       });
       if (res.status !== 200) throw new Error(`PATCH: ${res.status} ${await res.text()}`);
-    }), await timed(rounds, () => images.updateOne({ _id: own }, { $set: { name: `bare-${n++}` } })));
+    }), await timed(rounds, () => images.updateOne({ _id: own }, { $set: { name: `bare-${n++}` }, $inc: { rev: 1 } } as never)));
     if (pair) {
       // One request to each API in turn (order rotated every round), so both see the same machine.
       console.log(`\nconsole on / off, ${rounds} interleaved requests each    p50 on    p50 off     p99 on    p99 off   p50 on/off`);

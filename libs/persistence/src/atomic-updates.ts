@@ -1,9 +1,10 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection, Model, QueryFilter, UpdateQuery } from 'mongoose';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { CONTENTION_WAIT_MS, KeyedTurns, retryWhileBusy } from './contention.js';
 import { type LockDoc, WRITE_LOCKS, WriteLocks } from './write-locks.js';
+import { isStaleRevision, REVISION_GUARDED, RevisionGuards } from './ferretdb/revision-guards.js';
 
 /**
  * Conditional updates ("change this document only if it is still in the state I read") that are atomic on
@@ -11,7 +12,9 @@ import { type LockDoc, WRITE_LOCKS, WriteLocks } from './write-locks.js';
  * filter, then writes the whole document back by _id in a second step, so two racing updates can both
  * "match"; there, writers of one document take turns through a lock record whose _id is unique (inserts
  * with a duplicate _id are refused atomically by every server; `WriteLocks`, which also breaks a dead writer's lock). Every write to a guarded collection must
- * go through here.
+ * go through here. On FerretDB's PostgreSQL backend the collections of REVISION_GUARDED need no lock record: every
+ * write of theirs bumps `rev`, and a trigger refuses the write-back of a revision that is no longer the stored one
+ * (revision-guards.ts), so the update itself is the compare-and-set; a refused one runs again on the fresh record.
  *
  * Contention is never the client's problem: writers of one record in this process take turns (`KeyedTurns`) before
  * they take the lock record, so only other processes' writers compete for it, and a busy lock is waited for with
@@ -32,6 +35,7 @@ export class AtomicUpdates implements OnModuleInit {
   constructor(
     @InjectConnection() private readonly connection: Connection,
     @InjectConfig('mongo') private readonly mongo: ConfigOf<'mongo'>,
+    @Optional() private readonly guards?: RevisionGuards,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -57,20 +61,28 @@ export class AtomicUpdates implements OnModuleInit {
     conditions: QueryFilter<T>,
     update: UpdateQuery<T>,
   ): Promise<T | null> {
+    const collection = model.collection.name;
+    if (REVISION_GUARDED.includes(collection) && (update as { $inc?: { rev?: unknown } }).$inc?.rev !== 1) {
+      throw new Error(`a write of ${collection} must bump rev ($inc: { rev: 1 })`);
+    }
     const run = async (): Promise<T | null> =>
       (await model
         .findOneAndUpdate({ ...conditions, _id: id } as QueryFilter<T>, update, { returnDocument: 'after' })
         .lean()
         .exec()) as T | null;
     if (this.mode === 'native') return run();
-    const key = `${model.collection.name}:${String(id)}`;
+    const key = `${collection}:${String(id)}`;
     const deadline = Date.now() + CONTENTION_WAIT_MS;
+    // A write the revision guard refused (another process wrote the record after FerretDB read it) runs again.
+    const fresh = async () =>
+      (await retryWhileBusy(`The record ${key}`, () => run().then((doc) => ({ doc }), (err: unknown) => (isStaleRevision(err) ? null : Promise.reject(err))), deadline)).doc;
+    if (this.guards?.covers(collection)) return this.writes.run(key, fresh, deadline);
     return this.writes.run(
       key,
       async () => {
         const release = await this.locks!.acquire(key, deadline);
         try {
-          return await run();
+          return await fresh();
         } finally {
           await release();
         }

@@ -2,6 +2,7 @@ export * from './atomic-updates.js';
 export * from './database-server.js';
 export * from './ferretdb/companion-indexes.js';
 export * from './ferretdb/minute-census.js';
+export * from './ferretdb/revision-guards.js';
 export * from './images/image-id-tombstone.repository.js';
 export * from './images/image-keys.js';
 export * from './images/image-list-filter.js';

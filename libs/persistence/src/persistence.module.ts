@@ -5,6 +5,7 @@ import { AtomicUpdates } from './atomic-updates.js';
 import { DatabaseServer } from './database-server.js';
 import { CompanionIndexes } from './ferretdb/companion-indexes.js';
 import { MinuteCensus } from './ferretdb/minute-census.js';
+import { RevisionGuards } from './ferretdb/revision-guards.js';
 
 /**
  * The MongoDB connection. Only features both MongoDB 6+ and FerretDB 1.24 support are used: no transactions,
@@ -30,8 +31,8 @@ export class PersistenceModule {
           }),
         }),
       ],
-      providers: [AtomicUpdates, DatabaseServer, CompanionIndexes, MinuteCensus],
-      exports: [MongooseModule, AtomicUpdates, DatabaseServer, CompanionIndexes, MinuteCensus],
+      providers: [AtomicUpdates, DatabaseServer, CompanionIndexes, MinuteCensus, RevisionGuards],
+      exports: [MongooseModule, AtomicUpdates, DatabaseServer, CompanionIndexes, MinuteCensus, RevisionGuards],
     };
   }
 }

@@ -4,6 +4,7 @@ import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import pg from 'pg';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
+import { ensureRevisionGuards, RevisionGuards } from './revision-guards.js';
 import { ensureSqliteIdIndexes } from './sqlite-id-indexes.js';
 
 /**
@@ -88,6 +89,11 @@ export interface CompanionIndexReport {
   present: number;
   /** Tables of UNLOGGED_COLLECTIONS made unlogged by this run. */
   unlogged?: string[];
+  /** Collections whose writes the revision guard checks (revision-guards.ts); those it was added to by this run. */
+  guarded?: string[];
+  guardsCreated?: string[];
+  /** Why a guard could not be made (those collections' writes take lock records). */
+  guardsFailed?: string;
 }
 
 /**
@@ -105,10 +111,13 @@ export class CompanionIndexes implements OnModuleInit {
   constructor(
     @InjectConnection() private readonly connection: Connection,
     @InjectConfig('mongo') private readonly mongo: ConfigOf<'mongo'>,
+    private readonly guards: RevisionGuards = new RevisionGuards(),
   ) {}
 
   async onModuleInit(): Promise<void> {
     const report = await this.ensure();
+    if (report.guardsCreated?.length) this.logger.log(`revision guards: added to ${report.guardsCreated.join(', ')}`);
+    if (report.guardsFailed) this.logger.warn(`revision guards: ${report.guardsFailed}; those writes take lock records`);
     if (report.skipped) this.logger.log(`companion indexes: ${report.skipped}`);
     else if (report.created.length) this.logger.log(`companion indexes: created ${report.created.join(', ')} (${report.present} present)`);
     if (report.unlogged?.length) this.logger.log(`unlogged tables: ${report.unlogged.join(', ')}`);
@@ -176,7 +185,9 @@ export class CompanionIndexes implements OnModuleInit {
     const unlogged = await this.unlogged(client, schema, tables);
     await this.customPlans(client);
     if (created.length) await client.query(`ANALYZE ${tables.map((r) => `${ident(schema)}.${ident(r.table)}`).join(', ')}`);
-    return { created, present, unlogged };
+    const guards = await ensureRevisionGuards(client, schema, tables);
+    this.guards.mark(guards.guarded);
+    return { created, present, unlogged, guarded: guards.guarded, guardsCreated: guards.created, ...(guards.failed ? { guardsFailed: guards.failed } : {}) };
   }
 
   /** Makes the tables of UNLOGGED_COLLECTIONS unlogged, once (a table already so is left alone). */

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection, InjectModel } from '@nestjs/mongoose';
 import type { Connection, Model } from 'mongoose';
+import { isStaleRevision } from '../ferretdb/revision-guards.js';
 import { createdBucketsOf, importLockedBy } from './image-keys.js';
 import { ImageDoc } from './image.schema.js';
 
@@ -11,8 +12,9 @@ const BATCH = 500;
 /**
  * Gives records written before the derived keys existed (`created<Minute|TenMinutes|Hour|Day>`, `importLocked`, image-keys.ts) their
  * keys, once: at start-up, until a pass finds none missing, then a marker in `schema_state` says it is done and
- * later starts read nothing. Each update is conditional on the record's `rev`, so a record changed meanwhile is
- * not given a stale value; a pass that lost one to a concurrent write-back (FerretDB writes whole documents) is
+ * later starts read nothing. Each update is conditional on the record's `rev` (and bumps it, as every image write
+ * does), so a record changed meanwhile is not given a stale value; a pass that lost one to a concurrent write
+ * (FerretDB writes whole documents; the revision guard refuses such a write-back, failing the batch's command) is
  * followed by another.
  */
 @Injectable()
@@ -48,7 +50,7 @@ export class ImageKeysBackfill implements OnModuleInit {
     let batch: Parameters<Model<ImageDoc>['bulkWrite']>[0] = [];
     let count = 0;
     const flush = async () => {
-      if (batch.length) await this.model.bulkWrite(batch, { ordered: false });
+      if (batch.length) await this.model.bulkWrite(batch, { ordered: false }).catch((err: unknown) => (isStaleRevision(err) ? undefined : Promise.reject(err)));
       count += batch.length;
       batch = [];
     };
@@ -59,7 +61,7 @@ export class ImageKeysBackfill implements OnModuleInit {
       batch.push({
         updateOne: {
           filter: { _id: d._id, rev: d.rev ?? { $exists: false } },
-          update: { $set: { ...createdBucketsOf(d.createdAt), importLocked: importLockedBy(properties) } },
+          update: { $set: { ...createdBucketsOf(d.createdAt), importLocked: importLockedBy(properties) }, $inc: { rev: 1 } },
         },
       });
       if (batch.length === BATCH) await flush();
