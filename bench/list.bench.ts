@@ -158,12 +158,26 @@ export default async function listBench(args: string[]): Promise<void> {
     }
     if (walk) {
       // The bucket queries each page's walk makes (one direct call each; the API's requests below make the same).
-      console.log('\nbucket queries of each walk (minute census on PostgreSQL: only minutes that hold images are read):');
+      // The bucket queries each page's walk makes, with the minute census (the API's way) and querying every minute
+      // (the walk without it), and the p50 of direct calls each way, interleaved (no HTTP).
+      const n = Number(process.env.BENCH_LIST_WALK_ROUNDS ?? 5);
+      console.log(`\nbucket queries of each walk, and the p50 of ${n} direct calls: with the minute census | querying every minute`);
       for (const [label, query, caller] of cases) {
-        const probe = { queries: 0, levels: [] as string[] };
-        await stack.api.get(ImageListing).page(parseListQuery(Object.fromEntries(new URLSearchParams(query)), 1000), caller, { walk: probe });
-        const runs = probe.levels.reduce<[string, number][]>((acc, l) => (acc.at(-1)?.[0] === l ? (acc.at(-1)![1]++, acc) : [...acc, [l, 1]]), []);
-        console.log(`  ${label.padEnd(22)}${probe.queries} queries${runs.length ? `: ${runs.map(([l, n]) => `${n} ${l}`).join(', ')}` : ''}`);
+        const q = () => parseListQuery(Object.fromEntries(new URLSearchParams(query)), 1000);
+        const ways = (['census', 'every-minute'] as const).map((way) => ({ way, probe: { queries: 0, levels: [] as string[] }, ms: [] as number[] }));
+        for (const w of ways) await stack.api.get(ImageListing).page(q(), caller, { way: w.way, walk: w.probe });
+        for (let i = 0; i < n; i++) {
+          for (const w of ways) {
+            const t0 = performance.now();
+            await stack.api.get(ImageListing).page(q(), caller, { way: w.way });
+            w.ms.push(performance.now() - t0);
+          }
+        }
+        const shown = ways.map(({ probe, ms: times }) => {
+          const runs = probe.levels.reduce<[string, number][]>((acc, l) => (acc.at(-1)?.[0] === l ? (acc.at(-1)![1]++, acc) : [...acc, [l, 1]]), []);
+          return `${ms(pct(times, 50)).trim()}, ${probe.queries} queries${runs.length ? ` (${runs.map(([l, k]) => `${k} ${l}`).join(', ')})` : ''}`;
+        });
+        console.log(`  ${label.padEnd(22)}${shown.join(' | ')}`);
       }
     }
     const rounds = Number(process.env.BENCH_LIST_ROUNDS ?? 20);
