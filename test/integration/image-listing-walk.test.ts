@@ -57,7 +57,7 @@ describe('listing: the bucket walk across a pause', () => {
     const direct = walked();
     page = await listing.page(parseListQuery({ limit: '25' }, 1000), admin, { walk: direct });
     assert.deepEqual(page.map((i) => i.name), names);
-    assert.deepEqual(direct, { queries: 1, levels: ['createdMinute'] });
+    assert.deepEqual({ queries: direct.queries, levels: direct.levels }, { queries: 1, levels: ['createdMinute'] });
   });
 
   it('widens as soon as a sparse filter shows the wider bucket holds less than the page needs', async (t) => {

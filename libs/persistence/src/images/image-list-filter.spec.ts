@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ImageListQuery, UNLISTED_STATUSES } from '@glimpse/domain';
-import { listFilter } from './image-list-filter.js';
+import { listFilter, listFilterBranches } from './image-list-filter.js';
 
 const query = (q: Partial<ImageListQuery>): ImageListQuery => ({
   visibility: null, memberStatus: 'accepted', osHidden: false, tags: [], properties: {},
@@ -32,5 +32,25 @@ describe('list filter shape', () => {
     const g = listFilter(query({ owner: 'p2', visibility: 'private' }), scope);
     assert.equal(g.owner, 'p2');
     assert.ok((g.$and as Record<string, unknown>[]).some((c) => c.owner === 'p1'));
+  });
+
+  it('splits a scope of plain branches into one filter per branch, each branch at the top level; any other scope is one filter', () => {
+    const [pub, own, ...more] = listFilterBranches(query({ tags: ['t'] }), scope);
+    assert.equal(more.length, 0);
+    assert.equal(pub!.visibility, 'public');
+    assert.equal(own!.owner, 'p1');
+    for (const f of [pub!, own!]) {
+      assert.equal(f.tags, 't');
+      assert.ok(!JSON.stringify(f.$and).includes('$or'), JSON.stringify(f));
+    }
+    // A branch whose key the filters already hold goes under $and (it still must match).
+    const [, owned] = listFilterBranches(query({ owner: 'p2' }), scope);
+    assert.equal(owned!.owner, 'p2');
+    assert.ok((owned!.$and as Record<string, unknown>[]).some((c) => c.owner === 'p1'));
+    // Member images ($in, not pushed down), an admin's $ne: the one filter listFilter makes.
+    const member = { ...scope, memberImageIds: ['i1'] };
+    assert.deepEqual(listFilterBranches(query({}), member), [listFilter(query({}), member)]);
+    const admin = { ...scope, isAdmin: true };
+    assert.deepEqual(listFilterBranches(query({}), admin), [listFilter(query({}), admin)]);
   });
 });

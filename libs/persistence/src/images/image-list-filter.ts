@@ -61,6 +61,24 @@ function scopeOf(query: ImageListQuery, scope: ListScope): Filter {
 
 /** The MongoDB filter of a listing: scope, then every filter, never the unlisted statuses. */
 export function listFilter(query: ImageListQuery, scope: ListScope): Filter {
+  return filterWithin(query, scopeOf(query, scope));
+}
+
+/**
+ * The listing's filter as one filter per branch of the caller's scope, when that scope is an `$or` of plain
+ * equalities only (a member without memberships: public or its own), each branch's equalities at the top level,
+ * where FerretDB pushes them down: PostgreSQL then reads only the rows of that branch (the public ones, the
+ * project's own) instead of every row the other conditions let through. The union of the branches' matches is
+ * exactly listFilter's. Any other scope: listFilter alone.
+ */
+export function listFilterBranches(query: ImageListQuery, scope: ListScope): Filter[] {
+  const whole = scopeOf(query, scope);
+  const branches = whole.$or as Filter[] | undefined;
+  if (!branches || Object.keys(whole).length !== 1 || !branches.every((b) => Object.values(b).every(isPlain))) return [filterWithin(query, whole)];
+  return branches.map((branch) => filterWithin(query, branch));
+}
+
+function filterWithin(query: ImageListQuery, scope: Filter): Filter {
   const and: Filter[] = query.includeUnlisted ? [] : [{ status: { $nin: UNLISTED_STATUSES } }];
   const exact: Filter = {
     name: value(query.name),
@@ -84,7 +102,7 @@ export function listFilter(query: ImageListQuery, scope: ListScope): Filter {
   const top: Filter = {};
   for (const [k, v] of Object.entries(exact)) if (v !== undefined) (isPlain(v) ? (top[k] = v) : and.push({ [k]: v }));
   // A scope without an $or (one visibility, maybe an owner) is plain equalities too.
-  for (const [k, v] of Object.entries(scopeOf(query, scope))) (k !== '$or' && isPlain(v) && !(k in top) ? (top[k] = v) : and.push({ [k]: v }));
+  for (const [k, v] of Object.entries(scope)) (k !== '$or' && isPlain(v) && !(k in top) ? (top[k] = v) : and.push({ [k]: v }));
   // One tag and one property pair at the top level as well (an equality on an array matches an element).
   if (query.tags.length) top.tags = query.tags[0];
   if (query.tags.length > 1) and.push({ tags: { $all: query.tags } });

@@ -5,7 +5,7 @@ import { type Image, type ImageListQuery, invalid, MEMBER_STATUSES, type MemberS
 import { DatabaseServer } from '../database-server.js';
 import { MinuteCensus } from '../ferretdb/minute-census.js';
 import { CREATED_BUCKETS } from './image-keys.js';
-import { afterMarker, type ListScope, listFilter, sortSpec } from './image-list-filter.js';
+import { afterMarker, type ListScope, listFilter, listFilterBranches, sortSpec } from './image-list-filter.js';
 import { toImage } from './image.mapper.js';
 import { ImageDoc } from './image.schema.js';
 import { MemberRepository } from './member.repository.js';
@@ -24,34 +24,42 @@ export class ImageListing {
     // The project's memberships, read at most once a page (the marker's scope and the page's use them).
     let memberships: Promise<{ imageId: string; status: MemberStatus }[]> | undefined;
     const membershipsOf = (projectId: string) => (memberships ??= this.members.membershipsOf(projectId));
+    const way = probe.way ?? 'census';
+    const newestFirst = query.sort[0]?.key === 'created_at' && query.sort[0].dir === 'desc';
+    const walkable = this.server.equalityPushdownOnly && newestFirst && way !== 'one-query';
+    // Without a marker a walk starts at now: the census's first read needs nothing the page reads before it.
+    const minutes = new NonEmptyMinutes(way === 'census' ? this.census : null);
+    let start = walkStart(undefined);
+    if (walkable && query.marker === undefined && query.limit > 0) minutes.prefetch(start);
     const scope = await this.scope(query, caller, membershipsOf);
     const filter = listFilter(query, scope);
-    let markerCreatedAt: Date | undefined;
+    // An equality that names (nearly) one image reads few rows in one query: no walk needed.
+    const walk = walkable && !SELECTIVE_KEYS.some((k) => k in filter);
+    // The walk reads the scope's branches apart when each is pushed down whole and the page's order is plain
+    // (created_at, then id), so the merge below orders exactly as one query would.
+    const filters = walk && query.sort.length === 2 && query.sort[1]!.key === 'id' ? listFilterBranches(query, scope) : [filter];
     if (query.marker !== undefined) {
       // The marker must be an image the caller may list (its other filters aside).
       const visible = listFilter({ ...query, ...NO_FILTERS, visibility: 'all', memberStatus: 'all' }, await this.scope({ ...query, memberStatus: 'all' }, caller, membershipsOf));
       // The id at the top level: a lookup FerretDB pushes down; the scope is checked on that one record.
       const doc = await this.model.findOne({ ...visible, _id: query.marker }).lean<ImageDoc>().exec();
       if (!doc) throw invalid(`No image found with ID ${query.marker}`);
-      (filter.$and as object[]).push(afterMarker(query, toImage(doc)));
-      markerCreatedAt = doc.createdAt;
+      const after = afterMarker(query, toImage(doc));
+      for (const f of new Set([filter, ...filters])) (f.$and as object[]).push(after);
+      start = walkStart(doc.createdAt);
     }
     if (query.limit === 0) return [];
-    const newestFirst = query.sort[0]?.key === 'created_at' && query.sort[0].dir === 'desc';
-    // An equality that names (nearly) one image reads few rows in one query: no walk needed.
-    const selective = SELECTIVE_KEYS.some((k) => k in filter);
-    const way = probe.way ?? 'census';
-    const docs =
-      this.server.equalityPushdownOnly && newestFirst && !selective && way !== 'one-query'
-        ? await this.byBuckets(query, filter, markerCreatedAt, way === 'census' ? this.census : null, probe.walk)
-        : await this.model.find(filter).sort(sortSpec(query)).limit(query.limit).lean<ImageDoc[]>().exec();
+    const docs = walk
+      ? await this.byBuckets(query, filters, start, minutes, probe.walk)
+      : await this.model.find(filter).sort(sortSpec(query)).limit(query.limit).lean<ImageDoc[]>().exec();
     return docs.map(toImage);
   }
 
   /**
    * A newest-first page on FerretDB, which cannot push a range, a sort or a limit with a filter down: walk the
    * creation buckets (image-keys.ts) from the newest down, each query being the page's filter plus one bucket
-   * equality, which PostgreSQL finds by index, so only that bucket's matching rows are read and sorted. The minute
+   * equality, which PostgreSQL finds by index, so only that bucket's matching rows are read and sorted (a scope of
+   * plain branches, public or own, is one query per branch, merged: listFilterBranches). The minute
    * census (MinuteCensus) names the minutes that hold any image, so the walk queries only those (or the wider
    * bucket holding the next of them) and stops when there are no more; without it every minute may hold rows and
    * is queried. Minutes while they yield rows; a whole ten minutes of buckets without a match in a row move the walk
@@ -67,21 +75,23 @@ export class ImageListing {
    * applies.
    */
   private async byBuckets(
-    query: ImageListQuery, filter: Record<string, unknown>, from: Date | undefined, census: MinuteCensus | null, walk: PageProbe['walk'],
+    query: ImageListQuery, filters: Record<string, unknown>[], start: number, minutes: NonEmptyMinutes, walk: PageProbe['walk'],
   ): Promise<ImageDoc[]> {
     const sort = sortSpec(query);
     const out: ImageDoc[] = [];
-    const and = (filter.$and as object[] | undefined) ?? [];
-    // Everything not yet walked is before `upper`: the end of the marker's minute, or a minute past now (clock skew).
-    let upper = (Math.floor((from ?? new Date(Date.now() + BUCKET_SKEW_MS)).getTime() / 60_000) + 1) * 60_000;
-    const find = (extra: Record<string, unknown>, limit: number) =>
+    // Everything not yet walked is before `upper`.
+    let upper = start;
+    const findOne = (filter: Record<string, unknown>, extra: Record<string, unknown>, limit: number) =>
       this.model
-        .find({ ...filter, ...extra, $and: [...and, { createdAt: { $lt: new Date(upper) } }] })
+        .find({ ...filter, ...extra, $and: [...((filter.$and as object[] | undefined) ?? []), { createdAt: { $lt: new Date(upper) } }] })
         .sort(sort)
         .limit(limit)
         .lean<ImageDoc[]>()
         .exec();
-    const minutes = new NonEmptyMinutes(census);
+    // One query per filter (the scope's branches), their first `limit` in the page's order, each image once.
+    const find = async (extra: Record<string, unknown>, limit: number) =>
+      filters.length === 1 ? findOne(filters[0]!, extra, limit) : merged(await Promise.all(filters.map((f) => findOne(f, extra, limit))), query, limit);
+    if (walk) walk.branches = filters.length;
     let level = 0;
     let empty = 0;
     let emptyDays = 0;
@@ -151,7 +161,8 @@ export class ImageListing {
  */
 export interface PageProbe {
   way?: 'census' | 'every-minute' | 'one-query';
-  walk?: { queries: number; levels: string[] };
+  /** Bucket queries (one per bucket, whatever the branches), each one's width, and the scope's branches read apart. */
+  walk?: { queries: number; levels: string[]; branches?: number };
 }
 
 /**
@@ -162,27 +173,57 @@ class NonEmptyMinutes {
   private known: number[] = [];
   private exhausted = false;
   private ask = CENSUS_BATCH;
+  /** A census read begun before the walk (prefetch): the minutes below `limit`. */
+  private ahead: { limit: number; count: number; found: Promise<number[] | undefined> } | undefined;
 
   constructor(private census: MinuteCensus | null) {}
+
+  /** Begins reading the minutes below `upper` (ms), the walk's start, while the page does its other reads. */
+  prefetch(upper: number): void {
+    const limit = Math.ceil(upper / 60_000);
+    if (this.census && limit > 0) this.ahead = this.read(limit);
+  }
 
   /** The newest minute (since the epoch) below `upper` (ms) that may hold a record; undefined if none does. */
   async below(upper: number): Promise<number | undefined> {
     const limit = Math.ceil(upper / 60_000); // minutes < limit start before upper
     if (limit <= 0) return undefined;
-    if (!this.census) return limit - 1;
-    while (this.known.length && this.known[0]! >= limit) this.known.shift();
-    if (!this.known.length && !this.exhausted) {
-      const found = await this.census.minutesBelow(limit, this.ask);
-      if (found === undefined) {
-        this.census = null; // it cannot tell: every minute may hold rows
-        return limit - 1;
-      }
-      this.known = found;
-      this.exhausted = found.length < this.ask;
-      this.ask = Math.min(this.ask * 2, CENSUS_BATCH_MAX);
+    for (;;) {
+      if (!this.census) return limit - 1;
+      while (this.known.length && this.known[0]! >= limit) this.known.shift();
+      if (this.known.length || this.exhausted) return this.known[0];
+      const asked = this.ahead && this.ahead.limit >= limit ? this.ahead : this.read(limit);
+      this.ahead = undefined;
+      const found = await asked.found;
+      if (found === undefined) this.census = null; // it cannot tell: every minute may hold rows
+      else [this.known, this.exhausted] = [found, found.length < asked.count];
     }
-    return this.known[0];
   }
+
+  private read(limit: number) {
+    const count = this.ask;
+    this.ask = Math.min(this.ask * 2, CENSUS_BATCH_MAX);
+    return { limit, count, found: this.census!.minutesBelow(limit, count) };
+  }
+}
+
+/** Where a walk starts (ms): the end of the marker's minute, or of the minute a minute past now (clock skew). */
+function walkStart(marker: Date | undefined): number {
+  return (Math.floor((marker ?? new Date(Date.now() + BUCKET_SKEW_MS)).getTime() / 60_000) + 1) * 60_000;
+}
+
+/**
+ * The first `limit` of several lists each in the page's order (created_at desc, then id), each image once: what one
+ * query over their union returns. Ids compare as their UTF-8 bytes, as the database compares strings.
+ */
+function merged(lists: ImageDoc[][], query: ImageListQuery, limit: number): ImageDoc[] {
+  const idDir = query.sort[1]!.dir === 'asc' ? 1 : -1;
+  const seen = new Set<string>();
+  return lists
+    .flat()
+    .filter((d) => !seen.has(d._id) && seen.add(d._id))
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || idDir * Buffer.compare(Buffer.from(a._id), Buffer.from(b._id)))
+    .slice(0, limit);
 }
 
 /** Minutes asked of the census at first, and at most (the ask doubles as a walk goes deeper). */
