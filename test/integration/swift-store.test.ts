@@ -285,6 +285,51 @@ describe('Swift store against a real Swift (tempauth v1)', () => {
     }
   });
 
+  it('with the size announced, a segment goes up as it fills (its PUT under way before its last byte came), one reset is sent again whole; a wrong size still stores the image intact', async () => {
+    const proxy = new FaultProxy(swift.storageUrl.replace(/\/v1\/.*$/, ''));
+    const base = await proxy.start();
+    const streaming = swiftStore(swift, 'objects', { container: 'images', large_object_size: 2 * MiB, segment_size: 2 * MiB, storage_url: `${base}/v1/AUTH_glimpse` });
+    try {
+      const id = randomUUID();
+      let firstPut = false;
+      // The second segment's streamed PUT is reset once: it is sent again, whole, and the image does not fail.
+      proxy.fault = (req) => {
+        if (req.method === 'PUT' && req.url?.endsWith(`${id}-00001`)) firstPut = true;
+        return req.method === 'PUT' && req.url?.endsWith(`${id}-00002`) && proxy.faults === 0 ? { kind: 'reset' } : undefined;
+      };
+      const bytes = randomBytes(5 * MiB + 5);
+      let putBeforeRest: boolean | undefined;
+      const source = Readable.from(
+        (async function* () {
+          yield bytes.subarray(0, MiB); // one slot of the hasher's ring: half of the first segment
+          for (let i = 0; i < 250 && !firstPut; i++) await new Promise((r) => setTimeout(r, 20));
+          putBeforeRest = firstPut;
+          yield bytes.subarray(MiB);
+        })(),
+      );
+      const expected = coreutilsDigests(bytes);
+      const { put, digests } = await writeImage(streaming, id, source, { sizeHint: bytes.length });
+      assert.equal(putBeforeRest, true, "the first segment's PUT started with its first MiB");
+      assert.equal(proxy.faults, 1, 'the second segment failed once');
+      assert.deepEqual([put.size, digests.md5, digests.hashValue], [bytes.length, expected.md5, expected.sha512]);
+      assert.deepEqual(await swift.names('images', id), [id, `${id}-00001`, `${id}-00002`, `${id}-00003`]);
+      assert.ok((await buffer(await streaming.get(put.location, undefined, { size: bytes.length }))).equals(bytes));
+      await streaming.delete(put.location);
+      // An announced size a MiB short, or a MiB over: the segment whose length it got wrong is sent again whole.
+      for (const sizeHint of [bytes.length - MiB, bytes.length + MiB]) {
+        const other = randomUUID();
+        const { put: again } = await writeImage(streaming, other, Readable.from(chunks(bytes, 64 * KiB)), { sizeHint });
+        assert.equal(again.size, bytes.length, `announced ${sizeHint}`);
+        assert.ok((await buffer(await streaming.get(again.location, undefined, { size: bytes.length }))).equals(bytes), `announced ${sizeHint}: the same bytes`);
+        assert.deepEqual(await swift.names('images', other), [other, `${other}-00001`, `${other}-00002`, `${other}-00003`]);
+        await streaming.delete(again.location);
+      }
+    } finally {
+      await streaming.close();
+      await proxy.close();
+    }
+  });
+
   it('deletes a DLO past a listing page; lists images (not segments) for the auditor; removes orphan segments by age', async () => {
     const paged = swiftStore(swift, 'objects', { container: 'images', large_object_size: 64 * KiB, segment_size: 16 * KiB, listing_limit: 3 });
     try {

@@ -1,8 +1,16 @@
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { type ClientRequest, Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
-/** A body sent with its Content-Length: whole buffers, so a failed request can be sent again unchanged. */
-export type SwiftBody = readonly Buffer[];
+/**
+ * A body sent with its Content-Length: whole buffers, so a failed request can be sent again unchanged; or one
+ * whose bytes may still be coming, opened once per attempt (a segment streamed as it fills).
+ */
+export type SwiftBody = readonly Buffer[] | GrowingBody;
+
+/** A body opened for each attempt: its Content-Length and its bytes (which may come as they arrive). */
+export interface GrowingBody {
+  open(): Promise<{ length: number; chunks: readonly Buffer[] | AsyncIterable<Buffer> }>;
+}
 
 export interface SendOptions {
   method: string;
@@ -35,9 +43,9 @@ export class SwiftTransportError extends Error {
  * One HTTP request on Node's own http(s): resolves with the response head (the body still to be read or
  * resumed), rejects with a SwiftTransportError when no answer came. The body goes out with its Content-Length.
  */
-export function send(url: URL, options: SendOptions, agents: SwiftAgents): Promise<IncomingMessage> {
+export async function send(url: URL, options: SendOptions, agents: SwiftAgents): Promise<IncomingMessage> {
   const body = options.body ?? [];
-  const length = body.reduce((n, b) => n + b.length, 0);
+  const { length, chunks } = 'open' in body ? await body.open() : { length: body.reduce((n, b) => n + b.length, 0), chunks: body };
   const headers: Record<string, string> = { ...options.headers };
   if (options.body || ['PUT', 'POST'].includes(options.method)) headers['content-length'] = String(length);
   const https = url.protocol === 'https:';
@@ -60,9 +68,39 @@ export function send(url: URL, options: SendOptions, agents: SwiftAgents): Promi
       if (options.signal?.aborted) return reject(options.signal.reason instanceof Error ? options.signal.reason : err);
       reject(err instanceof SwiftTransportError ? err : new SwiftTransportError((err as Error).message));
     });
-    if (body.length > 1) req.cork();
-    for (const chunk of body) req.write(chunk);
+    if (!Array.isArray(chunks)) return void stream(req, chunks as AsyncIterable<Buffer>, () => answered, options.onSent);
+    if (chunks.length > 1) req.cork();
+    for (const chunk of chunks) req.write(chunk);
     req.end(options.onSent);
+  });
+}
+
+/**
+ * Writes bytes as they come, waiting for the socket to take each; a failure of the source fails the request
+ * (as a SwiftTransportError: the next attempt opens the body again). Stops once Swift answered.
+ */
+async function stream(req: ClientRequest, chunks: AsyncIterable<Buffer>, answered: () => boolean, onSent?: () => void): Promise<void> {
+  try {
+    for await (const chunk of chunks) {
+      if (answered() || req.destroyed) return;
+      if (!req.write(chunk)) await drained(req);
+    }
+    if (!answered() && !req.destroyed) req.end(onSent);
+  } catch (err) {
+    req.destroy(err instanceof SwiftTransportError ? err : new SwiftTransportError((err as Error).message));
+  }
+}
+
+/** Resolves once the request can take more (or is gone). */
+function drained(req: ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      req.off('drain', done);
+      req.off('close', done);
+      resolve();
+    };
+    req.once('drain', done);
+    req.once('close', done);
   });
 }
 

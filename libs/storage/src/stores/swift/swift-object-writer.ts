@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { header } from './swift-http.js';
+import { header, type SwiftBody } from './swift-http.js';
 import type { SwiftClient } from './swift-client.js';
 import { segmentName } from './swift-names.js';
-import { SegmentBuffer } from './swift-segment-buffer.js';
+import { type Segment, SegmentBuffer } from './swift-segment-buffer.js';
 import type { SlotSink } from '../../hashing/parallel-hasher.js';
 
 export interface WriterLimits {
@@ -11,16 +11,29 @@ export interface WriterLimits {
   segmentSize: number;
 }
 
+/** One segment PUT: `sent` once its body is out (or it failed), `done` once Swift confirmed it (and its units went back). */
+interface Inflight {
+  segment: Segment;
+  sent: Promise<void>;
+  done: Promise<void>;
+  confirmed: boolean;
+}
+
 /**
  * Writes one image as Glance's Swift store lays it out: below the large-object size one PUT, otherwise segments
  * `<name>-00001`, `-00002` … (one after another, each with its Content-Length) in the same container and then a
  * zero-byte DLO manifest `X-Object-Manifest: <container>/<name>-`. The bytes are copied into reused buffers
- * (SegmentBuffer) and each request's body is those whole buffers, so a failed PUT is sent again (the client's
- * retries) without failing the image. The next segment fills while the current one goes up, and its PUT starts
- * as soon as the current one's body is out, while Swift still finishes that one (its fsync and container update:
- * a fifth of a segment's time on loopback); bytes are taken on only once that segment is confirmed, so memory
- * stays about two segments. The manifest's size is checked against the bytes written. Any failure removes what
- * was written.
+ * (SegmentBuffer) and kept until Swift confirmed their segment, so a failed PUT is sent again (the client's
+ * retries) from whole buffers without failing the image.
+ *
+ * When the size is known up front (the upload's Content-Length, a copy's source size) and reaches the
+ * large-object size, each segment's PUT starts with its first bytes and streams them as they come, announcing
+ * the length the size gives it (Swift works while the segment fills; a segment that ends up another length
+ * fails that attempt and is sent again whole). Otherwise a segment goes up once it is full. Either way the
+ * next segment's PUT starts once the previous body is out, while Swift still finishes that one (its fsync and
+ * container update), and no more bytes are taken once a segment is full until the one before it is confirmed:
+ * at most two PUTs are open and about two segments held. The manifest's size is checked against the bytes
+ * written. Any failure removes what was written.
  *
  * Bytes come in through `take` (a chunk of a stream, or a slot of the hasher's ring through `sink`), then
  * `finish` sends the rest; after a failure `abandon` removes what was written.
@@ -30,16 +43,19 @@ export class SwiftObjectWriter {
   private total = 0;
   private segmented = false;
   private readonly buffer: SegmentBuffer;
-  /** The last segment PUT started: `sent` once its body is out (or it failed), `done` once Swift confirmed it. */
-  private inflight: { sent: Promise<void>; done: Promise<void> } | null = null;
-  /** Every segment PUT not yet awaited to its end (waited for before a failed write is cleaned up). */
+  /** Segment PUTs not yet confirmed (confirmed ones leave from the front), oldest first. */
+  private readonly inflight: Inflight[] = [];
+  /** The last two segment PUTs started (the next one waits for the last one's body and the one before's answer). */
+  private last: Inflight | null = null;
+  private beforeLast: Inflight | null = null;
+  /** Every segment PUT not yet settled (waited for before a failed write is cleaned up). */
   private readonly unsettled = new Set<Promise<void>>();
   private wroteObject = false;
   /** The sink's calls, one after another (each waits while two segments are held). */
   private sinking: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
   private onFailure: ((err: Error) => void) | null = null;
-  /** Rejects with the first failure of a PUT started while bytes were taken (never resolves). */
+  /** Rejects with the first failure of a segment PUT (never resolves). */
   readonly failed = new Promise<never>((_, reject) => (this.onFailure = reject));
 
   constructor(
@@ -48,6 +64,8 @@ export class SwiftObjectWriter {
     private readonly name: string,
     private readonly limits: WriterLimits,
     private readonly signal: AbortSignal,
+    /** The size announced for the image, if any: segments are then streamed as they fill. */
+    private readonly sizeHint?: number,
   ) {
     this.buffer = new SegmentBuffer(limits.segmentSize);
     this.failed.catch(() => undefined);
@@ -81,17 +99,17 @@ export class SwiftObjectWriter {
   };
 
   /**
-   * Copies `bytes` in; when a segment is full, starts its PUT and returns a promise that settles once the bytes
-   * may go on (the previous segment confirmed). Not called again before that promise settles.
+   * Copies `bytes` in and starts the PUTs that can start; returns a promise when no more bytes may be taken until
+   * it settles (a full segment waits for the one before it). Not called again before that promise settles.
    */
   take(bytes: Uint8Array): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
     if (bytes.length === 0) return undefined;
     this.total += bytes.length;
     this.buffer.add(bytes);
-    if (!this.segmented && this.total >= this.limits.largeObjectSize) return this.watch(this.startSegments());
-    if (this.segmented && this.buffer.hasFull) return this.watch(this.sendFull());
-    return undefined;
+    if (!this.segmented) return this.total >= this.limits.largeObjectSize || this.streaming ? this.watch(this.startSegments()) : undefined;
+    this.startPending();
+    return this.mustHold() ? this.watch(this.hold()) : undefined;
   }
 
   /** Once every byte was taken (and the sink's calls are done): the last PUTs and the manifest; resolves with the size. */
@@ -101,14 +119,11 @@ export class SwiftObjectWriter {
     if (!this.segmented) {
       this.wroteObject = true;
       await this.put(this.name, this.buffer.takeRest(), {});
-      this.buffer.clear();
       return this.total;
     }
-    const rest = this.buffer.takeRest();
-    if (rest.length) await this.nextSegment(rest);
-    this.buffer.clear();
-    await this.inflight?.done;
-    this.inflight = null;
+    this.buffer.end();
+    this.startPending();
+    await this.watch(Promise.all(this.inflight.map((f) => f.done)).then(() => undefined));
     this.wroteObject = true;
     await this.put(this.name, [], { 'x-object-manifest': `${this.container}/${this.name}-` });
     await this.checkManifest(this.total);
@@ -117,54 +132,99 @@ export class SwiftObjectWriter {
 
   /** After a failure anywhere: waits for the PUTs under way, then removes what was written. */
   async abandon(): Promise<void> {
-    this.failure ??= new Error('The write was abandoned.');
-    this.buffer.clear();
+    const err = (this.failure ??= new Error('The write was abandoned.'));
+    for (const f of this.inflight) f.segment.fail(err);
+    this.buffer.clear(err);
     await this.sinking.catch(() => undefined);
     await Promise.allSettled(this.unsettled);
     await this.discard();
   }
 
-  /** The large-object size is reached: a dead writer's segments would join the new manifest, so they go first. */
+  /** Whether segments are streamed as they fill: the announced size reaches the large-object size. */
+  private get streaming(): boolean {
+    return this.sizeHint !== undefined && this.sizeHint >= this.limits.largeObjectSize;
+  }
+
+  /** The image is segmented: a dead writer's segments would join the new manifest, so they go first. */
   private async startSegments(): Promise<void> {
     this.segmented = true;
     await this.removeSegments();
-    await this.sendFull();
+    this.startPending();
+    if (this.mustHold()) await this.hold();
   }
 
-  private async sendFull(): Promise<void> {
-    for (let body = this.buffer.takeFull(); body; body = this.buffer.takeFull()) await this.nextSegment(body);
+  /** Starts a PUT for each segment that can have one: every full one, and the one filling when streaming. */
+  private startPending(): void {
+    for (let segment = this.buffer.take(this.streaming); segment; segment = this.buffer.take(this.streaming)) this.start(segment);
+  }
+
+  /** Two full segments not yet confirmed: no more bytes until the older is. */
+  private mustHold(): boolean {
+    let full = 0;
+    for (const f of this.inflight) if (f.segment.closed && !f.confirmed) full++;
+    return full >= 2;
+  }
+
+  private async hold(): Promise<void> {
+    while (this.mustHold()) await this.inflight.find((f) => f.segment.closed && !f.confirmed)!.done;
+  }
+
+  /**
+   * Segment n's PUT, once segment n-1's body is out and segment n-2 is confirmed: streamed (announcing the length
+   * the announced size gives it) or, beyond the announced size or without one, once the segment is full.
+   */
+  private start(segment: Segment): void {
+    const n = ++this.segments;
+    const name = segmentName(this.name, n);
+    const { segmentSize } = this.limits;
+    const announced = this.streaming ? Math.min(segmentSize, this.sizeHint! - (n - 1) * segmentSize) : 0;
+    const previous = this.last;
+    const beforePrevious = this.beforeLast;
+    let markSent!: () => void;
+    const sent = new Promise<void>((resolve) => (markSent = resolve));
+    const done = Promise.all([previous?.sent, beforePrevious?.done]).then(async () => {
+      if (announced > 0) {
+        await this.put(name, segment.streamed(announced), {}, () => markSent());
+        // Swift took the announced bytes, but the segment grew past them (the size announced was wrong): again, whole.
+        await segment.whole();
+        if (segment.length !== announced) await this.put(name, segment.views(), {});
+      } else {
+        await segment.whole();
+        await this.put(name, segment.views(), {}, () => markSent());
+      }
+      entry.confirmed = true;
+      this.buffer.release(segment);
+      while (this.inflight[0]?.confirmed) this.inflight.shift();
+    });
+    const entry: Inflight = { segment, sent: Promise.race([sent, done]), done, confirmed: false };
+    entry.sent.catch(() => undefined); // a failure surfaces through `done`
+    this.unsettled.add(done);
+    done.then(
+      () => this.unsettled.delete(done),
+      (err: Error) => {
+        this.unsettled.delete(done);
+        this.fail(err);
+      },
+    );
+    this.inflight.push(entry);
+    this.beforeLast = previous;
+    this.last = entry;
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    this.onFailure?.(this.failure);
   }
 
   /** A failure of `work` is the write's (`failed` rejects with it). */
   private watch(work: Promise<void>): Promise<void> {
     return work.catch((err: Error) => {
-      this.failure ??= err;
-      this.onFailure?.(this.failure);
+      this.fail(err);
       throw err;
     });
   }
 
-  /**
-   * Starts this segment's PUT once the previous one's body is out, then waits for Swift to confirm the
-   * previous one (a failure of either surfaces here or at the next wait): two segments overlap only while
-   * the older one is being finished by Swift, and at most two are held. A confirmed segment's buffers are reused.
-   */
-  private async nextSegment(body: Buffer[]): Promise<void> {
-    const previous = this.inflight;
-    if (previous) await previous.sent;
-    const name = segmentName(this.name, ++this.segments);
-    let markSent!: () => void;
-    const sent = new Promise<void>((resolve) => (markSent = resolve));
-    const done = this.put(name, body, {}, () => markSent()).then(() => this.buffer.release(body));
-    this.unsettled.add(done);
-    done.then(() => this.unsettled.delete(done), () => undefined); // a failure is observed at the next wait
-    const out = Promise.race([sent, done]);
-    out.catch(() => undefined); // the last segment's is never awaited: its failure surfaces through `done`
-    this.inflight = { sent: out, done };
-    if (previous) await previous.done;
-  }
-
-  private async put(object: string, body: Buffer[], headers: Record<string, string>, onSent?: () => void): Promise<void> {
+  private async put(object: string, body: SwiftBody, headers: Record<string, string>, onSent?: () => void): Promise<void> {
     const target = { container: this.container, object, body, headers: { 'content-type': 'application/octet-stream', ...headers }, signal: this.signal, onSent };
     const res = await this.client.request('PUT', target);
     if (res.statusCode !== 201) throw this.client.failure(res, 'PUT', target);

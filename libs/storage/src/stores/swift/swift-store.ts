@@ -84,7 +84,7 @@ export class SwiftStore implements Store {
     try {
       await this.checkLimits();
       await this.ensureContainer(container, controller.signal);
-      const size = await write(new SwiftObjectWriter(this.client, container, imageId, this.options, controller.signal));
+      const size = await write(new SwiftObjectWriter(this.client, container, imageId, this.options, controller.signal, options.sizeHint));
       if (source.errored) throw source.errored;
       return { location: swiftConfigLocation(this.options.reference, container, imageId), size };
     } catch (err) {
