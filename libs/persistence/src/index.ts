@@ -1,5 +1,6 @@
 export * from './atomic-updates.js';
 export * from './database-server.js';
+export * from './insert-batches.js';
 export * from './ferretdb/companion-indexes.js';
 export * from './ferretdb/minute-census.js';
 export * from './ferretdb/revision-guards.js';

@@ -5,6 +5,7 @@ import { assertTransition, conflict, type Image, type ImageLocation, ImageStatus
 import { AtomicUpdates } from '../atomic-updates.js';
 import { findByIds } from '../by-ids.js';
 import { DatabaseServer } from '../database-server.js';
+import { InsertBatches } from '../insert-batches.js';
 import { ImageIdTombstoneRepository } from './image-id-tombstone.repository.js';
 import { type ImageChanges, toDoc, toImage, toSet } from './image.mapper.js';
 import { ImageDoc } from './image.schema.js';
@@ -38,12 +39,17 @@ export interface Expectation {
 /** Images in MongoDB. Every write is a conditional update that bumps `rev`. */
 @Injectable()
 export class ImageRepository {
+  /** Creates that come at once go to the database together (one command, one transaction). */
+  private readonly inserts: InsertBatches<ImageDoc>;
+
   constructor(
     @InjectModel(ImageDoc.name) private readonly model: Model<ImageDoc>,
     private readonly atomic: AtomicUpdates,
     private readonly server: DatabaseServer,
     private readonly tombstones: ImageIdTombstoneRepository,
-  ) {}
+  ) {
+    this.inserts = new InsertBatches<ImageDoc>(this.model.collection as never);
+  }
 
   /**
    * Inserts a new image; 409 when its id is, or ever was, an image's (a record, even a deleted one, or the
@@ -57,7 +63,8 @@ export class ImageRepository {
     try {
       // The driver's insert of the mapped record: toDoc gives every field its stored type and value, so a mongoose
       // document (built, cast and validated field by field: ~2 ms of CPU per create on this machine) adds nothing.
-      await this.model.collection.insertOne(toDoc(image) as never);
+      // Concurrent creates share one insertMany (InsertBatches); a duplicate id fails this create only.
+      await this.inserts.insert(toDoc(image));
     } catch (err) {
       if ((err as { code?: number }).code === 11000) throw taken();
       throw err;
