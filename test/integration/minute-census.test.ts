@@ -47,6 +47,13 @@ describe('minute census', () => {
     assert.doesNotMatch(plan, /Seq Scan/, plan);
   });
 
+  it('cannot tell once its table is gone (the walk then queries every minute)', async (t) => {
+    if (!ferretdbOnPostgres) return t.skip('the census reads FerretDB’s PostgreSQL tables');
+    assert.ok((await census.minutesBelow(m + 1, 1))?.length);
+    await api.app.get<Connection>(getConnectionToken()).db!.collection('images').drop();
+    assert.equal(await census.minutesBelow(m + 1, 1), undefined);
+  });
+
   it('cannot tell without a PostgreSQL database under FerretDB', async () => {
     const connection = api.app.get<Connection>(getConnectionToken());
     const without = new MinuteCensus(connection, { ...config.mongo, postgresUrl: undefined });

@@ -53,8 +53,11 @@ export class MinuteCensus implements OnModuleDestroy {
       const { rows } = await this.pool!.query<{ m: string }>(censusSql(table), [belowMinute, count]);
       return rows.map((r) => Number(r.m));
     } catch (err) {
-      this.logger.warn(`minute census: ${(err as Error).message}; walking without it`);
-      this.found = undefined;
+      // Off for RETRY_MS (the table may be gone with its database, or not readable), then looked up again.
+      const why = `${(err as Error).message}; walking without it`;
+      if (why !== this.lastWhy) this.logger.warn(`minute census: ${why}`);
+      this.lastWhy = why;
+      this.found = { at: Date.now(), off: true, table: Promise.resolve(undefined) };
       return undefined;
     }
   }
