@@ -91,6 +91,30 @@ describe('cross-project matrix: who sees and may change what', () => {
     });
   }
 
+  it('a shared image made private is hidden from its members: not shown, not listed (v2 and v1), whatever their status', async () => {
+    const created = await call('POST', '/v2/images', 'owner', { name: 'm-was-shared', visibility: 'shared', disk_format: 'raw', container_format: 'bare' });
+    const id = ((await created.json()) as { id: string }).id;
+    assert.equal((await call('POST', `/v2/images/${id}/members`, 'owner', { member: 'proj-c' })).status, 200);
+    assert.equal((await call('PUT', `/v2/images/${id}/members/proj-c`, 'accepted', { status: 'accepted' })).status, 200);
+    const listed = async () => ((await (await call('GET', '/v2/images', 'accepted')).json()) as { images: { id: string }[] }).images.map((i) => i.id);
+    const listedV1 = async () => ((await (await call('GET', '/v1/images', 'accepted')).json()) as { images: { id: string }[] }).images.map((i) => i.id);
+    assert.ok((await listed()).includes(id), 'listed to the accepted member while shared');
+    assert.ok((await listedV1()).includes(id), 'listed by v1 to the accepted member while shared');
+    const patch = await fetch(`${api.url}/v2/images/${id}`, {
+      method: 'PATCH',
+      headers: { ...CALLERS.owner, 'content-type': 'application/openstack-images-v2.1-json-patch' },
+      body: JSON.stringify([{ op: 'replace', path: '/visibility', value: 'private' }]),
+    });
+    assert.equal(patch.status, 200, await patch.text());
+    assert.equal((await call('GET', `/v2/images/${id}`, 'accepted')).status, 404, 'show');
+    assert.ok(!(await listed()).includes(id), 'the default listing');
+    for (const q of ['visibility=all', 'member_status=all', 'member_status=accepted&visibility=all']) {
+      const ids = ((await (await call('GET', `/v2/images?${q}`, 'accepted')).json()) as { images: { id: string }[] }).images.map((i) => i.id);
+      assert.ok(!ids.includes(id), `listing ?${q}`);
+    }
+    assert.ok(!(await listedV1()).includes(id), 'the v1 listing');
+  });
+
   it('only the member changes its status; the owner removes members; others cannot', async () => {
     const status = (caller: Caller, member: string, value: string) => call('PUT', `/v2/images/${ids.shared}/members/${member}`, caller, { status: value });
     assert.equal((await status('owner', 'proj-d', 'accepted')).status, 403);

@@ -29,7 +29,9 @@ const range = (r: RangeMatch | undefined) => (r === undefined ? undefined : { [M
 /** Which images the caller may list, before filters (reference §4: visibility scope). */
 function scopeOf(query: ImageListQuery, scope: ListScope): Filter {
   const mine = scope.projectId === null ? [] : [{ owner: scope.projectId }];
-  const member = scope.memberImageIds.length ? [{ _id: { $in: scope.memberImageIds } }] : [];
+  // A member sees a member image only while it is shared (canSeeImage's rule): one made private again keeps its
+  // membership records but is hidden from them, in listings as in a show.
+  const member = scope.memberImageIds.length ? [{ _id: { $in: scope.memberImageIds }, visibility: 'shared' }] : [];
   switch (query.v1Scope) {
     case 'caller':
       return { $or: [{ visibility: 'public' }, ...mine, ...member] };
