@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
+import pg from 'pg';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { MinuteCensus } from '@glimpse/persistence';
@@ -45,6 +47,22 @@ describe('minute census', () => {
     const plan = (await census.plan(m + 1, 10))!.join('\n');
     assert.match(plan, /Index (Only )?Scan Backward using \S+_o_createdminute_/, plan);
     assert.doesNotMatch(plan, /Seq Scan/, plan);
+  });
+
+  it('survives the server ending its idle connections (a PostgreSQL restart), and reads again after', async (t) => {
+    if (!ferretdbOnPostgres) return t.skip('the census reads FerretDB’s PostgreSQL tables');
+    assert.ok((await census.minutesBelow(m + 1, 1))?.length, 'a read leaves an idle connection in the pool');
+    const admin = new pg.Client({ connectionString: config.mongo.postgresUrl });
+    await admin.connect();
+    try {
+      const { rowCount } = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'glimpse-minute-census'`);
+      assert.ok(rowCount! >= 1, 'the census had a connection to end');
+    } finally {
+      await admin.end();
+    }
+    // Without a listener the pool's 'error' would be an uncaught exception here, failing this test.
+    await setTimeout(500);
+    assert.deepEqual(await census.minutesBelow(m + 1, 2), [m, m - 1]);
   });
 
   it('cannot tell once its table is gone (the walk then queries every minute)', async (t) => {

@@ -142,6 +142,8 @@ export class CompanionIndexes implements OnModuleInit {
     // SQLite: FerretDB pushes down only `{ _id }`, so that is the one index it needs.
     if (!url) return ensureSqliteIdIndexes(sqliteDir!, db.databaseName, Object.keys(EQUALITY_KEYS));
     const client = new pg.Client({ connectionString: url, application_name: 'glimpse-companion-indexes' });
+    // The server ending the connection mid-setup fails the query under way; the 'error' event must not end the process.
+    client.on('error', (err) => this.logger.warn(`companion indexes: the PostgreSQL connection ended: ${err.message}`));
     try {
       await client.connect();
     } catch (err) {

@@ -89,7 +89,13 @@ export class MinuteCensus implements OnModuleDestroy {
   private async lookUp(): Promise<string> {
     const url = this.mongo.postgresUrl;
     if (!url) throw new Error('no PostgreSQL database known under FerretDB');
-    this.pool ??= new pg.Pool({ connectionString: url, max: 4, idleTimeoutMillis: 10_000, application_name: 'glimpse-minute-census' });
+    if (!this.pool) {
+      this.pool = new pg.Pool({ connectionString: url, max: 4, idleTimeoutMillis: 10_000, application_name: 'glimpse-minute-census' });
+      // An idle connection the server ends (PostgreSQL restarted, a DBA's pg_terminate_backend) is an 'error' on the
+      // pool: without a listener it would be an uncaught exception that ends the process. The pool drops it and
+      // the next census read connects again.
+      this.pool.on('error', (err) => this.logger.warn(`minute census: an idle PostgreSQL connection ended: ${err.message}`));
+    }
     const schema = this.connection.db!.databaseName;
     const client = await this.pool.connect();
     try {
