@@ -4,6 +4,7 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import pg from 'pg';
 import { CompanionIndexes, EQUALITY_KEYS, ORDERED_KEYS } from '@glimpse/persistence';
+import { isFerretdb, isFerretdbOnPostgres } from '../support/ferretdb-backend.js';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { imageRecord, insertImageRecords } from '../support/image-records.js';
 import { type OwnServices, startOwnServices } from '../support/own-services.js';
@@ -36,8 +37,7 @@ describe('companion indexes under FerretDB on PostgreSQL', () => {
   before(async () => {
     api = await startApi(config);
     connection = api.app.get<Connection>(getConnectionToken());
-    const info = await connection.db!.admin().command({ buildInfo: 1 });
-    ferretdbOnPostgres = Boolean(info.ferretdbVersion) && Boolean(config.mongo.postgresUrl);
+    ferretdbOnPostgres = await isFerretdbOnPostgres(connection, config.mongo.postgresUrl);
   });
   after(() => api?.close());
 
@@ -134,7 +134,7 @@ describe('the _id index under FerretDB on SQLite', () => {
     const config = testConfig({ GLIMPSE_DATA_DIR: dir, REDIS_URL: redis.url, GLIMPSE_FERRETDB_POSTGRES_URL: undefined, GLIMPSE_FERRETDB_SQLITE_DIR: mongo.sqliteDir });
     api = await startApi({ ...config, mongo: { ...config.mongo, uri: mongo.uri!.replace(/\/[^/?]*$/, `/${config.mongo.dbName}`) } });
     connection = api.app.get<Connection>(getConnectionToken());
-    ferretdb = Boolean((await connection.db!.admin().command({ buildInfo: 1 })).ferretdbVersion);
+    ferretdb = await isFerretdb(connection);
   });
   after(async () => {
     // The servers first: closing the API removes its data directory, where their pid files are (stopped after it,

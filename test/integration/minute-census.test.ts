@@ -5,6 +5,7 @@ import pg from 'pg';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { MinuteCensus } from '@glimpse/persistence';
+import { isFerretdbOnPostgres } from '../support/ferretdb-backend.js';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { imageRecord, insertImageRecords } from '../support/image-records.js';
 import { testConfig } from '../support/test-config.js';
@@ -25,7 +26,7 @@ describe('minute census', () => {
     api = await startApi(config);
     census = api.app.get(MinuteCensus);
     const connection = api.app.get<Connection>(getConnectionToken());
-    ferretdbOnPostgres = Boolean((await connection.db!.admin().command({ buildInfo: 1 })).ferretdbVersion) && Boolean(config.mongo.postgresUrl);
+    ferretdbOnPostgres = await isFerretdbOnPostgres(connection, config.mongo.postgresUrl);
     // Three records in minute m, one each in m - 1, m - 5 and m - 100 000 (about ten weeks before); then 3,000 in
     // the 1,000 minutes from m - 200 000 down (enough rows that PostgreSQL's plan is not a scan of a tiny table).
     const minutes = [m, m, m, m - 1, m - 5, m - 100_000, ...Array.from({ length: 3000 }, (_, i) => m - 200_000 - (i % 1000))];

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
 import type { Connection, Model } from 'mongoose';
 import { AtomicUpdates, CompanionIndexes, ImageDoc, isStaleRevision, REVISION_GUARDED, RevisionGuards } from '@glimpse/persistence';
+import { isFerretdbOnPostgres } from '../support/ferretdb-backend.js';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { imageRecord } from '../support/image-records.js';
 import { testConfig } from '../support/test-config.js';
@@ -22,8 +23,7 @@ describe('revision guards under FerretDB on PostgreSQL', () => {
   before(async () => {
     api = await startApi(config);
     connection = api.app.get<Connection>(getConnectionToken());
-    const info = await connection.db!.admin().command({ buildInfo: 1 });
-    guarded = Boolean(info.ferretdbVersion) && Boolean(config.mongo.postgresUrl);
+    guarded = await isFerretdbOnPostgres(connection, config.mongo.postgresUrl);
   });
   after(() => api?.close());
 
