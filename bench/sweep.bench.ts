@@ -21,7 +21,7 @@ import type { Connection } from 'mongoose';
 import { JobName, QueueName } from '@glimpse/contracts';
 import type { ImageDoc } from '@glimpse/persistence';
 import { JobProducer, redisOptions } from '@glimpse/queue';
-import { imageRecord, imageRecordWithFile, insertImageRecords } from '../test/support/image-records.js';
+import { imageRecord, imageRecordWithFile, insertImageRecords, withDerivedKeys } from '../test/support/image-records.js';
 import { spawnWorker, stopWorker, workerEnv } from '../test/support/worker-process.js';
 import { startBenchStack } from './support/bench-stack.js';
 
@@ -74,12 +74,12 @@ export default async function sweepBench(args: string[]): Promise<void> {
       if (k < 15) return imageRecord({ status: 'queued' });
       if (k < 17) {
         const image = imageRecord({ status: 'deactivated', size: 1 << 30 });
-        return { ...image, locations: elsewhere(image._id) };
+        return withDerivedKeys({ ...image, locations: elsewhere(image._id) });
       }
       if (k === 17) return imageRecord({ status: 'killed', updatedAt: new Date(now - HOUR / 6) });
       if (k === 18) {
         const image = imageRecord({ status: 'pending_delete', deletedAt: new Date(now - HOUR / 6), size: 1 << 30 });
-        return { ...image, locations: elsewhere(image._id) };
+        return withDerivedKeys({ ...image, locations: elsewhere(image._id) });
       }
       return imageRecord({ status: 'uploading' });
     };

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import pg from 'pg';
-import { CompanionIndexes, EQUALITY_KEYS, ORDERED_KEYS } from '@glimpse/persistence';
+import { CompanionIndexes, EQUALITY_KEYS, ORDERED_KEYS, STATUS_KEYS } from '@glimpse/persistence';
+import { planNodes } from '../support/ferretdb-plans.js';
 import { isFerretdb, isFerretdbOnPostgres } from '../support/ferretdb-backend.js';
 import { type RunningApi, startApi } from '../support/api-app.js';
 import { imageRecord, insertImageRecords } from '../support/image-records.js';
@@ -13,15 +14,6 @@ import { testConfig } from '../support/test-config.js';
 
 type Json = Record<string, unknown>;
 
-/** Every PostgreSQL plan node in a FerretDB explain, depth first. */
-function planNodes(plan: unknown, out: Json[] = []): Json[] {
-  if (Array.isArray(plan)) for (const p of plan) planNodes(p, out);
-  else if (plan && typeof plan === 'object') {
-    if ('Node Type' in plan) out.push(plan as Json);
-    for (const v of Object.values(plan)) planNodes(v, out);
-  }
-  return out;
-}
 
 /**
  * The companion GIN indexes on FerretDB's PostgreSQL tables: made at start for every equality key, once, and
@@ -51,7 +43,10 @@ describe('companion indexes under FerretDB on PostgreSQL', () => {
     assert.deepEqual(report.created, [], 'the start made them all');
     const keys = Object.values(EQUALITY_KEYS).reduce((n, k) => n + k.length, 0);
     const ordered = Object.values(ORDERED_KEYS).reduce((n, k) => n + k.length, 0);
-    assert.equal(report.present, keys + ordered);
+    const partial = Object.values(STATUS_KEYS).flat();
+    const partialGin = partial.length;
+    const partialBtree = partial.filter((p) => p.ordered).length;
+    assert.equal(report.present, keys + ordered + partialGin + partialBtree);
     const client = new pg.Client({ connectionString: config.mongo.postgresUrl });
     await client.connect();
     try {
@@ -59,7 +54,7 @@ describe('companion indexes under FerretDB on PostgreSQL', () => {
         `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%jsonb_path_ops%'`,
         [config.mongo.dbName],
       );
-      assert.equal(rows.length, keys);
+      assert.equal(rows.length, keys + partialGin);
       assert.ok(rows.some((r) => /USING gin \(+_jsonb -> '_id'::text\)+ jsonb_path_ops\)/.test(r.indexdef)), rows[0]?.indexdef);
       // The btree the minute census reads, on the images' table.
       const btree = await client.query<{ indexdef: string }>(
@@ -68,6 +63,11 @@ describe('companion indexes under FerretDB on PostgreSQL', () => {
       );
       assert.equal(btree.rows.length, 1);
       assert.match(btree.rows[0]!.indexdef, /USING btree \(+_jsonb -> 'createdMinute'::text\)+$/);
+      // The reaper's partial indexes: only over the records of their status.
+      const partials = await client.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%WHERE%'`, [config.mongo.dbName]);
+      assert.equal(partials.rows.length, partialGin + partialBtree);
+      assert.ok(partials.rows.some((r) => /USING gin \(+_jsonb -> 'holdsData'::text\)+ jsonb_path_ops\) WHERE \(+_jsonb -> 'status'::text\) @> '"deleted"'::jsonb\)$/.test(r.indexdef)),
+        partials.rows.map((r) => r.indexdef).join('\n'));
       const mode = await client.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
       assert.equal(mode.rows[0]!.plan_cache_mode, 'force_custom_plan');
       // The write locks' table is unlogged (made so at start; the second run had nothing to do), the images' is not.

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createdBucketsOf, type ImageDoc, importLockedBy } from '@glimpse/persistence';
+import { derivedKeysOf, type ImageDoc } from '@glimpse/persistence';
 
 /**
  * A complete image record as the repository stores it, for tests and benchmarks that seed the images
@@ -11,15 +11,18 @@ import { createdBucketsOf, type ImageDoc, importLockedBy } from '@glimpse/persis
  */
 export function imageRecord(fields: Partial<ImageDoc> = {}): ImageDoc {
   const now = new Date(Math.floor(Date.now() / 1000) * 1000);
-  return {
+  return withDerivedKeys({
     _id: randomUUID(), name: null, status: 'active', visibility: 'private', protected: false, osHidden: false,
     checksum: null, osHashAlgo: null, osHashValue: null, owner: null, size: null, virtualSize: null, minDisk: 0, minRam: 0,
     containerFormat: 'bare', diskFormat: 'raw', createdAt: now, updatedAt: now, deletedAt: null,
     tags: [], props: [], propPairs: [], locations: [], rev: 0,
     ...fields,
-    ...createdBucketsOf(fields.createdAt ?? now),
-    importLocked: importLockedBy(Object.fromEntries((fields.props ?? []).map((p) => [p.k, p.v]))),
-  };
+  } as ImageDoc);
+}
+
+/** The record with the derived keys of its fields, as the repository writes them (image-keys.ts). */
+export function withDerivedKeys(doc: ImageDoc): ImageDoc {
+  return { ...doc, ...derivedKeysOf({ ...doc, properties: Object.fromEntries((doc.props ?? []).map((p) => [p.k, p.v])) }) };
 }
 
 /**
@@ -31,11 +34,11 @@ export function imageRecordWithFile(dir: string, store: string, size: number, fi
   const bytes = randomBytes(size);
   const path = join(dir, image._id);
   writeFileSync(path, bytes);
-  return {
+  return withDerivedKeys({
     ...image, size, checksum: createHash('md5').update(bytes).digest('hex'), osHashAlgo: 'sha512',
     osHashValue: createHash('sha512').update(bytes).digest('hex'),
     locations: [{ url: pathToFileURL(path).href, store, metadata: {}, status: 'active' }],
-  };
+  });
 }
 
 /** Inserts `count` records made by `make(i)` in unordered batches of `batch`. */

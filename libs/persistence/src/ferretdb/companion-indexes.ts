@@ -41,6 +41,31 @@ export const ORDERED_KEYS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
+ * Keys indexed only over the records of one status (PostgreSQL partial indexes, so a write of any other record
+ * never touches them): the reaper's (image-keys.ts). Each gets a GIN index for the `{ status, key }` equality
+ * FerretDB pushes down (PostgreSQL proves the index's `WHERE` from the query's own status condition), and an
+ * `ordered` one a btree too, which the minute census reads in order for the minutes up to a sweep's cut-off.
+ */
+export const STATUS_KEYS: Readonly<Record<string, readonly { status: string; key: string; ordered: boolean }[]>> = {
+  images: [
+    { status: 'deleted', key: 'holdsData', ordered: false },
+    { status: 'deleted', key: 'deletedMinute', ordered: true },
+    { status: 'pending_delete', key: 'deletedMinute', ordered: true },
+    { status: 'killed', key: 'updatedMinute', ordered: true },
+  ],
+};
+
+/** The name of a STATUS_KEYS index: GIN (`g`) or btree (`o`) of `key` over the records in `status`. */
+export function statusIndexName(table: string, status: string, key: string, kind: 'g' | 'o'): string {
+  return companionIndexName(table, `${key}@${status}`, kind);
+}
+
+/** The partial index's condition, written as FerretDB's pushed-down equality on the status. */
+export function statusPredicate(status: string): string {
+  return `(_jsonb -> 'status') @> ${literal(JSON.stringify(status))}::jsonb`;
+}
+
+/**
  * Collections whose records matter only while their writers run: the write locks of AtomicUpdates (lock mode). On
  * PostgreSQL their tables are UNLOGGED: a transaction that writes only such a table commits without waiting for
  * its WAL to reach the disk, so taking and dropping a lock costs no fsync (two of the three a guarded update paid:
@@ -53,7 +78,7 @@ export const UNLOGGED_COLLECTIONS: readonly string[] = ['write_locks'];
 const METADATA_TABLE = '_ferretdb_database_metadata';
 
 export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+export const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /**
  * `<table>_g_<key>` (a GIN index; `_o_` for a btree of ORDERED_KEYS) cut to PostgreSQL's 63 bytes, with a hash so
@@ -167,16 +192,20 @@ export class CompanionIndexes implements OnModuleInit {
       const wanted = [
         ...(EQUALITY_KEYS[collection] ?? []).map((key) => ({ key, kind: 'g' as const, using: `USING gin ((_jsonb -> ${literal(key)}) jsonb_path_ops)` })),
         ...(ORDERED_KEYS[collection] ?? []).map((key) => ({ key, kind: 'o' as const, using: `((_jsonb -> ${literal(key)}))` })),
-      ];
-      for (const { key, kind, using } of wanted) {
-        const name = companionIndexName(table, key, kind);
+      ].map((w) => ({ ...w, name: companionIndexName(table, w.key, w.kind), label: `${collection}.${w.key}${w.kind === 'o' ? ' (btree)' : ''}` }));
+      for (const { status, key, ordered } of STATUS_KEYS[collection] ?? []) {
+        const where = `WHERE ${statusPredicate(status)}`;
+        wanted.push({ key, kind: 'g', using: `USING gin ((_jsonb -> ${literal(key)}) jsonb_path_ops) ${where}`, name: statusIndexName(table, status, key, 'g'), label: `${collection}.${key} (${status})` });
+        if (ordered) wanted.push({ key, kind: 'o', using: `((_jsonb -> ${literal(key)})) ${where}`, name: statusIndexName(table, status, key, 'o'), label: `${collection}.${key} (${status}, btree)` });
+      }
+      for (const { using, name, label } of wanted) {
         if (names.has(name)) {
           present++;
           continue;
         }
         try {
           await client.query(`CREATE INDEX IF NOT EXISTS ${ident(name)} ON ${ident(schema)}.${ident(table)} ${using}`);
-          created.push(`${collection}.${key}${kind === 'o' ? ' (btree)' : ''}`);
+          created.push(label);
         } catch (err) {
           // Another process made it at the same moment (both passed IF NOT EXISTS): it is there all the same.
           if (!['23505', '42P07'].includes((err as { code?: string }).code ?? '')) throw err;

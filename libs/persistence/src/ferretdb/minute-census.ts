@@ -3,22 +3,27 @@ import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import pg from 'pg';
 import { type ConfigOf, InjectConfig } from '@glimpse/config';
-import { companionIndexName, ferretdbTables, ident } from './companion-indexes.js';
+import { companionIndexName, ferretdbTables, ident, literal, statusIndexName, statusPredicate } from './companion-indexes.js';
 
 /**
  * A loose index scan: each step is the greatest key below the last one found, one btree descent. Keys are compared
- * as jsonb; the lower bound keeps them to numbers (jsonb orders null and strings below numbers).
+ * as jsonb; the lower bound keeps them to numbers (jsonb orders null and strings below numbers). `where`: the
+ * condition of a partial index (STATUS_KEYS), repeated so PostgreSQL may use that index.
  */
-const censusSql = (table: string) => `WITH RECURSIVE m(v, n) AS (
-    (SELECT _jsonb -> 'createdMinute', 1 FROM ${table}
-      WHERE _jsonb -> 'createdMinute' < to_jsonb($1::bigint) AND _jsonb -> 'createdMinute' >= to_jsonb(0)
-      ORDER BY _jsonb -> 'createdMinute' DESC LIMIT 1)
+const censusSql = (table: string, key = 'createdMinute', where = '') => {
+  const k = (alias = '') => `${alias}_jsonb -> ${literal(key)}`;
+  const also = (alias = '') => (where ? ` AND ${where.replaceAll('_jsonb', `${alias}_jsonb`)}` : '');
+  return `WITH RECURSIVE m(v, n) AS (
+    (SELECT ${k()}, 1 FROM ${table}
+      WHERE ${k()} < to_jsonb($1::bigint) AND ${k()} >= to_jsonb(0)${also()}
+      ORDER BY ${k()} DESC LIMIT 1)
     UNION ALL
-    SELECT (SELECT _jsonb -> 'createdMinute' FROM ${table} i
-             WHERE i._jsonb -> 'createdMinute' < m.v AND i._jsonb -> 'createdMinute' >= to_jsonb(0)
-             ORDER BY i._jsonb -> 'createdMinute' DESC LIMIT 1), n + 1
+    SELECT (SELECT ${k('i.')} FROM ${table} i
+             WHERE ${k('i.')} < m.v AND ${k('i.')} >= to_jsonb(0)${also('i.')}
+             ORDER BY ${k('i.')} DESC LIMIT 1), n + 1
       FROM m WHERE m.v IS NOT NULL AND n < $2
   ) SELECT v::text AS m FROM m WHERE v IS NOT NULL`;
+};
 
 /** How long after a failed look-up of its table the census looks again. */
 const RETRY_MS = 30_000;
@@ -36,6 +41,9 @@ export class MinuteCensus implements OnModuleDestroy {
   private pool: pg.Pool | undefined;
   private found: { at: number; off: boolean; table: Promise<string | undefined> } | undefined;
   private lastWhy: string | undefined;
+  /** The images' table as FerretDB names it (unquoted), once looked up. */
+  private plainTable: string | undefined;
+  private readonly indexes = new Map<string, Promise<boolean>>();
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -49,8 +57,12 @@ export class MinuteCensus implements OnModuleDestroy {
   async minutesBelow(belowMinute: number, count: number): Promise<number[] | undefined> {
     const table = await this.tableName();
     if (table === undefined) return undefined;
+    return this.read(censusSql(table), [belowMinute, count]);
+  }
+
+  private async read(sql: string, params: unknown[]): Promise<number[] | undefined> {
     try {
-      const { rows } = await this.pool!.query<{ m: string }>(censusSql(table), [belowMinute, count]);
+      const { rows } = await this.pool!.query<{ m: string }>(sql, params);
       return rows.map((r) => Number(r.m));
     } catch (err) {
       // Off for RETRY_MS (the table may be gone with its database, or not readable), then looked up again.
@@ -58,16 +70,45 @@ export class MinuteCensus implements OnModuleDestroy {
       if (why !== this.lastWhy) this.logger.warn(`minute census: ${why}`);
       this.lastWhy = why;
       this.found = { at: Date.now(), off: true, table: Promise.resolve(undefined) };
+      this.indexes.clear();
       return undefined;
     }
   }
 
-  /** PostgreSQL's plan of the census query (tests and benchmarks show it reads the btree), or undefined without one. */
-  async plan(belowMinute: number, count: number): Promise<string[] | undefined> {
+  /**
+   * Up to `count` minutes below `belowMinute` in which `key` (a minute key of STATUS_KEYS: `deletedMinute`,
+   * `updatedMinute`) falls for at least one image in `status`, newest first, from that status's partial btree: the
+   * reaper's sweep queries only those minutes. Undefined when it cannot tell (as minutesBelow, or that index missing).
+   */
+  async statusMinutesBelow(status: string, key: string, belowMinute: number, count: number): Promise<number[] | undefined> {
+    const table = await this.tableName();
+    if (table === undefined || !(await this.hasIndex(statusIndexName(this.plainTable!, status, key, 'o')))) return undefined;
+    return this.read(censusSql(table, key, statusPredicate(status)), [belowMinute, count]);
+  }
+
+  /**
+   * PostgreSQL's plan of the census query (tests and benchmarks show it reads the btree), or undefined without one;
+   * `of`: the census of a status's minute key (statusMinutesBelow).
+   */
+  async plan(belowMinute: number, count: number, of?: { status: string; key: string }): Promise<string[] | undefined> {
     const table = await this.tableName();
     if (table === undefined) return undefined;
-    const { rows } = await this.pool!.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${censusSql(table)}`, [belowMinute, count]);
+    const sql = of ? censusSql(table, of.key, statusPredicate(of.status)) : censusSql(table);
+    const { rows } = await this.pool!.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, [belowMinute, count]);
     return rows.map((r) => r['QUERY PLAN']);
+  }
+
+  /** Whether the images' table has that index (asked once per name while the table stays found). */
+  private hasIndex(name: string): Promise<boolean> {
+    let known = this.indexes.get(name);
+    if (!known) {
+      known = this.pool!.query(`SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2`, [this.connection.db!.databaseName, name])
+        .then((r) => r.rowCount === 1, () => false);
+      this.indexes.set(name, known);
+      // Missing now, perhaps made later (another process's start): asked again after RETRY_MS.
+      void known.then((yes) => yes || setTimeout(() => this.indexes.delete(name), RETRY_MS).unref());
+    }
+    return known;
   }
 
   /** The quoted table, looked up once (again RETRY_MS after it could not be: the table or its index may come later). */
@@ -106,6 +147,7 @@ export class MinuteCensus implements OnModuleDestroy {
       const index = companionIndexName(table, 'createdMinute', 'o');
       const { rowCount } = await client.query(`SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2`, [schema, index]);
       if (rowCount !== 1) throw new Error(`no index ${index} yet`);
+      this.plainTable = table;
       return `${ident(schema)}.${ident(table)}`;
     } finally {
       client.release();

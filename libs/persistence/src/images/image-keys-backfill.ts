@@ -2,11 +2,11 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection, InjectModel } from '@nestjs/mongoose';
 import type { Connection, Model } from 'mongoose';
 import { isStaleRevision } from '../ferretdb/revision-guards.js';
-import { createdBucketsOf, importLockedBy } from './image-keys.js';
+import { derivedKeysOf } from './image-keys.js';
 import { ImageDoc } from './image.schema.js';
 
 const STATE = 'schema_state';
-const DONE = 'images.derived-keys.v3';
+const DONE = 'images.derived-keys.v4';
 const BATCH = 500;
 
 /**
@@ -46,7 +46,7 @@ export class ImageKeysBackfill implements OnModuleInit {
 
   /** One pass; the number of records it found without their keys. */
   private async pass(): Promise<number> {
-    const missing = { $or: [{ createdTenMinutes: { $exists: false } }, { importLocked: { $exists: false } }] };
+    const missing = { $or: [{ createdTenMinutes: { $exists: false } }, { importLocked: { $exists: false } }, { updatedMinute: { $exists: false } }] };
     let batch: Parameters<Model<ImageDoc>['bulkWrite']>[0] = [];
     let count = 0;
     const flush = async () => {
@@ -54,14 +54,14 @@ export class ImageKeysBackfill implements OnModuleInit {
       count += batch.length;
       batch = [];
     };
-    const cursor = this.model.find(missing).select({ _id: 1, createdAt: 1, props: 1, rev: 1 }).lean<ImageDoc[]>().cursor({ batchSize: BATCH });
+    const cursor = this.model.find(missing).select({ _id: 1, createdAt: 1, updatedAt: 1, deletedAt: 1, locations: 1, props: 1, rev: 1 }).lean<ImageDoc[]>().cursor({ batchSize: BATCH });
     for await (const doc of cursor) {
       const d = doc as ImageDoc;
       const properties = Object.fromEntries((d.props ?? []).map((p) => [p.k, p.v]));
       batch.push({
         updateOne: {
           filter: { _id: d._id, rev: d.rev ?? { $exists: false } },
-          update: { $set: { ...createdBucketsOf(d.createdAt), importLocked: importLockedBy(properties) }, $inc: { rev: 1 } },
+          update: { $set: derivedKeysOf({ ...d, properties }), $inc: { rev: 1 } },
         },
       });
       if (batch.length === BATCH) await flush();

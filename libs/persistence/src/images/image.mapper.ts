@@ -1,5 +1,5 @@
 import type { Image, ImageStatus } from '@glimpse/domain';
-import { createdBucketsOf, importLockedBy } from './image-keys.js';
+import { derivedKeysOf, holdsDataOf, importLockedBy, minuteOf } from './image-keys.js';
 import type { ImageDoc } from './image.schema.js';
 
 export type ImageChanges = Partial<Omit<Image, 'id' | 'createdAt' | 'rev'>>;
@@ -39,12 +39,14 @@ export function toDoc(image: Image): ImageDoc {
     _id: id,
     props: propsOf(properties),
     propPairs: propPairsOf(properties),
-    ...createdBucketsOf(image.createdAt),
-    importLocked: importLockedBy(properties),
+    ...derivedKeysOf(image),
   } as ImageDoc;
 }
 
-/** The $set document for a set of changes (custom properties replace the whole list). */
+/**
+ * The $set document for a set of changes (custom properties replace the whole list), with the derived keys of the
+ * fields it changes (each derived from one field: image-keys.ts).
+ */
 export function toSet(changes: ImageChanges): Record<string, unknown> {
   const { properties, ...rest } = changes;
   const set: Record<string, unknown> = { ...rest };
@@ -53,6 +55,9 @@ export function toSet(changes: ImageChanges): Record<string, unknown> {
     set.propPairs = propPairsOf(properties);
     set.importLocked = importLockedBy(properties);
   }
+  if (changes.locations) set.holdsData = holdsDataOf(changes.locations);
+  if (changes.deletedAt !== undefined) set.deletedMinute = minuteOf(changes.deletedAt);
+  if (changes.updatedAt) set.updatedMinute = minuteOf(changes.updatedAt);
   return set;
 }
 

@@ -5,8 +5,10 @@ import { assertTransition, conflict, type Image, type ImageLocation, ImageStatus
 import { AtomicUpdates } from '../atomic-updates.js';
 import { findByIds } from '../by-ids.js';
 import { DatabaseServer } from '../database-server.js';
+import { MinuteCensus } from '../ferretdb/minute-census.js';
 import { InsertBatches } from '../insert-batches.js';
 import { ImageIdTombstoneRepository } from './image-id-tombstone.repository.js';
+import { minuteOf } from './image-keys.js';
 import { type ImageChanges, toDoc, toImage, toSet } from './image.mapper.js';
 import { ImageDoc } from './image.schema.js';
 
@@ -47,6 +49,7 @@ export class ImageRepository {
     private readonly atomic: AtomicUpdates,
     private readonly server: DatabaseServer,
     private readonly tombstones: ImageIdTombstoneRepository,
+    private readonly census: MinuteCensus,
   ) {
     this.inserts = new InsertBatches<ImageDoc>(this.model.collection as never);
   }
@@ -105,7 +108,7 @@ export class ImageRepository {
     }
     if (expect.rev !== undefined) conditions.rev = expect.rev;
     const doc = await this.atomic.findOneAndUpdate(this.model, id, conditions, {
-      $set: { ...toSet(changes), updatedAt: wholeSeconds(changes.updatedAt ?? new Date()) },
+      $set: toSet({ ...changes, updatedAt: wholeSeconds(changes.updatedAt ?? new Date()) }),
       $inc: { rev: 1 },
     });
     return doc ? toImage(doc as ImageDoc) : null;
@@ -147,14 +150,54 @@ export class ImageRepository {
   /**
    * The images the reaper has something to do for: deleted ones still holding data or past retention,
    * pending_delete ones past scrub time, killed ones past their grace. One query per status, each with its status
-   * at the top level (an equality FerretDB pushes down to an index), read through a cursor once.
+   * at the top level (an equality FerretDB pushes down to an index), read through a cursor once. Where the minute
+   * census can tell (FerretDB on PostgreSQL), the time limits are not read off every record of the status: a deleted
+   * image holding data is found by `holdsData`, and the others only in the minutes up to their cut-off that hold
+   * any record of that status (reapMinutes), each minute one query.
    */
-  streamReapCandidates(cut: ReapCutoffs): AsyncIterable<SweepCandidate> {
-    return this.streamBranches([
-      { status: ImageStatus.Deleted, $or: [{ locations: { $ne: [] } }, { deletedAt: { $lte: cut.deletedBefore } }] },
-      { status: ImageStatus.PendingDelete, deletedAt: { $lte: cut.pendingDeleteBefore } },
-      { status: ImageStatus.Killed, updatedAt: { $lte: cut.killedBefore } },
-    ]);
+  async *streamReapCandidates(cut: ReapCutoffs): AsyncGenerator<SweepCandidate> {
+    const limits = [
+      { status: ImageStatus.Deleted, key: 'deletedMinute', field: 'deletedAt', before: cut.deletedBefore },
+      { status: ImageStatus.PendingDelete, key: 'deletedMinute', field: 'deletedAt', before: cut.pendingDeleteBefore },
+      { status: ImageStatus.Killed, key: 'updatedMinute', field: 'updatedAt', before: cut.killedBefore },
+    ] as const;
+    for (const limit of limits) {
+      const { status, field, before } = limit;
+      const minutes = await this.reapMinutes(limit);
+      if (!minutes) {
+        // No census: the time limit is checked on every record of the status (MongoDB serves it from its index).
+        const due = { [field]: { $lte: before } };
+        yield* this.streamBranches([status === ImageStatus.Deleted ? { status, $or: [{ locations: { $ne: [] } }, due] } : { status, ...due }]);
+        continue;
+      }
+      // The deleted images holding data come first, so the retention branch leaves them out.
+      const rest = status === ImageStatus.Deleted ? { holdsData: { $ne: true } } : {};
+      if (status === ImageStatus.Deleted) yield* this.streamBranches([{ status, holdsData: true }]);
+      for await (const minute of minutes) {
+        yield* this.streamBranches([{ status, [limit.key]: minute, [field]: { $lte: before }, ...rest }]);
+      }
+    }
+  }
+
+  /**
+   * The minutes up to a limit's cut-off in which its key falls for an image of its status, newest first, read from the
+   * census in chunks; undefined when the census cannot tell.
+   */
+  private async reapMinutes(limit: { status: string; key: string; before: Date }): Promise<AsyncIterable<number> | undefined> {
+    const CHUNK = 500;
+    const ask = (below: number) => this.census.statusMinutesBelow(limit.status, limit.key, below, CHUNK);
+    const first = await ask(minuteOf(limit.before) + 1);
+    if (first === undefined) return undefined;
+    return (async function* () {
+      for (let minutes = first; ; ) {
+        yield* minutes;
+        if (minutes.length < CHUNK) return;
+        const next = await ask(minutes.at(-1)!);
+        // Lost midway (PostgreSQL gone): the sweep fails and is retried, as on any database fault.
+        if (next === undefined) throw new Error('the minute census stopped answering during the reaper sweep');
+        minutes = next;
+      }
+    })();
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { createdBucketsOf } from './image-keys.js';
+import { createdBucketsOf, holdsDataOf, minuteOf } from './image-keys.js';
 
 /** A custom property; kept as a key/value pair so any key (dots, dollars) is safe to store and query. */
 export class PropertyDoc {
@@ -54,6 +54,10 @@ export class ImageDoc {
   @Prop({ type: Number, default(this: ImageDoc) { return createdBucketsOf(this.createdAt).createdHour; } }) createdHour!: number;
   @Prop({ type: Number, default(this: ImageDoc) { return createdBucketsOf(this.createdAt).createdDay; } }) createdDay!: number;
   @Prop({ type: Boolean, default: false }) importLocked!: boolean;
+  /** The reaper's keys (image-keys.ts): whether a location is held, the minutes of deletedAt and updatedAt. */
+  @Prop({ type: Boolean, default(this: ImageDoc) { return holdsDataOf(this.locations); } }) holdsData!: boolean;
+  @Prop({ type: Number, default(this: ImageDoc) { return minuteOf(this.deletedAt); } }) deletedMinute!: number | null;
+  @Prop({ type: Number, default(this: ImageDoc) { return minuteOf(this.updatedAt); } }) updatedMinute!: number;
 }
 
 export const ImageSchema = SchemaFactory.createForClass(ImageDoc);
