@@ -22,7 +22,7 @@ describe('derived image keys for records written before them', () => {
   it('are given their created buckets and import-lock flag, then the pass is marked done', async () => {
     const db = api.app.get<Connection>(getConnectionToken()).db!;
     const old = (fields: Partial<ImageDoc>) => {
-      const { createdMinute: _m, createdTenMinutes: _t, createdHour: _h, createdDay: _d, importLocked: _l, holdsData: _x, deletedMinute: _y, updatedMinute: _z, ...rest } =
+      const { createdSecond: _s, createdMinute: _m, createdTenMinutes: _t, createdHour: _h, createdDay: _d, importLocked: _l, holdsData: _x, deletedMinute: _y, updatedMinute: _z, ...rest } =
         withDerivedKeys({ ...imageRecord({ owner: 'p-old', ...fields }), ...fields } as ImageDoc);
       return rest;
     };
@@ -38,13 +38,13 @@ describe('derived image keys for records written before them', () => {
     await api.app.get(ImageKeysBackfill).onModuleInit();
     const images = db.collection<ImageDoc>('images');
     const a = (await images.findOne({ _id: plain._id }))!;
-    assert.deepEqual({ m: a.createdMinute, t: a.createdTenMinutes, h: a.createdHour, d: a.createdDay, l: a.importLocked }, { ...rename(createdBucketsOf(createdAt)), l: false });
+    assert.deepEqual({ s: a.createdSecond, m: a.createdMinute, t: a.createdTenMinutes, h: a.createdHour, d: a.createdDay, l: a.importLocked }, { ...rename(createdBucketsOf(createdAt)), l: false });
     assert.equal((await images.findOne({ _id: locked._id }))!.importLocked, true);
     // The reaper's keys: data held, the minutes of deletion and of the last update.
     const g = (await images.findOne({ _id: gone._id }))!;
     assert.deepEqual({ h: g.holdsData, d: g.deletedMinute, u: g.updatedMinute }, { h: true, d: Math.floor(deletedAt.getTime() / 60_000), u: Math.floor(gone.updatedAt.getTime() / 60_000) });
     assert.deepEqual({ h: a.holdsData, d: a.deletedMinute, u: a.updatedMinute }, { h: false, d: null, u: Math.floor(createdAt.getTime() / 60_000) });
-    assert.ok(await db.collection<{ _id: string }>('schema_state').findOne({ _id: 'images.derived-keys.v4' }));
+    assert.ok(await db.collection<{ _id: string }>('schema_state').findOne({ _id: 'images.derived-keys.v5' }));
     assert.deepEqual((await listed()).sort(), [plain._id, locked._id].sort());
     const candidates: string[] = [];
     const day = 86_400_000;
@@ -53,6 +53,6 @@ describe('derived image keys for records written before them', () => {
   });
 });
 
-function rename(b: { createdMinute: number; createdTenMinutes: number; createdHour: number; createdDay: number }) {
-  return { m: b.createdMinute, t: b.createdTenMinutes, h: b.createdHour, d: b.createdDay };
+function rename(b: { createdSecond: number; createdMinute: number; createdTenMinutes: number; createdHour: number; createdDay: number }) {
+  return { s: b.createdSecond, m: b.createdMinute, t: b.createdTenMinutes, h: b.createdHour, d: b.createdDay };
 }

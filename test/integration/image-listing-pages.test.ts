@@ -33,9 +33,10 @@ function compareValues(a: unknown, b: unknown): number {
 /**
  * Every page chain of GET /v2/images (each sort, filters, markers, limits), concatenated, equals the plain query's
  * answer sorted in memory, on a small collection of random images, members, tags and visibilities with creation
- * times that fall in the same second, minute, hour and day and months apart. On FerretDB every way is checked:
- * the created_at bucket walk with the minute census (which skips the minutes without images), the walk querying
- * every minute, and the single query.
+ * times that fall in the same second, minute, hour and day and months apart, and a minute crowded as by a burst of
+ * creates (100 images, 60 of them in one second). On FerretDB every way is checked: the created_at bucket walk with
+ * the minute census (which skips the minutes without images and walks a crowded minute second by second; a small
+ * crowd here), the walk querying every minute, and the single query.
  */
 describe('listing: page chains equal the plain query sorted in memory', () => {
   const config = testConfig();
@@ -53,8 +54,12 @@ describe('listing: page chains equal the plain query sorted in memory', () => {
     const now = Date.now();
     // Clusters of creation times: the same second, neighbouring minutes, hours, days, and months back.
     const offsets = [0, 0, 1_000, 30_000, 61_000, 300_000, 720_000, 3_599_000, 3_600_000, 7_200_000, 30 * 3_600_000, 86_400_000, 90_000_000, 40 * 86_400_000, 400 * 86_400_000];
-    docs = Array.from({ length: 120 }, (_, i) => {
-      const createdAt = new Date(Math.floor((now - pick(offsets) - Math.floor(random() * 5) * 1000) / 1000) * 1000);
+    // The crowded minute: 20 minutes back, its second 17 holding 60 images, its other seconds the other 40.
+    const crowded = Math.floor(now / 60_000) * 60_000 - 20 * 60_000;
+    docs = Array.from({ length: 220 }, (_, i) => {
+      const createdAt = i >= 120
+        ? new Date(crowded + (i < 180 ? 17 : Math.floor(random() * 60)) * 1000)
+        : new Date(Math.floor((now - pick(offsets) - Math.floor(random() * 5) * 1000) / 1000) * 1000);
       const props = random() < 0.3 ? { os_distro: pick(['debian', 'ubuntu']) } : {};
       return imageRecord({
         name: random() < 0.1 ? null : `img-${pick(['a', 'b', 'c', 'd'])}-${i % 17}`,
@@ -101,11 +106,17 @@ describe('listing: page chains equal the plain query sorted in memory', () => {
       .map((d) => d._id);
   }
 
+  /** The widths each way's walks read (the census's must include seconds). */
+  const widths = new Map<PageProbe['way'], Set<string>>();
+
   async function chain(raw: Record<string, string>, caller: { projectId: string | null; isAdmin: boolean }, way: PageProbe['way']): Promise<string[]> {
     const out: string[] = [];
     let marker: string | undefined;
     for (let pages = 0; pages < 500; pages++) {
-      const page = await listing.page(parseListQuery({ ...raw, ...(marker ? { marker } : {}) }, 1000), caller, { way });
+      const walk = { queries: 0, levels: [] as string[] };
+      // A crowd of 20: the crowded minute (and the busier of the others) is walked by seconds with the census.
+      const page = await listing.page(parseListQuery({ ...raw, ...(marker ? { marker } : {}) }, 1000), caller, { way, walk, crowdedAt: 20 });
+      for (const level of walk.levels) (widths.get(way) ?? widths.set(way, new Set()).get(way)!).add(level);
       out.push(...page.map((i) => i.id));
       if (page.length < Number(raw.limit)) return out;
       marker = page.at(-1)!.id;
@@ -122,6 +133,7 @@ describe('listing: page chains equal the plain query sorted in memory', () => {
   const queries: Record<string, string>[] = [
     {},
     { sort: 'created_at:asc' },
+    { sort: 'created_at:desc,id:asc' },
     { sort: 'name:asc,created_at:desc' },
     { sort_key: 'size', sort_dir: 'desc' },
     { visibility: 'shared', member_status: 'all' },
@@ -154,5 +166,8 @@ describe('listing: page chains equal the plain query sorted in memory', () => {
         }
       }
     }
+    // The census's walks went through the crowded minute by seconds; without it, by minutes only.
+    if (ferretdb && config.mongo.postgresUrl) assert.ok(widths.get('census')?.has('createdSecond'), JSON.stringify([...(widths.get('census') ?? [])]));
+    if (ferretdb) assert.ok(!widths.get('every-minute')?.has('createdSecond'));
   });
 });

@@ -36,17 +36,34 @@ describe('minute census', () => {
 
   it('names the minutes that hold records, newest first, and fewer when there are no more', async (t) => {
     if (!ferretdbOnPostgres) return t.skip('the census reads FerretDB’s PostgreSQL tables');
-    assert.deepEqual(await census.minutesBelow(m + 1, 5), [m, m - 1, m - 5, m - 100_000, m - 200_000]);
-    assert.deepEqual(await census.minutesBelow(m, 2), [m - 1, m - 5]);
-    assert.deepEqual(await census.minutesBelow(m - 5, 3), [m - 100_000, m - 200_000, m - 200_001]);
-    assert.deepEqual(await census.minutesBelow(m - 200_998, 4), [m - 200_999]);
-    assert.deepEqual(await census.minutesBelow(m - 200_999, 4), []);
+    const minutes = async (below: number, count: number) => (await census.minutesBelow(below, count))?.map((x) => x.minute);
+    assert.deepEqual(await minutes(m + 1, 5), [m, m - 1, m - 5, m - 100_000, m - 200_000]);
+    assert.deepEqual(await minutes(m, 2), [m - 1, m - 5]);
+    assert.deepEqual(await minutes(m - 5, 3), [m - 100_000, m - 200_000, m - 200_001]);
+    assert.deepEqual(await minutes(m - 200_998, 4), [m - 200_999]);
+    assert.deepEqual(await minutes(m - 200_999, 4), []);
   });
 
-  it('reads its btree', async (t) => {
+  it('counts each minute’s records up to a bound, and names the seconds of a minute that hold records', async (t) => {
     if (!ferretdbOnPostgres) return t.skip('the census reads FerretDB’s PostgreSQL tables');
-    const plan = (await census.plan(m + 1, 10))!.join('\n');
+    // Minute m holds three records, in its seconds 0, 1 and 2; m - 1 one, in its second 3.
+    assert.deepEqual(await census.minutesBelow(m + 1, 2, 2), [{ minute: m, records: 2 }, { minute: m - 1, records: 1 }]);
+    assert.deepEqual(await census.minutesBelow(m + 1, 2, 10), [{ minute: m, records: 3 }, { minute: m - 1, records: 1 }]);
+    assert.deepEqual(await census.minutesBelow(m + 1, 1), [{ minute: m, records: 0 }], 'not counted unless asked');
+    const s = m * 60;
+    assert.deepEqual(await census.secondsBelow(s + 60, s), [s + 2, s + 1, s]);
+    assert.deepEqual(await census.secondsBelow(s + 2, s), [s + 1, s]);
+    assert.deepEqual(await census.secondsBelow(s + 3, s, 2), [s + 2, s + 1]);
+    assert.deepEqual(await census.secondsBelow(s, s - 60), [s - 60 + 3], 'the minute before: its one record');
+    assert.deepEqual(await census.secondsBelow(s - 60, s - 240), []);
+  });
+
+  it('reads its btrees', async (t) => {
+    if (!ferretdbOnPostgres) return t.skip('the census reads FerretDB’s PostgreSQL tables');
+    const plan = (await census.plan(m + 1, 10, undefined, 50))!.join('\n');
     assert.match(plan, /Index (Only )?Scan Backward using \S+_o_createdminute_/, plan);
+    // The count reads the same btree in order (not a bitmap of the minute's every entry), stopping at the bound.
+    assert.match(plan.slice(plan.indexOf('SubPlan')), /Limit.*\n.*Index (Only )?Scan (Backward )?using \S+_o_createdminute_/, `the count: ${plan}`);
     assert.doesNotMatch(plan, /Seq Scan/, plan);
   });
 
@@ -63,7 +80,7 @@ describe('minute census', () => {
     }
     // Without a listener the pool's 'error' would be an uncaught exception here, failing this test.
     await setTimeout(500);
-    assert.deepEqual(await census.minutesBelow(m + 1, 2), [m, m - 1]);
+    assert.deepEqual((await census.minutesBelow(m + 1, 2))?.map((x) => x.minute), [m, m - 1]);
   });
 
   it('cannot tell once its table is gone (the walk then queries every minute)', async (t) => {

@@ -15,7 +15,7 @@ import { ensureSqliteIdIndexes } from './sqlite-id-indexes.js';
  * when no query relies on them alone; `status` stays, since the sweeps look for the rare ones.
  */
 export const EQUALITY_KEYS: Readonly<Record<string, readonly string[]>> = {
-  images: ['_id', 'owner', 'status', 'visibility', 'name', 'checksum', 'osHashValue', 'tags', 'propPairs', 'createdMinute', 'createdTenMinutes', 'createdHour', 'createdDay', 'importLocked'],
+  images: ['_id', 'owner', 'status', 'visibility', 'name', 'checksum', 'osHashValue', 'tags', 'propPairs', 'createdSecond', 'createdMinute', 'createdTenMinutes', 'createdHour', 'createdDay', 'importLocked'],
   image_members: ['_id', 'imageId', 'memberId'],
   image_id_tombstones: ['_id'],
   tasks: ['_id', 'imageId'],
@@ -33,11 +33,12 @@ export const EQUALITY_KEYS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Keys kept in a btree besides (PostgreSQL only): the creation minute, which the listing's census reads in order to
- * skip the minutes that hold no image (MinuteCensus); FerretDB never queries it so.
+ * Keys kept in a btree besides (PostgreSQL only): the creation minute and second, which the listing's census reads in
+ * order to skip the minutes (and, in a crowded minute, the seconds) that hold no image and to count a minute's
+ * records (MinuteCensus); FerretDB never queries them so.
  */
 export const ORDERED_KEYS: Readonly<Record<string, readonly string[]>> = {
-  images: ['createdMinute'],
+  images: ['createdMinute', 'createdSecond'],
 };
 
 /**

@@ -6,24 +6,37 @@ import { type ConfigOf, InjectConfig } from '@glimpse/config';
 import { companionIndexName, ferretdbTables, ident, literal, statusIndexName, statusPredicate } from './companion-indexes.js';
 
 /**
- * A loose index scan: each step is the greatest key below the last one found, one btree descent. Keys are compared
- * as jsonb; the lower bound keeps them to numbers (jsonb orders null and strings below numbers). `where`: the
- * condition of a partial index (STATUS_KEYS), repeated so PostgreSQL may use that index.
+ * A loose index scan: each step is the greatest key below the last one found, one btree descent; up to $2 keys
+ * below $1 and at least $3. Keys are compared as jsonb; the lower bound keeps them to numbers (jsonb orders null
+ * and strings below numbers). `where`: the condition of a partial index (STATUS_KEYS), repeated so PostgreSQL may
+ * use that index. `counted`: each key's records besides, counted up to $4 (see minutesBelow).
  */
-const censusSql = (table: string, key = 'createdMinute', where = '') => {
+const censusSql = (table: string, key = 'createdMinute', where = '', counted = false) => {
   const k = (alias = '') => `${alias}_jsonb -> ${literal(key)}`;
   const also = (alias = '') => (where ? ` AND ${where.replaceAll('_jsonb', `${alias}_jsonb`)}` : '');
+  // The key between two equal bounds, in index order: so PostgreSQL scans the index and stops at the bound, where
+  // an equality is planned as a bitmap of every entry of the key first (a crowded minute's 20,000).
+  const records = counted
+    ? `, (SELECT count(*) FROM (SELECT 1 FROM ${table} c WHERE ${k('c.')} <= m.v AND ${k('c.')} >= m.v${also('c.')}
+         ORDER BY ${k('c.')} DESC LIMIT $4) x)::int AS records`
+    : '';
   return `WITH RECURSIVE m(v, n) AS (
     (SELECT ${k()}, 1 FROM ${table}
-      WHERE ${k()} < to_jsonb($1::bigint) AND ${k()} >= to_jsonb(0)${also()}
+      WHERE ${k()} < to_jsonb($1::bigint) AND ${k()} >= to_jsonb($3::bigint)${also()}
       ORDER BY ${k()} DESC LIMIT 1)
     UNION ALL
     SELECT (SELECT ${k('i.')} FROM ${table} i
-             WHERE ${k('i.')} < m.v AND ${k('i.')} >= to_jsonb(0)${also('i.')}
+             WHERE ${k('i.')} < m.v AND ${k('i.')} >= to_jsonb($3::bigint)${also('i.')}
              ORDER BY ${k('i.')} DESC LIMIT 1), n + 1
       FROM m WHERE m.v IS NOT NULL AND n < $2
-  ) SELECT v::text AS m FROM m WHERE v IS NOT NULL`;
+  ) SELECT v::text AS m${records} FROM m WHERE v IS NOT NULL`;
 };
+
+/** A creation minute that holds records, and how many (counted up to the bound asked). */
+export interface CensusMinute {
+  minute: number;
+  records: number;
+}
 
 /** How long after a failed look-up of its table the census looks again. */
 const RETRY_MS = 30_000;
@@ -31,9 +44,12 @@ const RETRY_MS = 30_000;
 /**
  * Which creation minutes hold images, newest first, read from the btree companion index on `createdMinute`
  * (ORDERED_KEYS) in the PostgreSQL database under FerretDB: one index descent per minute, skipping any stretch of
- * empty ones. The listing's bucket walk asks it instead of querying empty minutes through FerretDB (image-listing.ts).
- * It reads keys only, never a record; `undefined` (not FerretDB on PostgreSQL, an unknown layout, the index missing,
- * the server unreachable) leaves the walk to query every minute as it would without it.
+ * empty ones; with each minute, its records counted up to a bound (so the walk knows a minute crowded by a burst of
+ * creates), and within such a minute which seconds hold images (the btree on `createdSecond`). The listing's bucket
+ * walk asks it instead of querying empty minutes through FerretDB (image-listing.ts), and walks a crowded minute
+ * second by second. It reads index entries only, never a record's document; `undefined` (not FerretDB on
+ * PostgreSQL, an unknown layout, the index missing, the server unreachable) leaves the walk to query every minute as
+ * it would without it (and to read a crowded minute whole).
  */
 @Injectable()
 export class MinuteCensus implements OnModuleDestroy {
@@ -52,18 +68,32 @@ export class MinuteCensus implements OnModuleDestroy {
 
   /**
    * Up to `count` creation minutes (minutes since the epoch) below `belowMinute` that hold at least one image record,
-   * newest first; fewer when there are no more. Undefined when it cannot tell.
+   * newest first, each with its records counted up to `countUpTo` (0: not counted); fewer when there are no more.
+   * Undefined when it cannot tell.
    */
-  async minutesBelow(belowMinute: number, count: number): Promise<number[] | undefined> {
+  async minutesBelow(belowMinute: number, count: number, countUpTo = 0): Promise<CensusMinute[] | undefined> {
     const table = await this.tableName();
     if (table === undefined) return undefined;
-    return this.read(censusSql(table), [belowMinute, count]);
+    const rows = await this.read(censusSql(table, undefined, undefined, true), [belowMinute, count, 0, countUpTo]);
+    return rows?.map((r) => ({ minute: Number(r.m), records: r.records! }));
   }
 
-  private async read(sql: string, params: unknown[]): Promise<number[] | undefined> {
+  /**
+   * The seconds (since the epoch) from `fromSecond` up to below `belowSecond` that hold at least one image record,
+   * newest first, at most `count`, from the btree on `createdSecond`. Undefined when it cannot tell (as
+   * minutesBelow, or that key's btree or GIN index missing: a walk by seconds needs both).
+   */
+  async secondsBelow(belowSecond: number, fromSecond: number, count = 60): Promise<number[] | undefined> {
+    const table = await this.tableName();
+    if (table === undefined) return undefined;
+    const indexes = [companionIndexName(this.plainTable!, 'createdSecond', 'o'), companionIndexName(this.plainTable!, 'createdSecond')];
+    if (!(await Promise.all(indexes.map((name) => this.hasIndex(name)))).every(Boolean)) return undefined;
+    return (await this.read(censusSql(table, 'createdSecond'), [belowSecond, count, fromSecond]))?.map((r) => Number(r.m));
+  }
+
+  private async read(sql: string, params: unknown[]): Promise<{ m: string; records?: number }[] | undefined> {
     try {
-      const { rows } = await this.pool!.query<{ m: string }>(sql, params);
-      return rows.map((r) => Number(r.m));
+      return (await this.pool!.query<{ m: string; records?: number }>(sql, params)).rows;
     } catch (err) {
       // Off for RETRY_MS (the table may be gone with its database, or not readable), then looked up again.
       const why = `${(err as Error).message}; walking without it`;
@@ -83,18 +113,19 @@ export class MinuteCensus implements OnModuleDestroy {
   async statusMinutesBelow(status: string, key: string, belowMinute: number, count: number): Promise<number[] | undefined> {
     const table = await this.tableName();
     if (table === undefined || !(await this.hasIndex(statusIndexName(this.plainTable!, status, key, 'o')))) return undefined;
-    return this.read(censusSql(table, key, statusPredicate(status)), [belowMinute, count]);
+    return (await this.read(censusSql(table, key, statusPredicate(status)), [belowMinute, count, 0]))?.map((r) => Number(r.m));
   }
 
   /**
    * PostgreSQL's plan of the census query (tests and benchmarks show it reads the btree), or undefined without one;
-   * `of`: the census of a status's minute key (statusMinutesBelow).
+   * `of`: the census of a status's minute key (statusMinutesBelow); else the minutes', each counted up to `countUpTo`.
    */
-  async plan(belowMinute: number, count: number, of?: { status: string; key: string }): Promise<string[] | undefined> {
+  async plan(belowMinute: number, count: number, of?: { status: string; key: string }, countUpTo = 0): Promise<string[] | undefined> {
     const table = await this.tableName();
     if (table === undefined) return undefined;
-    const sql = of ? censusSql(table, of.key, statusPredicate(of.status)) : censusSql(table);
-    const { rows } = await this.pool!.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, [belowMinute, count]);
+    const sql = of ? censusSql(table, of.key, statusPredicate(of.status)) : censusSql(table, undefined, undefined, true);
+    const params = of ? [belowMinute, count, 0] : [belowMinute, count, 0, countUpTo];
+    const { rows } = await this.pool!.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
     return rows.map((r) => r['QUERY PLAN']);
   }
 

@@ -6,11 +6,11 @@ import { derivedKeysOf } from './image-keys.js';
 import { ImageDoc } from './image.schema.js';
 
 const STATE = 'schema_state';
-const DONE = 'images.derived-keys.v4';
+const DONE = 'images.derived-keys.v5';
 const BATCH = 500;
 
 /**
- * Gives records written before the derived keys existed (`created<Minute|TenMinutes|Hour|Day>`, `importLocked`, image-keys.ts) their
+ * Gives records written before the derived keys existed (`created<Second|Minute|TenMinutes|Hour|Day>`, `importLocked`, image-keys.ts) their
  * keys, once: at start-up, until a pass finds none missing, then a marker in `schema_state` says it is done and
  * later starts read nothing. Each update is conditional on the record's `rev` (and bumps it, as every image write
  * does), so a record changed meanwhile is not given a stale value; a pass that lost one to a concurrent write
@@ -46,7 +46,7 @@ export class ImageKeysBackfill implements OnModuleInit {
 
   /** One pass; the number of records it found without their keys. */
   private async pass(): Promise<number> {
-    const missing = { $or: [{ createdTenMinutes: { $exists: false } }, { importLocked: { $exists: false } }, { updatedMinute: { $exists: false } }] };
+    const missing = { $or: [{ createdSecond: { $exists: false } }, { createdTenMinutes: { $exists: false } }, { importLocked: { $exists: false } }, { updatedMinute: { $exists: false } }] };
     let batch: Parameters<Model<ImageDoc>['bulkWrite']>[0] = [];
     let count = 0;
     const flush = async () => {

@@ -1,12 +1,15 @@
 import { hasImportLock, type ImageLocation } from '@glimpse/domain';
 
 /**
- * The buckets of an image in created_at order, at four widths: the minute, ten minutes, hour and day of its creation (as
- * numbers since the epoch). FerretDB finds records by equality only, so a created_at-ordered page walks buckets
- * newest first (image-listing.ts) instead of a range. Time-based, so they are assigned without a lock or a counter,
- * and bucket order agrees with created_at order at every width.
+ * The buckets of an image in created_at order, at five widths: the second, minute, ten minutes, hour and day of its
+ * creation (as numbers since the epoch). FerretDB finds records by equality only, so a created_at-ordered page walks
+ * buckets newest first (image-listing.ts) instead of a range. Time-based, so they are assigned without a lock or a
+ * counter, and bucket order agrees with created_at order at every width. The second is the finest: created_at is
+ * stored to the whole second, so within one the page's own order (by id) applies; the walk reads seconds only in
+ * a minute crowded by a burst of creates.
  */
 export const CREATED_BUCKETS = [
+  { key: 'createdSecond', ms: 1_000 },
   { key: 'createdMinute', ms: 60_000 },
   { key: 'createdTenMinutes', ms: 600_000 },
   { key: 'createdHour', ms: 3_600_000 },

@@ -46,9 +46,10 @@ export class ImageDoc {
   locations!: LocationDoc[];
   @Prop({ type: Number, default: 0 }) rev!: number;
   /**
-   * Derived keys FerretDB can find by equality (it pushes no range down): the minute, ten minutes, hour and day of `createdAt`
+   * Derived keys FerretDB can find by equality (it pushes no range down): the second, minute, ten minutes, hour and day of `createdAt`
    * (the buckets of created_at-ordered pages, see image-keys.ts) and whether an import lock property is set.
    */
+  @Prop({ type: Number, default(this: ImageDoc) { return createdBucketsOf(this.createdAt).createdSecond; } }) createdSecond!: number;
   @Prop({ type: Number, default(this: ImageDoc) { return createdBucketsOf(this.createdAt).createdMinute; } }) createdMinute!: number;
   @Prop({ type: Number, default(this: ImageDoc) { return createdBucketsOf(this.createdAt).createdTenMinutes; } }) createdTenMinutes!: number;
   @Prop({ type: Number, default(this: ImageDoc) { return createdBucketsOf(this.createdAt).createdHour; } }) createdHour!: number;
